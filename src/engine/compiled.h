@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// The compiled form of a validated module: each function body translated
+// once into the interpreter's internal code (see interp.h for its format).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/module.h"
+
+namespace capbox::engine {
+
+struct CompiledFunction {
+  uint32_t func_index = 0;   // in the module's function index space
+  uint32_t code_start = 0;   // word offset into CompiledModule::code
+  uint32_t param_slots = 0;  // parameters occupy slots [0, param_slots)
+  uint32_t local_slots = 0;  // declared locals follow, zeroed on entry
+  uint32_t frame_slots = 0;  // params + locals + deepest operand stack
+  uint32_t result_slots = 0;
+};
+
+// Maps a code word offset to the wasm byte offset of the instruction that
+// produced it; sorted by code offset. Used only to locate traps.
+struct SourceMapEntry {
+  uint32_t code_offset;
+  uint32_t wasm_offset;
+};
+
+struct CompiledModule {
+  Module module;
+  // Interned id of each entry of module.types; equal ids mean equal types
+  // across all modules in the process (call_indirect compares these).
+  std::vector<uint32_t> type_ids;
+  std::vector<CompiledFunction> functions;  // one per defined function
+  std::vector<uint32_t> code;               // every function's code
+  std::vector<SourceMapEntry> source_map;
+};
+
+// Interns a function type; equal types get equal ids. Thread-safe.
+uint32_t intern_func_type(const FuncType& type);
+
+}  // namespace capbox::engine
