@@ -94,6 +94,10 @@ struct InstantiateError {
 struct StoreLimits {
   uint64_t max_memory_pages = 0;  // memory.grow fails beyond this
   uint64_t max_table_elements = 0;
+  // Instruction budget for each Store::call (counted at function entries
+  // and loop iterations, so every unbounded computation pays); running out
+  // traps with OutOfFuel.
+  uint64_t fuel = 0;
 };
 
 // Owns every runtime object: instances, functions, tables, memories,

@@ -16,6 +16,7 @@ struct FuncInst;
 struct ExecutorLimits {
   uint64_t value_stack_slots = uint64_t{1} << 21;  // 16 MiB of 8-byte slots
   uint32_t max_call_depth = 100000;
+  uint64_t fuel = 0;  // 0: unlimited; see StoreLimits::fuel
 };
 
 class Executor {
@@ -29,6 +30,7 @@ class Executor {
   // the results on return (room for max(params, results) slots). Returns
   // the trap, with its location filled in, if the call trapped.
   std::optional<Trap> invoke(FuncInst* func, uint64_t* slots);
+  void set_limits(const ExecutorLimits& limits);
 
  private:
   struct State;
