@@ -1,3 +1,64 @@
 // SPDX-License-Identifier: Apache-2.0
-// (being written)
-#include "engine/engine.h"
+// Linear memories and tables: allocation and growth. A memory reserves its
+// whole maximum address space once, so `base` never moves and a grow only
+// commits pages; the interpreter bounds-checks against `size` and relies on
+// no guard region. Depends on nothing above runtime.h.
+#include <sys/mman.h>
+
+#include "engine/host_api.h"
+#include "engine/runtime.h"
+
+namespace capbox::engine {
+
+bool MemoryInst::allocate(uint64_t initial_pages) {
+  if (base != nullptr || initial_pages > max_pages || max_pages > 65536)
+    return false;
+  size = 0;
+  if (max_pages == 0)
+    return true;  // nothing to reserve; base stays null
+  uint64_t bytes = max_pages * kPageSize;
+  void* p = mmap(nullptr, bytes, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return false;
+  base = static_cast<uint8_t*>(p);
+  reserved = bytes;
+  return grow(initial_pages) == 0;
+}
+
+MemoryInst::~MemoryInst() {
+  if (base != nullptr)
+    munmap(base, reserved);
+}
+
+int64_t MemoryInst::grow(uint64_t delta) {
+  uint64_t old_pages = pages();
+  if (delta == 0)
+    return static_cast<int64_t>(old_pages);
+  if (delta > max_pages - old_pages)
+    return -1;
+  uint64_t new_size = (old_pages + delta) * kPageSize;
+  if (base == nullptr || new_size > reserved)
+    return -1;
+  if (mprotect(base + size, new_size - size, PROT_READ | PROT_WRITE) != 0)
+    return -1;
+  size = new_size;
+  return static_cast<int64_t>(old_pages);
+}
+
+int64_t TableInst::grow(uint32_t delta, uint64_t init) {
+  uint64_t old_size = elements.size();
+  // Checked before resizing, so a huge request never reaches the allocator.
+  if (old_size > max || delta > max - old_size)
+    return -1;
+  elements.resize(old_size + delta, init);
+  return static_cast<int64_t>(old_size);
+}
+
+GuestMemory HostCall::memory() const {
+  if (memory_ == nullptr)
+    return GuestMemory();
+  return GuestMemory(memory_->base, memory_->size);
+}
+
+}  // namespace capbox::engine

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// Evaluation of constant expressions (global initialisers, segment offsets
+// and element expressions) at instantiation, including extended-const
+// arithmetic. Trusts the validator for typing but still never reads out of
+// bounds. Depends only on reader.h and the runtime objects.
+#include <span>
+#include <vector>
+
+#include "engine/instance.h"
+#include "engine/reader.h"
+
+namespace capbox::engine {
+
+namespace {
+
+std::optional<uint64_t> binary_op(uint8_t op, uint64_t a, uint64_t b) {
+  auto a32 = static_cast<uint32_t>(a);
+  auto b32 = static_cast<uint32_t>(b);
+  switch (op) {
+    case 0x6A:
+      return static_cast<uint32_t>(a32 + b32);  // i32.add
+    case 0x6B:
+      return static_cast<uint32_t>(a32 - b32);  // i32.sub
+    case 0x6C:
+      return static_cast<uint32_t>(a32 * b32);  // i32.mul
+    case 0x7C:
+      return a + b;  // i64.add
+    case 0x7D:
+      return a - b;  // i64.sub
+    case 0x7E:
+      return a * b;  // i64.mul
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::optional<uint64_t> eval_const_expr(const Module& module,
+                                        const ConstExpr& expr,
+                                        const Instance& instance) {
+  const ByteRange& code = expr.code;
+  if (code.offset > module.bytes.size() ||
+      code.size > module.bytes.size() - code.offset)
+    return std::nullopt;
+  Reader reader(std::span(module.bytes).subspan(code.offset, code.size),
+                code.offset);
+  std::vector<uint64_t> stack;
+  while (reader.ok() && !reader.at_end()) {
+    uint8_t op = reader.u8();
+    switch (op) {
+      case 0x41:
+        stack.push_back(static_cast<uint32_t>(reader.s32()));
+        break;
+      case 0x42:
+        stack.push_back(static_cast<uint64_t>(reader.s64()));
+        break;
+      case 0x43:
+        stack.push_back(reader.f32_bits());
+        break;
+      case 0x44:
+        stack.push_back(reader.f64_bits());
+        break;
+      case 0xD0:  // ref.null t
+        reader.u8();
+        stack.push_back(0);
+        break;
+      case 0xD2: {  // ref.func x
+        uint32_t index = reader.u32();
+        if (index >= instance.funcs.size())
+          return std::nullopt;
+        stack.push_back(ref_bits(instance.funcs[index]));
+        break;
+      }
+      case 0x23: {  // global.get x
+        uint32_t index = reader.u32();
+        if (index >= instance.globals.size())
+          return std::nullopt;
+        stack.push_back(instance.globals[index]->value);
+        break;
+      }
+      case 0x0B:  // end
+        if (stack.size() != 1 || !reader.at_end())
+          return std::nullopt;
+        return stack.back();
+      default: {
+        if (stack.size() < 2)
+          return std::nullopt;
+        uint64_t b = stack.back();
+        stack.pop_back();
+        auto result = binary_op(op, stack.back(), b);
+        if (!result)
+          return std::nullopt;
+        stack.back() = *result;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace capbox::engine
