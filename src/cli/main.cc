@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+// capbox's entry point: picks the subcommand and answers --help/--version.
+// A subcommand is required (a default one makes typos look like missing
+// files, wasmtime#9586); an unknown one gets the nearest valid one. Must
+// not depend on engine internals: subcommands use engine/engine.h.
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/exit_codes.h"
+#include "cli/run_command.h"
+#include "cli/suggest.h"
+
+#ifndef CAPBOX_VERSION
+#define CAPBOX_VERSION "unknown"
+#endif
+#ifndef CAPBOX_BUILDTYPE
+#define CAPBOX_BUILDTYPE "unknown"
+#endif
+
+namespace capbox::cli {
+namespace {
+
+// Subcommands that exist, and those the design plans but no issue has
+// built yet (named so the answer is "not yet", not "did you mean").
+const std::vector<std::string> kSubcommands = {"run", "help", "version"};
+const std::vector<std::string> kPlanned = {"exec", "policy", "inspect"};
+
+std::string compiler() {
+#if defined(__clang__)
+  return "clang " + std::to_string(__clang_major__) + "." +
+         std::to_string(__clang_minor__) + "." +
+         std::to_string(__clang_patchlevel__);
+#elif defined(__GNUC__)
+  return std::string("g++ ") + __VERSION__;
+#else
+  return "unknown compiler";
+#endif
+}
+
+bool built_with_asan() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
+void print_version() {
+  // One line; bench/run_bench.py reads the compiler and build type from it.
+  std::cout << "capbox " CAPBOX_VERSION " (" << compiler()
+            << ", buildtype " CAPBOX_BUILDTYPE
+            << (built_with_asan() ? ", asan" : "") << ")\n";
+}
+
+void print_help(std::ostream& out) {
+  out << "capbox " CAPBOX_VERSION
+         ": a capability-oriented sandbox for untrusted WebAssembly\n"
+         "\n"
+         "Usage:\n"
+         "  capbox run [OPTIONS] [--] MODULE.wasm [ARGS...]\n"
+         "  capbox help [SUBCOMMAND]\n"
+         "  capbox --version\n"
+         "\n"
+         "Subcommands:\n"
+         "  run       run a module (for now: modules without imports, such as\n"
+         "            WASI reactors; --invoke FUNC calls one export)\n"
+         "  help      print this help, or a subcommand's\n"
+         "\n"
+         "Planned: exec, policy, inspect.\n"
+         "Run 'capbox run --help' for run's options and exit statuses.\n";
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "capbox: error: " << message << "\n";
+  return kExitUsage;
+}
+
+int unknown_subcommand(const std::string& word) {
+  for (const std::string& planned : kPlanned) {
+    if (word == planned)
+      return usage_error("'" + word +
+                         "' is not implemented yet; see 'capbox --help'");
+  }
+  std::error_code ec;
+  if (word.ends_with(".wasm") || std::filesystem::is_regular_file(word, ec))
+    return usage_error("'" + word + "' is not a subcommand; did you mean " +
+                       "'capbox run " + word + "'?");
+  std::vector<std::string> all = kSubcommands;
+  all.insert(all.end(), kPlanned.begin(), kPlanned.end());
+  if (auto near = nearest(word, all))
+    return usage_error("'" + word + "' is not a subcommand; did you mean '" +
+                       *near + "'?");
+  return usage_error("'" + word + "' is not a subcommand; see 'capbox --help'");
+}
+
+int dispatch(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    print_help(std::cerr);
+    return kExitUsage;
+  }
+  const std::string& first = args[0];
+  const std::span<const std::string> rest(args.begin() + 1, args.end());
+  if (first == "run")
+    return run_command(rest);
+  if (first == "--version" || first == "-V" || first == "version") {
+    print_version();
+    return kExitOk;
+  }
+  if (first == "--help" || first == "-h" || first == "help") {
+    if (!rest.empty() && rest[0] == "run")
+      print_run_help(std::cout);
+    else if (!rest.empty())
+      return unknown_subcommand(rest[0]);
+    else
+      print_help(std::cout);
+    return kExitOk;
+  }
+  if (first.starts_with("-")) {
+    std::string message = "unknown option '" + first + "'";
+    const std::vector<std::string> known = {"--help", "--version"};
+    if (auto near = nearest(first, known))
+      message += "; did you mean '" + *near + "'?";
+    else
+      message += "; options of 'run' go after it: capbox run [OPTIONS] MODULE";
+    return usage_error(message);
+  }
+  return unknown_subcommand(first);
+}
+
+}  // namespace
+}  // namespace capbox::cli
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return capbox::cli::dispatch(args);
+}
