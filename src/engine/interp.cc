@@ -1,3 +1,210 @@
 // SPDX-License-Identifier: Apache-2.0
-// (being written)
-#include "engine/engine.h"
+// The dispatch loop. Written for speed, so it is the one long function of the
+// engine: direct-threaded code (each instruction starts with its handler's
+// address; computed goto, which g++ and clang both support), operands are
+// frame-slot indices, and the hot state (pc, frame pointer, memory base and
+// size) lives in locals the compiler keeps in registers. Calls push a Frame
+// on our own call stack, never the host's: deep guest recursion ends in a
+// "call stack exhausted" trap. Memory accesses are bounds-checked explicitly
+// (one add and one compare against the current size).
+#include "engine/interp.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "engine/compiled.h"
+#include "engine/ops.h"
+#include "engine/runtime.h"
+
+namespace capbox::engine {
+namespace {
+
+struct Frame {
+  const uint32_t* ret_pc;
+  uint64_t* fp;
+  Instance* inst;
+};
+
+inline float f32_of(uint64_t bits) {
+  return std::bit_cast<float>(static_cast<uint32_t>(bits));
+}
+inline double f64_of(uint64_t bits) { return std::bit_cast<double>(bits); }
+inline uint64_t bits_of(float f) { return std::bit_cast<uint32_t>(f); }
+inline uint64_t bits_of(double d) { return std::bit_cast<uint64_t>(d); }
+
+template <typename F>
+F wasm_min(F a, F b) {
+  if (std::isnan(a) || std::isnan(b)) return a + b;  // a quiet NaN
+  if (a == b) return std::signbit(a) ? a : b;        // -0 < +0
+  return a < b ? a : b;
+}
+template <typename F>
+F wasm_max(F a, F b) {
+  if (std::isnan(a) || std::isnan(b)) return a + b;
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+template <typename F, typename I>
+I saturate(F x, F lo, F hi) {
+  if (std::isnan(x)) return 0;
+  if (x <= lo) return std::numeric_limits<I>::min();
+  if (x >= hi) return std::numeric_limits<I>::max();
+  return static_cast<I>(x);
+}
+
+// A memory with no pages, for instances without memory: every access is
+// out of bounds without a null check on the hot path.
+MemoryInst* empty_memory() {
+  static MemoryInst* empty = new MemoryInst();
+  return empty;
+}
+
+inline const void* handler_at(const uint32_t* pc) {
+  const void* h;
+  std::memcpy(&h, pc, sizeof h);
+  return h;
+}
+
+}  // namespace
+
+struct Executor::State {
+  ExecutorLimits limits;
+  uint64_t* stack = nullptr;  // mmap'd value stack
+  uint64_t* stack_end = nullptr;
+  std::vector<Frame> frames;
+  uint64_t fuel = 0;
+  bool running = false;
+  Trap host_trap;  // a host function's trap, when kind == HostError etc.
+  // Where a trap happened.
+  const uint32_t* trap_pc = nullptr;
+  Instance* trap_inst = nullptr;
+  uint32_t exit_code[2] = {};  // the ExitInterp instruction
+
+  ~State() {
+    if (stack) munmap(stack, limits.value_stack_slots * sizeof(uint64_t));
+  }
+};
+
+namespace {
+
+enum class RunResult : uint8_t { Ok, Trap, HostTrap };
+
+// Runs until the sentinel frame returns. With st == nullptr, returns the
+// handler table through `table_out` instead (the compiler needs it).
+RunResult run(Executor::State* st, Frame* frames, Instance* inst,
+              const uint32_t* pc, uint64_t* fp, TrapKind* trap_kind,
+              const void* const** table_out);
+
+}  // namespace
+
+const void* const* interp_handlers() {
+  static const void* const* table = [] {
+    const void* const* t = nullptr;
+    run(nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, &t);
+    return t;
+  }();
+  return table;
+}
+
+namespace {
+
+#define CAPBOX_INTERP_BODY
+#include "engine/interp_loop.inc"
+#undef CAPBOX_INTERP_BODY
+
+uint32_t wasm_offset_of(const CompiledModule& m, uint32_t code_offset) {
+  auto it = std::upper_bound(
+      m.source_map.begin(), m.source_map.end(), code_offset,
+      [](uint32_t off, const SourceMapEntry& e) { return off < e.code_offset; });
+  return it == m.source_map.begin() ? 0 : std::prev(it)->wasm_offset;
+}
+
+void locate(Trap& trap, const Instance* inst, const uint32_t* pc) {
+  if (inst == nullptr || pc == nullptr) return;
+  const CompiledModule& m = *inst->module;
+  if (pc < m.code.data() || pc >= m.code.data() + m.code.size()) return;
+  auto code_offset = static_cast<uint32_t>(pc - m.code.data());
+  auto it = std::upper_bound(m.functions.begin(), m.functions.end(),
+                             code_offset,
+                             [](uint32_t off, const CompiledFunction& f) {
+                               return off < f.code_start;
+                             });
+  if (it == m.functions.begin()) return;
+  trap.function = std::prev(it)->func_index;
+  trap.offset = wasm_offset_of(m, code_offset);
+  auto name = m.module.function_names.find(trap.function);
+  if (name != m.module.function_names.end())
+    trap.function_name = name->second;
+}
+
+}  // namespace
+
+Executor::Executor(const ExecutorLimits& limits) : state_(new State) {
+  set_limits(limits);
+}
+
+Executor::~Executor() = default;
+
+void Executor::set_limits(const ExecutorLimits& limits) {
+  State& st = *state_;
+  if (st.stack && limits.value_stack_slots != st.limits.value_stack_slots) {
+    munmap(st.stack, st.limits.value_stack_slots * sizeof(uint64_t));
+    st.stack = nullptr;
+  }
+  st.limits = limits;
+  st.frames.resize(limits.max_call_depth + 1);
+}
+
+std::optional<Trap> Executor::invoke(FuncInst* func, uint64_t* slots) {
+  State& st = *state_;
+  if (func->code == nullptr) {
+    HostCall call(nullptr, nullptr);
+    return func->host(call, slots, slots);
+  }
+  if (st.running) {
+    return Trap::host_error("re-entrant calls into the guest are not supported");
+  }
+  if (st.stack == nullptr) {
+    size_t bytes = st.limits.value_stack_slots * sizeof(uint64_t);
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+      return Trap::host_error("cannot allocate the value stack");
+    }
+    st.stack = static_cast<uint64_t*>(p);
+    st.stack_end = st.stack + st.limits.value_stack_slots;
+  }
+  const CompiledFunction& cf = *func->code;
+  uint32_t arity = std::max(cf.param_slots, cf.result_slots);
+  if (cf.frame_slots > st.limits.value_stack_slots) {
+    return Trap::of(TrapKind::CallStackExhausted);
+  }
+  std::memcpy(st.stack, slots, arity * sizeof(uint64_t));
+  std::memset(st.stack + cf.param_slots, 0, cf.local_slots * sizeof(uint64_t));
+  const void* exit_handler = interp_handlers()[static_cast<int>(Op::ExitInterp)];
+  std::memcpy(st.exit_code, &exit_handler, sizeof exit_handler);
+  st.frames[0] = Frame{st.exit_code, nullptr, nullptr};
+  st.fuel = st.limits.fuel == 0 ? UINT64_MAX : st.limits.fuel;
+  st.running = true;
+  TrapKind kind = TrapKind::Unreachable;
+  const uint32_t* entry = func->instance->module->code.data() + cf.code_start;
+  RunResult r = run(&st, st.frames.data() + 1, func->instance, entry,
+                    st.stack, &kind, nullptr);
+  st.running = false;
+  if (r == RunResult::Ok) {
+    std::memcpy(slots, st.stack, cf.result_slots * sizeof(uint64_t));
+    return std::nullopt;
+  }
+  Trap trap = r == RunResult::HostTrap ? st.host_trap : Trap::of(kind);
+  if (trap.function == Trap::kNoFunction) locate(trap, st.trap_inst, st.trap_pc);
+  return trap;
+}
+
+}  // namespace capbox::engine

@@ -32,8 +32,9 @@ class Executor {
   std::optional<Trap> invoke(FuncInst* func, uint64_t* slots);
   void set_limits(const ExecutorLimits& limits);
 
+  struct State;  // defined in interp.cc
+
  private:
-  struct State;
   std::unique_ptr<State> state_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace capbox::engine {
 
@@ -40,6 +41,17 @@ struct Trap {
   std::string function_name;  // from the name section, or "" if unknown
   int32_t exit_code = 0;      // kind == Exit
   std::string message;        // kind == HostError: what failed
+
+  static Trap of(TrapKind k) {
+    Trap t;
+    t.kind = k;
+    return t;
+  }
+  static Trap host_error(std::string what) {
+    Trap t = of(TrapKind::HostError);
+    t.message = std::move(what);
+    return t;
+  }
 
   // "integer divide by zero", plus " in function NAME at 0xOFF" when known.
   std::string describe() const;
