@@ -339,10 +339,10 @@ class Runner {
   }
 
   static std::string list(const std::vector<std::string>& items) {
-    std::string text = "(";
+    std::string text = "[";
     for (size_t i = 0; i < items.size(); ++i)
       text += (i ? ", " : "") + items[i];
-    return text + ")";
+    return text + "]";
   }
 
   void do_assert_return(const json& cmd) {

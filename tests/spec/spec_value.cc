@@ -88,12 +88,12 @@ std::string float_text(ValType type, uint64_t bits) {
     uint32_t b = static_cast<uint32_t>(bits);
     float f;
     std::memcpy(&f, &b, sizeof f);
-    std::snprintf(buf, sizeof buf, "0x%08" PRIx32 " (%.9g)", b,
+    std::snprintf(buf, sizeof buf, "0x%08" PRIx32 "=%.9g", b,
                   static_cast<double>(f));
   } else {
     double d;
     std::memcpy(&d, &bits, sizeof d);
-    std::snprintf(buf, sizeof buf, "0x%016" PRIx64 " (%.17g)", bits, d);
+    std::snprintf(buf, sizeof buf, "0x%016" PRIx64 "=%.17g", bits, d);
   }
   return buf;
 }
@@ -201,9 +201,10 @@ std::string to_string(const Value& value) {
     case ValType::ExternRef:
       return out + (value.bits == 0 ? "null" : std::to_string(value.bits - 1));
     default: {
-      char buf[48];
-      std::snprintf(buf, sizeof buf, "%" PRIu64 " (0x%" PRIx64 ")", value.bits,
-                    value.bits);
+      // Small values read best in decimal, bit patterns in hex.
+      char buf[32];
+      std::snprintf(buf, sizeof buf,
+                    value.bits < 65536 ? "%" PRIu64 : "0x%" PRIx64, value.bits);
       return out + buf;
     }
   }
