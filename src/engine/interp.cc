@@ -96,6 +96,19 @@ namespace {
 
 enum class RunResult : uint8_t { Ok, Trap, HostTrap };
 
+// Calls a host function with its arguments and results in `slots`. Kept out
+// of the dispatch loop: its locals have destructors, which computed goto
+// must not jump over. False if it trapped (the trap is in st->host_trap).
+[[gnu::noinline]] bool call_host(Executor::State* st, const FuncInst* callee,
+                                 Instance* inst, MemoryInst* memory,
+                                 uint64_t* slots) {
+  HostCall call(inst, inst->memories.empty() ? nullptr : memory);
+  std::optional<Trap> trap = callee->host(call, slots, slots);
+  if (!trap) return true;
+  st->host_trap = std::move(*trap);
+  return false;
+}
+
 // Runs until the sentinel frame returns. With st == nullptr, returns the
 // handler table through `table_out` instead (the compiler needs it).
 RunResult run(Executor::State* st, Frame* frames, Instance* inst,
