@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// Private to the validator (validator*.cc): the per-module context that
+// function validation reads, and the function validator itself. Nothing
+// outside the validator includes this; it depends only on module.h and the
+// instruction reader.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/engine.h"
+#include "engine/instr_reader.h"
+#include "engine/module.h"
+
+namespace capbox::engine::validation {
+
+// The polymorphic stack's bottom type: matches every type.
+inline constexpr ValType kUnknown = static_cast<ValType>(0);
+
+LoadError invalid_error(uint32_t offset, std::string message);
+LoadError malformed_error(uint32_t offset, std::string message);
+// "unknown global 3": the spec's tests match messages by prefix, and some
+// expect the index.
+std::string with_index(const char* what, uint64_t index);
+
+// Index spaces flattened once per module, so that instructions look types
+// up in O(1) instead of walking the imports.
+struct Context {
+  const Module* module = nullptr;
+  std::vector<uint32_t> func_types;  // type index of each function
+  std::vector<TableType> tables;
+  std::vector<GlobalType> globals;
+  uint32_t memories = 0;
+  // C.refs: functions referenced outside function bodies; only these may
+  // be named by ref.func inside a body.
+  std::vector<bool> refs;
+
+  const FuncType& func_type(uint32_t index) const {
+    return module->types[func_types[index]];
+  }
+};
+
+// Every rule but the malformed-code rescan (validator.cc).
+Result<void, LoadError> validate_all(const Module& module);
+
+// A function body's message for running out of bytes before its final
+// `end`, worded like the reference interpreter, which reads on into what
+// follows the body.
+const char* missing_end_message(const Module& module, ByteRange code);
+
+// Validates function bodies one at a time, reusing its stacks so that no
+// instruction allocates once they have grown.
+class FuncValidator {
+ public:
+  explicit FuncValidator(const Context& context);
+  // `defined_index` counts defined functions only (imports excluded).
+  Result<void, LoadError> validate(uint32_t defined_index);
+
+ private:
+  struct Frame {
+    Opcode op = Opcode::Block;
+    std::span<const ValType> params;
+    std::span<const ValType> results;
+    size_t height = 0;
+    bool unreachable = false;
+  };
+
+  bool step(const Instr& in);
+  bool step_control(const Instr& in);
+  bool step_branch(const Instr& in);
+  bool step_call(const Instr& in);
+  bool step_variable(const Instr& in);
+  bool step_reference(const Instr& in);
+  bool step_table(const Instr& in);
+  bool step_table_bulk(const Instr& in);
+  bool step_memory(const Instr& in);
+  bool step_numeric(const Instr& in);
+  bool step_end();
+
+  void setup_locals(const FunctionBody& body);
+  bool local_type(uint32_t index, ValType& out);
+  bool block_sig(const BlockType& bt,
+                 std::span<const ValType>& params,
+                 std::span<const ValType>& results);
+  bool check_label(uint32_t depth);
+  bool check_table(uint32_t index);
+  bool check_memory();
+  bool check_data(uint32_t index);
+
+  void push(ValType t) { vals_.push_back(t); }
+  void push_vals(std::span<const ValType> types) {
+    vals_.insert(vals_.end(), types.begin(), types.end());
+  }
+  bool pop_any(ValType& out);
+  bool pop(ValType expect);
+  bool pop_vals(std::span<const ValType> types);
+  bool check_top(std::span<const ValType> types);
+  void push_ctrl(Opcode op,
+                 std::span<const ValType> params,
+                 std::span<const ValType> results);
+  bool pop_ctrl(Frame& out);
+  std::span<const ValType> label_types(uint32_t depth) const;
+  void set_unreachable();
+
+  bool fail(const char* message);
+  bool fail_index(const char* what, uint64_t index);
+  bool fail_malformed(const char* message);
+
+  const Context& ctx_;
+  const Module& m_;
+  std::vector<ValType> vals_;
+  std::vector<Frame> ctrls_;
+  std::span<const ValType> params_;
+  std::vector<uint64_t> local_ends_;  // cumulative local counts per group
+  std::vector<ValType> local_types_;
+  Instr instr_;
+  uint32_t offset_ = 0;  // of the instruction being validated
+  LoadError error_;
+};
+
+}  // namespace capbox::engine::validation
