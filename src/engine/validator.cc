@@ -40,9 +40,9 @@ std::optional<LoadError> scan_code(const Module& m,
   InstrReader instrs(reader);
   for (uint64_t depth = 1; depth > 0;) {
     if (reader.at_end()) {
-      return malformed_error(reader.offset(),
-                             is_body ? missing_end_message(m, code)
-                                     : "unexpected end");
+      return malformed_error(reader.offset(), is_body
+                                                  ? missing_end_message(m, code)
+                                                  : "unexpected end");
     }
     if (!instrs.next(instr))
       return malformed_error(reader.error_offset(), reader.error());

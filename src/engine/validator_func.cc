@@ -12,10 +12,9 @@ namespace capbox::engine::validation {
 namespace {
 
 // Storage for the one-value block types, so frames can hold spans.
-constexpr ValType kSingles[] = {ValType::I32,     ValType::I64,
-                                ValType::F32,     ValType::F64,
-                                ValType::V128,    ValType::FuncRef,
-                                ValType::ExternRef};
+constexpr ValType kSingles[] = {
+    ValType::I32,  ValType::I64,     ValType::F32,      ValType::F64,
+    ValType::V128, ValType::FuncRef, ValType::ExternRef};
 
 std::span<const ValType> single(ValType t) {
   for (const ValType& s : kSingles) {
@@ -71,19 +70,19 @@ Result<void, LoadError> FuncValidator::validate(uint32_t defined_index) {
   InstrReader instrs(reader);
   while (!ctrls_.empty()) {
     if (reader.at_end()) {
-      return Unexpected(malformed_error(reader.offset(),
-                                        missing_end_message(m_, body.code)));
+      return Unexpected(
+          malformed_error(reader.offset(), missing_end_message(m_, body.code)));
     }
     if (!instrs.next(instr_)) {
-      return Unexpected(
-          malformed_error(reader.error_offset(), reader.error()));
+      return Unexpected(malformed_error(reader.error_offset(), reader.error()));
     }
     offset_ = instr_.offset;
     if (!step(instr_))
       return Unexpected(error_);
   }
   if (!reader.at_end())
-    return Unexpected(malformed_error(reader.offset(), "section size mismatch"));
+    return Unexpected(
+        malformed_error(reader.offset(), "section size mismatch"));
   return {};
 }
 

@@ -147,8 +147,7 @@ bool ModuleValidator::check_definitions() {
 bool ModuleValidator::check_elems() {
   for (const ElemSegment& seg : m_.elems) {
     if (!is_ref(seg.type))
-      return fail_malformed(seg.offset.code.offset,
-                            "malformed reference type");
+      return fail_malformed(seg.offset.code.offset, "malformed reference type");
     for (uint32_t index : seg.func_indices) {
       if (index >= ctx_.func_types.size())
         return fail(0, with_index("unknown function", index));
@@ -161,7 +160,8 @@ bool ModuleValidator::check_elems() {
     if (seg.mode != SegmentMode::Active)
       continue;
     if (seg.table >= ctx_.tables.size())
-      return fail(seg.offset.code.offset, with_index("unknown table", seg.table));
+      return fail(seg.offset.code.offset,
+                  with_index("unknown table", seg.table));
     if (ctx_.tables[seg.table].element != seg.type)
       return fail(seg.offset.code.offset, "type mismatch");
     if (!check_const_expr(seg.offset, ValType::I32))
