@@ -68,14 +68,30 @@ bool limits_match(const Limits& actual, const Limits& declared) {
   return actual.max && *actual.max <= *declared.max;
 }
 
+bool is_null(const Extern& value) {
+  switch (value.kind) {
+    case ExternKind::Func:
+      return value.func == nullptr;
+    case ExternKind::Table:
+      return value.table == nullptr;
+    case ExternKind::Memory:
+      return value.memory == nullptr;
+    case ExternKind::Global:
+      return value.global == nullptr;
+  }
+  return true;
+}
+
 // What differs between the import's type and the value offered, or "" if
 // they match. Tables and memories are compared at their current size.
 std::string import_mismatch(const Module& m,
                             const Import& import,
                             const Extern& value) {
-  if (value.kind != import.kind || value.any == nullptr) {
+  if (is_null(value))
+    return "the value offered is null";
+  if (value.kind != import.kind) {
     return std::string("expected ") + to_string(import.kind) + ", got " +
-           (value.any ? to_string(value.kind) : "null");
+           to_string(value.kind);
   }
   switch (import.kind) {
     case ExternKind::Func: {
