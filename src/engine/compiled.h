@@ -34,6 +34,8 @@ struct CompiledModule {
   std::vector<CompiledFunction> functions;  // one per defined function
   std::vector<uint32_t> code;               // every function's code
   std::vector<SourceMapEntry> source_map;
+  // Compiled with fuel checks at function entries and loop heads.
+  bool metered = false;
 };
 
 // Interns a function type; equal types get equal ids. Thread-safe.

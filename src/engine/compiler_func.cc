@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: Apache-2.0
+// FunctionCompiler: the virtual stack, emission and control flow. The
+// design is described in compiler_func.h; per-instruction translation of
+// data operations is in compiler_ops.cc.
+#include <cstring>
+
+#include "engine/compiler_func.h"
+
+namespace capbox::engine {
+
+FunctionCompiler::FunctionCompiler(CompiledModule& out,
+                                   uint32_t defined_index,
+                                   bool metered)
+    : out_(out),
+      module_(out.module),
+      code_(out.code),
+      handlers_(interp_handlers()),
+      defined_index_(defined_index),
+      metered_(metered) {}
+
+Result<void, LoadError> FunctionCompiler::compile() {
+  const FunctionBody& body = module_.codes[defined_index_];
+  const FuncType& type = module_.types[module_.functions[defined_index_]];
+  fn_.func_index = module_.imported_funcs + defined_index_;
+  fn_.code_start = pos();
+  fn_.param_slots = static_cast<uint32_t>(type.params.size());
+  fn_.local_slots = body.local_count;
+  fn_.result_slots = static_cast<uint32_t>(type.results.size());
+  temp_base_ = fn_.param_slots + fn_.local_slots;
+  local_refs_.assign(temp_base_, 0);
+
+  Label func;
+  func.kind = Label::Kind::Func;
+  func.results = fn_.result_slots;
+  labels_.push_back(func);
+  if (metered_)
+    emit(Op::Fuel);
+
+  std::span<const uint8_t> bytes(module_.bytes.data() + body.code.offset,
+                                 body.code.size);
+  Reader reader(bytes, body.code.offset);
+  InstrReader instrs(reader);
+  Instr in;
+  while (!labels_.empty()) {
+    if (!instrs.next(in)) {
+      return Unexpected(LoadError{LoadError::Kind::Malformed,
+                                  reader.error_offset(), reader.error()});
+    }
+    auto r = step(in);
+    if (!r)
+      return r;
+  }
+  fn_.frame_slots = temp_base_ + max_height_ + 1;
+  if (code_.size() > (uint64_t{1} << 31)) {
+    return Unexpected(LoadError{LoadError::Kind::Invalid, body.body_offset,
+                                "function too large"});
+  }
+  out_.functions.push_back(fn_);
+  return {};
+}
+
+// --- virtual stack -------------------------------------------------------
+
+uint32_t FunctionCompiler::push_temp() {
+  stack_.push_back(Entry{});
+  if (height() > max_height_)
+    max_height_ = height();
+  return home(height() - 1);
+}
+
+void FunctionCompiler::push_local(uint32_t local) {
+  push_temp();
+  stack_.back().kind = Entry::Kind::Local;
+  stack_.back().local = local;
+  ++local_refs_[local];
+}
+
+void FunctionCompiler::push_const(uint64_t value) {
+  push_temp();
+  stack_.back().kind = Entry::Kind::Const;
+  stack_.back().value = value;
+}
+
+FunctionCompiler::Entry FunctionCompiler::pop() {
+  Entry e = stack_.back();
+  stack_.pop_back();
+  if (e.kind == Entry::Kind::Local)
+    --local_refs_[e.local];
+  return e;
+}
+
+void FunctionCompiler::drop_to(uint32_t new_height) {
+  while (height() > new_height)
+    pop();
+}
+
+uint32_t FunctionCompiler::slot_of(uint32_t index) {
+  Entry& e = stack_[index];
+  if (e.kind == Entry::Kind::Local)
+    return e.local;
+  if (e.kind == Entry::Kind::Const)
+    materialize(index);
+  return home(index);
+}
+
+void FunctionCompiler::materialize(uint32_t index) {
+  Entry& e = stack_[index];
+  if (e.kind == Entry::Kind::Temp)
+    return;
+  write_entry_to(e, index, home(index));
+  if (e.kind == Entry::Kind::Local)
+    --local_refs_[e.local];
+  e.kind = Entry::Kind::Temp;
+}
+
+void FunctionCompiler::materialize_range(uint32_t from, uint32_t to) {
+  for (uint32_t i = from; i < to; ++i)
+    materialize(i);
+}
+
+void FunctionCompiler::materialize_local(uint32_t local) {
+  if (local_refs_[local] == 0)
+    return;
+  for (uint32_t i = 0; i < height(); ++i) {
+    if (stack_[i].kind == Entry::Kind::Local && stack_[i].local == local)
+      materialize(i);
+  }
+}
+
+// Writes entry `e` (at stack index `index`) into slot `dst`.
+void FunctionCompiler::write_entry_to(const Entry& e,
+                                      uint32_t index,
+                                      uint32_t dst) {
+  switch (e.kind) {
+    case Entry::Kind::Temp:
+      emit_copy(dst, home(index));
+      break;
+    case Entry::Kind::Local:
+      emit_copy(dst, e.local);
+      break;
+    case Entry::Kind::Const:
+      emit_const(dst, e.value);
+      break;
+  }
+}
+
+// --- emission ------------------------------------------------------------
+
+uint32_t FunctionCompiler::emit(Op op) {
+  uint32_t start = pos();
+  const void* h = handlers_[static_cast<size_t>(op)];
+  uint32_t words[2];
+  std::memcpy(words, &h, sizeof h);
+  code_.push_back(words[0]);
+  code_.push_back(words[1]);
+  return start;
+}
+
+void FunctionCompiler::emit_copy(uint32_t dst, uint32_t src) {
+  if (dst == src)
+    return;
+  emit(Op::Copy);
+  word(dst);
+  word(src);
+}
+
+void FunctionCompiler::emit_const(uint32_t dst, uint64_t value) {
+  if (value <= UINT32_MAX) {
+    emit(Op::Const32);
+    word(dst);
+    word(static_cast<uint32_t>(value));
+  } else {
+    emit(Op::Const64);
+    word(dst);
+    word(static_cast<uint32_t>(value));
+    word(static_cast<uint32_t>(value >> 32));
+  }
+}
+
+void FunctionCompiler::emit_binary(Op op,
+                                   uint32_t dst,
+                                   uint32_t a,
+                                   uint32_t b) {
+  uint32_t start = emit(op);
+  word(dst);
+  word(a);
+  word(b);
+  (void)start;
+}
+
+// The instruction just emitted wrote its result at code_[dst_word], into
+// the home slot of the top stack entry.
+void FunctionCompiler::note_result(uint32_t dst_word) {
+  last_end_ = pos();
+  last_dst_word_ = dst_word;
+  last_dst_index_ = height() - 1;
+}
+
+void FunctionCompiler::note_source(uint32_t wasm_offset) {
+  auto& map = out_.source_map;
+  if (!map.empty() && map.back().code_offset == pos()) {
+    map.back().wasm_offset = wasm_offset;
+    return;
+  }
+  map.push_back(SourceMapEntry{pos(), wasm_offset});
+}
+
+void FunctionCompiler::forget_last() {
+  last_end_ = UINT32_MAX;
+  cmp_end_ = UINT32_MAX;
+}
+
+// --- control flow --------------------------------------------------------
+
+void FunctionCompiler::block_arity(const BlockType& bt,
+                                   uint32_t& params,
+                                   uint32_t& results) {
+  params = results = 0;
+  if (bt.kind == BlockType::Kind::Value)
+    results = 1;
+  if (bt.kind == BlockType::Kind::TypeIndex) {
+    const FuncType& t = module_.types[bt.type_index];
+    params = static_cast<uint32_t>(t.params.size());
+    results = static_cast<uint32_t>(t.results.size());
+  }
+}
+
+void FunctionCompiler::patch(uint32_t instr_start,
+                             uint32_t operand_pos,
+                             uint32_t target) {
+  code_[operand_pos] = static_cast<uint32_t>(static_cast<int32_t>(target) -
+                                             static_cast<int32_t>(instr_start));
+}
+
+void FunctionCompiler::bind(Label& l) {
+  for (size_t i = 0; i + 1 < l.fixups.size(); i += 2)
+    patch(l.fixups[i], l.fixups[i + 1], pos());
+  l.fixups.clear();
+  forget_last();
+}
+
+bool FunctionCompiler::needs_copies(const Label& l) {
+  if (l.kind == Label::Kind::Func)
+    return true;
+  uint32_t n = branch_arity(l);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t index = height() - n + i;
+    const Entry& e = stack_[index];
+    if (e.kind != Entry::Kind::Temp || home(index) != home(l.height + i))
+      return true;
+  }
+  return false;
+}
+
+// Moves the branch values (the top `arity` entries) to the label's slots.
+// Forward order is safe: a target slot is never above its source.
+void FunctionCompiler::emit_copies_for(const Label& l) {
+  uint32_t n = branch_arity(l);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t index = height() - n + i;
+    write_entry_to(stack_[index], index, home(l.height + i));
+  }
+}
+
+// An unconditional jump to `l`, without moving values.
+void FunctionCompiler::emit_jump(Label& l) {
+  uint32_t start = emit(Op::Br);
+  word(0);
+  if (l.kind == Label::Kind::Loop) {
+    patch(start, start + 2, l.loop_pos);
+  } else {
+    l.fixups.push_back(start);
+    l.fixups.push_back(start + 2);
+  }
+}
+
+void FunctionCompiler::emit_cond_jump(Cond c, Label& l) {
+  uint32_t start = emit(c.op);
+  word(c.a);
+  if (c.binary)
+    word(c.b);
+  uint32_t operand = pos();
+  word(0);
+  if (l.kind == Label::Kind::Loop) {
+    patch(start, operand, l.loop_pos);
+  } else {
+    l.fixups.push_back(start);
+    l.fixups.push_back(operand);
+  }
+}
+
+void FunctionCompiler::emit_branch(Label& l) {
+  if (l.kind == Label::Kind::Func) {
+    emit_return();
+    return;
+  }
+  emit_copies_for(l);
+  emit_jump(l);
+}
+
+void FunctionCompiler::emit_branch_if(Cond c, Label& l) {
+  if (!needs_copies(l)) {
+    emit_cond_jump(c, l);
+    return;
+  }
+  // Jump over the copies and the branch when the condition is false.
+  Cond inverse = invert(c);
+  uint32_t start = emit(inverse.op);
+  word(inverse.a);
+  if (inverse.binary)
+    word(inverse.b);
+  uint32_t operand = pos();
+  word(0);
+  emit_branch(l);
+  patch(start, operand, pos());
+  forget_last();
+}
+
+void FunctionCompiler::emit_br_table(const Instr& in) {
+  Entry index = pop();
+  stack_.push_back(index);  // keep it addressable while reading its slot
+  uint32_t index_slot = slot_of(height() - 1);
+  stack_.pop_back();
+  size_t n = in.targets.size();
+  uint32_t start = emit(Op::BrTable);
+  word(index_slot);
+  word(static_cast<uint32_t>(n));
+  uint32_t table = pos();
+  code_.resize(code_.size() + n + 1, 0);
+  for (size_t i = 0; i <= n; ++i) {
+    uint32_t depth = i < n ? in.targets[i] : in.index;
+    Label& l = label_at(depth);
+    if (needs_copies(l)) {
+      patch(start, table + static_cast<uint32_t>(i), pos());
+      emit_branch(l);
+    } else if (l.kind == Label::Kind::Loop) {
+      patch(start, table + static_cast<uint32_t>(i), l.loop_pos);
+    } else {
+      l.fixups.push_back(start);
+      l.fixups.push_back(table + static_cast<uint32_t>(i));
+    }
+  }
+  become_dead();
+}
+
+// Copies the results to slots [0, n) and returns. A lazy local below n
+// could be overwritten before it is read, so such entries are written to
+// their home slots first.
+void FunctionCompiler::emit_return() {
+  uint32_t n = fn_.result_slots;
+  for (uint32_t i = 0; i < n; ++i) {
+    const Entry& e = stack_[height() - n + i];
+    if (e.kind == Entry::Kind::Local && e.local < n && e.local != i) {
+      materialize_range(height() - n, height());
+      break;
+    }
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t index = height() - n + i;
+    write_entry_to(stack_[index], index, i);
+  }
+  emit(Op::Return);
+}
+
+void FunctionCompiler::become_dead() {
+  const Label& l = labels_.back();
+  drop_to(l.kind == Label::Kind::Func ? 0 : l.height);
+  dead_ = true;
+  dead_depth_ = 0;
+  forget_last();
+}
+
+FunctionCompiler::Cond FunctionCompiler::invert(Cond c) {
+  static const struct {
+    Op a, b;
+  } kPairs[] = {
+      {Op::BrIfNez, Op::BrIfEqz},
+      {Op::BrIfI64Nez, Op::BrIfI64Eqz},
+      {Op::BrIfI32Eq, Op::BrIfI32Ne},
+      {Op::BrIfI32LtS, Op::BrIfI32GeS},
+      {Op::BrIfI32LtU, Op::BrIfI32GeU},
+      {Op::BrIfI32GtS, Op::BrIfI32LeS},
+      {Op::BrIfI32GtU, Op::BrIfI32LeU},
+      {Op::BrIfI32EqImm, Op::BrIfI32NeImm},
+      {Op::BrIfI32LtSImm, Op::BrIfI32GeSImm},
+      {Op::BrIfI32LtUImm, Op::BrIfI32GeUImm},
+      {Op::BrIfI32GtSImm, Op::BrIfI32LeSImm},
+      {Op::BrIfI32GtUImm, Op::BrIfI32LeUImm},
+      {Op::BrIfI64Eq, Op::BrIfI64Ne},
+      {Op::BrIfI64LtS, Op::BrIfI64GeS},
+      {Op::BrIfI64LtU, Op::BrIfI64GeU},
+      {Op::BrIfI64GtS, Op::BrIfI64LeS},
+      {Op::BrIfI64GtU, Op::BrIfI64LeU},
+  };
+  for (const auto& p : kPairs) {
+    if (c.op == p.a) {
+      c.op = p.b;
+      return c;
+    }
+    if (c.op == p.b) {
+      c.op = p.a;
+      return c;
+    }
+  }
+  return c;  // unreachable: every BrIf op has a pair above
+}
+
+// Pops the i32 condition on top of the stack. When the previous
+// instruction computed it with a compare, that compare is taken back and
+// returned as a fused condition.
+FunctionCompiler::Cond FunctionCompiler::take_condition() {
+  uint32_t index = height() - 1;
+  if (cmp_end_ == pos() && stack_[index].kind == Entry::Kind::Temp &&
+      last_dst_index_ == index && last_end_ == pos()) {
+    code_.resize(cmp_start_);
+    pop();
+    forget_last();
+    return cmp_;
+  }
+  Cond c;
+  c.op = Op::BrIfNez;
+  c.a = slot_of(index);
+  pop();
+  forget_last();
+  return c;
+}
+
+void FunctionCompiler::open_block(const Instr& in) {
+  Label l;
+  block_arity(in.block_type, l.params, l.results);
+  Cond cond;
+  if (in.op == Opcode::If)
+    cond = invert(take_condition());
+  materialize_range(0, height());
+  forget_last();
+  l.height = height() - l.params;
+  if (in.op == Opcode::Loop) {
+    l.kind = Label::Kind::Loop;
+    l.loop_pos = pos();
+    if (metered_)
+      emit(Op::Fuel);
+  } else if (in.op == Opcode::If) {
+    l.kind = Label::Kind::If;
+    l.else_start = emit(cond.op);
+    word(cond.a);
+    if (cond.binary)
+      word(cond.b);
+    l.else_operand = pos();
+    word(0);
+  }
+  labels_.push_back(std::move(l));
+}
+
+void FunctionCompiler::else_block() {
+  Label& l = labels_.back();
+  if (!dead_) {
+    materialize_range(0, height());
+    emit_jump(l);
+  }
+  patch(l.else_start, l.else_operand, pos());
+  l.else_operand = UINT32_MAX;
+  drop_to(l.height);
+  for (uint32_t i = 0; i < l.params; ++i)
+    push_temp();
+  dead_ = false;
+  forget_last();
+}
+
+void FunctionCompiler::end_block() {
+  Label& l = labels_.back();
+  if (l.kind == Label::Kind::Func) {
+    if (!dead_)
+      emit_return();
+    labels_.pop_back();
+    return;
+  }
+  if (!dead_)
+    materialize_range(0, height());
+  if (l.else_operand != UINT32_MAX)
+    patch(l.else_start, l.else_operand, pos());
+  bind(l);
+  drop_to(l.height);
+  for (uint32_t i = 0; i < l.results; ++i)
+    push_temp();
+  dead_ = false;
+  labels_.pop_back();
+}
+
+// Called for every instruction; in unreachable code only block structure
+// is tracked and nothing is emitted.
+Result<void, LoadError> FunctionCompiler::step(const Instr& in) {
+  current_offset_ = in.offset;
+  if (dead_) {
+    switch (in.op) {
+      case Opcode::Block:
+      case Opcode::Loop:
+      case Opcode::If:
+        ++dead_depth_;
+        return {};
+      case Opcode::Else:
+        if (dead_depth_ == 0)
+          else_block();
+        return {};
+      case Opcode::End:
+        if (dead_depth_ == 0) {
+          end_block();
+        } else {
+          --dead_depth_;
+        }
+        return {};
+      default:
+        return {};
+    }
+  }
+  switch (in.op) {
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If:
+      open_block(in);
+      break;
+    case Opcode::Else:
+      else_block();
+      break;
+    case Opcode::End:
+      end_block();
+      break;
+    case Opcode::Br: {
+      emit_branch(label_at(in.index));
+      become_dead();
+      break;
+    }
+    case Opcode::BrIf: {
+      Cond c = take_condition();
+      emit_branch_if(c, label_at(in.index));
+      break;
+    }
+    case Opcode::BrTable:
+      emit_br_table(in);
+      break;
+    case Opcode::Return:
+      emit_return();
+      become_dead();
+      break;
+    case Opcode::Unreachable:
+      note_source(in.offset);
+      emit(Op::Unreachable);
+      become_dead();
+      break;
+    case Opcode::Nop:
+      break;
+    default:
+      data_op(in);
+      break;
+  }
+  return {};
+}
+
+}  // namespace capbox::engine

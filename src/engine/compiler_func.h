@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+// FunctionCompiler: one validated function body to internal code.
+//
+// Every wasm operand-stack position i has a fixed home slot (temp_base + i)
+// in the frame, after the parameters and locals. The compiler keeps a
+// virtual stack whose entries are either already in their home slot
+// (Temp), a local not yet copied (Local), or a constant not yet written
+// (Const). Instructions then read locals and constants where they are, so
+// `local.get a; local.get b; i32.add; local.set c` becomes one `i32.add c,
+// a, b`: the result's destination is retargeted to the local when the next
+// instruction stores it. Lazy entries are written to their home slots at
+// control-flow boundaries and before their local is overwritten, so every
+// path into a label sees the same frame. Compares followed by br_if/if
+// fuse into compare-and-branch. Validation is done: nothing is re-checked.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/compiled.h"
+#include "engine/engine.h"
+#include "engine/instr_reader.h"
+#include "engine/ops.h"
+
+namespace capbox::engine {
+
+class FunctionCompiler {
+ public:
+  FunctionCompiler(CompiledModule& out, uint32_t defined_index, bool metered);
+  Result<void, LoadError> compile();
+
+ private:
+  struct Entry {
+    enum class Kind : uint8_t { Temp, Local, Const };
+    Kind kind = Kind::Temp;
+    uint32_t local = 0;
+    uint64_t value = 0;
+  };
+  struct Label {
+    enum class Kind : uint8_t { Block, Loop, If, Func };
+    Kind kind = Kind::Block;
+    uint32_t height = 0;  // stack height below the block's parameters
+    uint32_t params = 0;
+    uint32_t results = 0;
+    uint32_t loop_pos = 0;               // Loop: its first instruction
+    std::vector<uint32_t> fixups;        // (instruction, operand) pairs
+    uint32_t else_start = 0;             // If: its conditional branch
+    uint32_t else_operand = UINT32_MAX;  // to `else`, or to `end`
+  };
+  // A branch condition: a slot tested against zero, or a fused compare.
+  struct Cond {
+    Op op = Op::BrIfNez;  // a BrIf* op
+    uint32_t a = 0;
+    uint32_t b = 0;  // second slot, or the immediate
+    bool binary = false;
+  };
+
+  Result<void, LoadError> step(const Instr& in);
+  void open_block(const Instr& in);
+  void else_block();
+  void end_block();
+  // compiler_ops.cc
+  void data_op(const Instr& in);
+  void unary(Op op);
+  void binary(const Instr& in, Op op);
+  bool binary_imm(const Instr& in, Op op);
+  void local_set(uint32_t local, bool tee);
+  void load(Op op, uint32_t offset);
+  void store(Op op, uint32_t offset);
+  void call(uint32_t func_index);
+  void call_indirect(uint32_t type_index, uint32_t table);
+  void emit_with_operands(Op op,
+                          uint32_t dst_count,
+                          uint32_t pops,
+                          std::initializer_list<uint32_t> immediates);
+
+  // Virtual stack.
+  uint32_t height() const { return static_cast<uint32_t>(stack_.size()); }
+  uint32_t home(uint32_t index) const { return temp_base_ + index; }
+  uint32_t push_temp();
+  void push_local(uint32_t local);
+  void push_const(uint64_t value);
+  Entry pop();
+  void drop_to(uint32_t new_height);
+  uint32_t slot_of(uint32_t index);  // materialises a Const in place
+  void materialize(uint32_t index);
+  void materialize_range(uint32_t from, uint32_t to);
+  void materialize_local(uint32_t local);
+  void write_entry_to(const Entry& e, uint32_t index, uint32_t dst);
+
+  // Emission.
+  uint32_t pos() const { return static_cast<uint32_t>(code_.size()); }
+  uint32_t emit(Op op);
+  void word(uint32_t w) { code_.push_back(w); }
+  void emit_copy(uint32_t dst, uint32_t src);
+  void emit_const(uint32_t dst, uint64_t value);
+  void emit_binary(Op op, uint32_t dst, uint32_t a, uint32_t b);
+  void note_result(uint32_t dst_word);
+  void note_source(uint32_t wasm_offset);
+  void forget_last();
+
+  // Control flow.
+  Label& label_at(uint32_t depth) {
+    return labels_[labels_.size() - 1 - depth];
+  }
+  uint32_t branch_arity(const Label& l) const {
+    return l.kind == Label::Kind::Loop ? l.params : l.results;
+  }
+  bool needs_copies(const Label& l);
+  void emit_copies_for(const Label& l);
+  void emit_jump(Label& l);
+  void emit_cond_jump(Cond c, Label& l);
+  void emit_branch(Label& l);
+  void emit_branch_if(Cond c, Label& l);
+  void emit_br_table(const Instr& in);
+  void emit_return();
+  void bind(Label& l);
+  void patch(uint32_t instr_start, uint32_t operand_pos, uint32_t target);
+  Cond take_condition();
+  static Cond invert(Cond c);
+  void become_dead();
+  void block_arity(const BlockType& bt, uint32_t& params, uint32_t& results);
+
+  CompiledModule& out_;
+  const Module& module_;
+  std::vector<uint32_t>& code_;
+  const void* const* handlers_;
+  uint32_t defined_index_;
+  bool metered_;
+  CompiledFunction fn_;
+  uint32_t temp_base_ = 0;
+  uint32_t max_height_ = 0;
+  std::vector<Entry> stack_;
+  std::vector<uint32_t> local_refs_;  // lazy Local entries per local
+  std::vector<Label> labels_;
+  bool dead_ = false;
+  uint32_t dead_depth_ = 0;  // blocks opened while dead
+  // Peepholes: the last instruction's result word and stack index, and the
+  // last compare; valid only while nothing was emitted after them.
+  uint32_t last_end_ = UINT32_MAX;
+  uint32_t last_dst_word_ = 0;
+  uint32_t last_dst_index_ = 0;
+  uint32_t cmp_start_ = 0;
+  uint32_t cmp_end_ = UINT32_MAX;
+  Cond cmp_;
+  uint32_t current_offset_ = 0;
+};
+
+}  // namespace capbox::engine

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: Apache-2.0
+// FunctionCompiler: translation of the data instructions (numeric, locals,
+// globals, memory, tables, calls). Numeric operators come from opcodes.def;
+// the immediate forms and compare fusion are chosen here.
+#include <array>
+
+#include "engine/compiler_func.h"
+
+namespace capbox::engine {
+namespace {
+
+constexpr Op kNoOp = Op::kCount;
+
+struct NumericOps {
+  std::array<Op, static_cast<size_t>(Opcode::kCount)> op{};
+  std::array<bool, static_cast<size_t>(Opcode::kCount)> binary{};
+};
+
+constexpr NumericOps make_numeric_ops() {
+  NumericOps t;
+  for (auto& o : t.op)
+    o = kNoOp;
+#define CAPBOX_OPCODE(prefix, code, Name, text, Imm, Kind, A, B, R) \
+  CAPBOX_MAP_##Kind(Name)
+#define CAPBOX_MAP_Unary(Name) t.op[size_t(Opcode::Name)] = Op::Name;
+#define CAPBOX_MAP_Binary(Name)          \
+  t.op[size_t(Opcode::Name)] = Op::Name; \
+  t.binary[size_t(Opcode::Name)] = true;
+#define CAPBOX_MAP_Special(Name)
+#define CAPBOX_MAP_Load(Name)
+#define CAPBOX_MAP_Store(Name)
+#include "engine/opcodes.def"
+#undef CAPBOX_OPCODE
+  return t;
+}
+constexpr NumericOps kNumeric = make_numeric_ops();
+
+// Immediate forms: `imm` when the right operand is a constant, `swapped`
+// when the left one is (commutative ops, and compares mirrored).
+struct ImmForm {
+  Op op, imm, swapped;
+  bool is64;
+};
+constexpr ImmForm kImmForms[] = {
+    {Op::I32Add, Op::I32AddImm, Op::I32AddImm, false},
+    {Op::I32Mul, Op::I32MulImm, Op::I32MulImm, false},
+    {Op::I32And, Op::I32AndImm, Op::I32AndImm, false},
+    {Op::I32Or, Op::I32OrImm, Op::I32OrImm, false},
+    {Op::I32Xor, Op::I32XorImm, Op::I32XorImm, false},
+    {Op::I32Shl, Op::I32ShlImm, kNoOp, false},
+    {Op::I32ShrS, Op::I32ShrSImm, kNoOp, false},
+    {Op::I32ShrU, Op::I32ShrUImm, kNoOp, false},
+    {Op::I32Eq, Op::I32EqImm, Op::I32EqImm, false},
+    {Op::I32Ne, Op::I32NeImm, Op::I32NeImm, false},
+    {Op::I32LtS, Op::I32LtSImm, Op::I32GtSImm, false},
+    {Op::I32LtU, Op::I32LtUImm, Op::I32GtUImm, false},
+    {Op::I32GtS, Op::I32GtSImm, Op::I32LtSImm, false},
+    {Op::I32GtU, Op::I32GtUImm, Op::I32LtUImm, false},
+    {Op::I32LeS, Op::I32LeSImm, Op::I32GeSImm, false},
+    {Op::I32LeU, Op::I32LeUImm, Op::I32GeUImm, false},
+    {Op::I32GeS, Op::I32GeSImm, Op::I32LeSImm, false},
+    {Op::I32GeU, Op::I32GeUImm, Op::I32LeUImm, false},
+    {Op::I64Add, Op::I64AddImm, Op::I64AddImm, true},
+    {Op::I64Mul, Op::I64MulImm, Op::I64MulImm, true},
+    {Op::I64And, Op::I64AndImm, Op::I64AndImm, true},
+    {Op::I64Or, Op::I64OrImm, Op::I64OrImm, true},
+    {Op::I64Xor, Op::I64XorImm, Op::I64XorImm, true},
+    {Op::I64Shl, Op::I64ShlImm, kNoOp, true},
+    {Op::I64ShrS, Op::I64ShrSImm, kNoOp, true},
+    {Op::I64ShrU, Op::I64ShrUImm, kNoOp, true},
+};
+
+// The compare-and-branch form of a compare, for br_if/if fusion.
+struct BranchForm {
+  Op cmp, branch;
+};
+constexpr BranchForm kBranchForms[] = {
+    {Op::I32Eq, Op::BrIfI32Eq},         {Op::I32Ne, Op::BrIfI32Ne},
+    {Op::I32LtS, Op::BrIfI32LtS},       {Op::I32LtU, Op::BrIfI32LtU},
+    {Op::I32GtS, Op::BrIfI32GtS},       {Op::I32GtU, Op::BrIfI32GtU},
+    {Op::I32LeS, Op::BrIfI32LeS},       {Op::I32LeU, Op::BrIfI32LeU},
+    {Op::I32GeS, Op::BrIfI32GeS},       {Op::I32GeU, Op::BrIfI32GeU},
+    {Op::I32EqImm, Op::BrIfI32EqImm},   {Op::I32NeImm, Op::BrIfI32NeImm},
+    {Op::I32LtSImm, Op::BrIfI32LtSImm}, {Op::I32LtUImm, Op::BrIfI32LtUImm},
+    {Op::I32GtSImm, Op::BrIfI32GtSImm}, {Op::I32GtUImm, Op::BrIfI32GtUImm},
+    {Op::I32LeSImm, Op::BrIfI32LeSImm}, {Op::I32LeUImm, Op::BrIfI32LeUImm},
+    {Op::I32GeSImm, Op::BrIfI32GeSImm}, {Op::I32GeUImm, Op::BrIfI32GeUImm},
+    {Op::I64Eq, Op::BrIfI64Eq},         {Op::I64Ne, Op::BrIfI64Ne},
+    {Op::I64LtS, Op::BrIfI64LtS},       {Op::I64LtU, Op::BrIfI64LtU},
+    {Op::I64GtS, Op::BrIfI64GtS},       {Op::I64GtU, Op::BrIfI64GtU},
+    {Op::I64LeS, Op::BrIfI64LeS},       {Op::I64LeU, Op::BrIfI64LeU},
+    {Op::I64GeS, Op::BrIfI64GeS},       {Op::I64GeU, Op::BrIfI64GeU},
+    {Op::I32Eqz, Op::BrIfEqz},          {Op::I64Eqz, Op::BrIfI64Eqz},
+};
+
+Op branch_form(Op cmp) {
+  for (const auto& f : kBranchForms)
+    if (f.cmp == cmp)
+      return f.branch;
+  return kNoOp;
+}
+
+bool is_identity(Opcode op) {
+  switch (op) {
+    case Opcode::I64ExtendI32U:  // i32 slots are kept zero-extended
+    case Opcode::I32ReinterpretF32:
+    case Opcode::I64ReinterpretF64:
+    case Opcode::F32ReinterpretI32:
+    case Opcode::F64ReinterpretI64:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool may_trap(Opcode op) {
+  switch (op) {
+    case Opcode::I32DivS:
+    case Opcode::I32DivU:
+    case Opcode::I32RemS:
+    case Opcode::I32RemU:
+    case Opcode::I64DivS:
+    case Opcode::I64DivU:
+    case Opcode::I64RemS:
+    case Opcode::I64RemU:
+    case Opcode::I32TruncF32S:
+    case Opcode::I32TruncF32U:
+    case Opcode::I32TruncF64S:
+    case Opcode::I32TruncF64U:
+    case Opcode::I64TruncF32S:
+    case Opcode::I64TruncF32U:
+    case Opcode::I64TruncF64S:
+    case Opcode::I64TruncF64U:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Op load_op(Opcode op) {
+  switch (op) {
+    case Opcode::I32Load:
+    case Opcode::F32Load:
+      return Op::I32Load_;
+    case Opcode::I64Load:
+    case Opcode::F64Load:
+      return Op::I64Load_;
+    case Opcode::I32Load8S:
+      return Op::I32Load8S_;
+    case Opcode::I32Load8U:
+      return Op::I32Load8U_;
+    case Opcode::I32Load16S:
+      return Op::I32Load16S_;
+    case Opcode::I32Load16U:
+      return Op::I32Load16U_;
+    case Opcode::I64Load8S:
+      return Op::I64Load8S_;
+    case Opcode::I64Load8U:
+      return Op::I64Load8U_;
+    case Opcode::I64Load16S:
+      return Op::I64Load16S_;
+    case Opcode::I64Load16U:
+      return Op::I64Load16U_;
+    case Opcode::I64Load32S:
+      return Op::I64Load32S_;
+    case Opcode::I64Load32U:
+      return Op::I64Load32U_;
+    default:
+      return kNoOp;
+  }
+}
+
+Op store_op(Opcode op) {
+  switch (op) {
+    case Opcode::I32Store:
+    case Opcode::F32Store:
+      return Op::I32Store_;
+    case Opcode::I64Store:
+    case Opcode::F64Store:
+      return Op::I64Store_;
+    case Opcode::I32Store8:
+      return Op::I32Store8_;
+    case Opcode::I32Store16:
+      return Op::I32Store16_;
+    case Opcode::I64Store8:
+      return Op::I64Store8_;
+    case Opcode::I64Store16:
+      return Op::I64Store16_;
+    case Opcode::I64Store32:
+      return Op::I64Store32_;
+    default:
+      return kNoOp;
+  }
+}
+
+}  // namespace
+
+void FunctionCompiler::unary(Op op) {
+  uint32_t a = slot_of(height() - 1);
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(op);
+  word(dst);
+  word(a);
+  note_result(start + 2);
+  Op branch = branch_form(op);
+  if (branch != kNoOp) {
+    cmp_ = Cond{branch, a, 0, false};
+    cmp_start_ = start;
+    cmp_end_ = pos();
+  }
+}
+
+// Emits the immediate form when one operand is a suitable constant.
+bool FunctionCompiler::binary_imm(const Instr& in, Op op) {
+  uint32_t ib = height() - 1, ia = height() - 2;
+  const ImmForm* form = nullptr;
+  for (const auto& f : kImmForms)
+    if (f.op == op)
+      form = &f;
+  bool sub = op == Op::I32Sub || op == Op::I64Sub;
+  if (sub)
+    form = op == Op::I32Sub ? &kImmForms[0] : &kImmForms[18];
+  if (form == nullptr)
+    return false;
+  auto fits = [&](uint64_t v) {
+    if (!form->is64)
+      return true;
+    auto s = static_cast<int64_t>(v);
+    return s >= INT32_MIN + 1 && s <= INT32_MAX;
+  };
+  Op chosen = kNoOp;
+  uint32_t a = 0;
+  uint64_t imm = 0;
+  if (stack_[ib].kind == Entry::Kind::Const && fits(stack_[ib].value)) {
+    chosen = form->imm;
+    imm = stack_[ib].value;
+    if (sub)
+      imm = 0 - imm;
+    a = slot_of(ia);
+  } else if (!sub && form->swapped != kNoOp &&
+             stack_[ia].kind == Entry::Kind::Const && fits(stack_[ia].value)) {
+    chosen = form->swapped;
+    imm = stack_[ia].value;
+    a = slot_of(ib);
+  } else {
+    return false;
+  }
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(chosen);
+  word(dst);
+  word(a);
+  word(static_cast<uint32_t>(imm));
+  note_result(start + 2);
+  Op branch = branch_form(chosen);
+  if (branch != kNoOp) {
+    cmp_ = Cond{branch, a, static_cast<uint32_t>(imm), true};
+    cmp_start_ = start;
+    cmp_end_ = pos();
+  }
+  (void)in;
+  return true;
+}
+
+void FunctionCompiler::binary(const Instr& in, Op op) {
+  if (binary_imm(in, op))
+    return;
+  uint32_t b = slot_of(height() - 1);
+  uint32_t a = slot_of(height() - 2);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  if (may_trap(in.op))
+    note_source(in.offset);
+  uint32_t start = emit(op);
+  word(dst);
+  word(a);
+  word(b);
+  note_result(start + 2);
+  Op branch = branch_form(op);
+  if (branch != kNoOp) {
+    cmp_ = Cond{branch, a, b, true};
+    cmp_start_ = start;
+    cmp_end_ = pos();
+  }
+}
+
+void FunctionCompiler::local_set(uint32_t local, bool tee) {
+  uint32_t index = height() - 1;
+  Entry e = stack_[index];
+  bool retarget = e.kind == Entry::Kind::Temp && last_end_ == pos() &&
+                  last_dst_index_ == index && local_refs_[local] == 0;
+  pop();
+  if (retarget) {
+    code_[last_dst_word_] = local;
+  } else {
+    materialize_local(local);
+    if (!(e.kind == Entry::Kind::Local && e.local == local))
+      write_entry_to(e, index, local);
+  }
+  forget_last();
+  if (tee)
+    push_local(local);
+}
+
+void FunctionCompiler::load(Op op, uint32_t offset) {
+  uint32_t a = slot_of(height() - 1);
+  pop();
+  uint32_t dst = push_temp();
+  note_source(current_offset_);
+  uint32_t start = emit(op);
+  word(dst);
+  word(a);
+  word(offset);
+  note_result(start + 2);
+}
+
+void FunctionCompiler::store(Op op, uint32_t offset) {
+  uint32_t v = slot_of(height() - 1);
+  uint32_t a = slot_of(height() - 2);
+  pop();
+  pop();
+  note_source(current_offset_);
+  emit(op);
+  word(a);
+  word(v);
+  word(offset);
+  forget_last();
+}
+
+void FunctionCompiler::call(uint32_t func_index) {
+  const FuncType& t = module_.func_type(func_index);
+  auto nargs = static_cast<uint32_t>(t.params.size());
+  materialize_range(height() - nargs, height());
+  uint32_t base = home(height() - nargs);
+  drop_to(height() - nargs);
+  note_source(current_offset_);
+  if (func_index < module_.imported_funcs) {
+    emit(Op::CallImport);
+    word(func_index);
+  } else {
+    emit(Op::Call);
+    word(func_index - module_.imported_funcs);
+  }
+  word(base);
+  for (size_t i = 0; i < t.results.size(); ++i)
+    push_temp();
+  forget_last();
+}
+
+void FunctionCompiler::call_indirect(uint32_t type_index, uint32_t table) {
+  const FuncType& t = module_.types[type_index];
+  auto nargs = static_cast<uint32_t>(t.params.size());
+  uint32_t element = slot_of(height() - 1);
+  pop();
+  materialize_range(height() - nargs, height());
+  uint32_t base = home(height() - nargs);
+  drop_to(height() - nargs);
+  note_source(current_offset_);
+  emit(Op::CallIndirect);
+  word(out_.type_ids[type_index]);
+  word(table);
+  word(element);
+  word(base);
+  for (size_t i = 0; i < t.results.size(); ++i)
+    push_temp();
+  forget_last();
+}
+
+// For ops laid out as [dst?] [immediates...] [popped operand slots...].
+void FunctionCompiler::emit_with_operands(
+    Op op,
+    uint32_t dst_count,
+    uint32_t pops,
+    std::initializer_list<uint32_t> immediates) {
+  uint32_t slots[5];
+  for (uint32_t i = 0; i < pops; ++i)
+    slots[i] = slot_of(height() - pops + i);
+  drop_to(height() - pops);
+  uint32_t dst = dst_count ? push_temp() : 0;
+  note_source(current_offset_);
+  uint32_t start = emit(op);
+  if (dst_count)
+    word(dst);
+  for (uint32_t imm : immediates)
+    word(imm);
+  for (uint32_t i = 0; i < pops; ++i)
+    word(slots[i]);
+  if (dst_count) {
+    note_result(start + 2);
+  } else {
+    forget_last();
+  }
+}
+
+void FunctionCompiler::data_op(const Instr& in) {
+  auto numeric = static_cast<size_t>(in.op);
+  if (kNumeric.op[numeric] != kNoOp) {
+    if (is_identity(in.op))
+      return;
+    if (kNumeric.binary[numeric]) {
+      binary(in, kNumeric.op[numeric]);
+    } else {
+      if (may_trap(in.op))
+        note_source(in.offset);
+      unary(kNumeric.op[numeric]);
+    }
+    return;
+  }
+  if (Op op = load_op(in.op); op != kNoOp)
+    return load(op, in.mem_offset);
+  if (Op op = store_op(in.op); op != kNoOp)
+    return store(op, in.mem_offset);
+  switch (in.op) {
+    case Opcode::Drop:
+      pop();
+      break;
+    case Opcode::Select:
+    case Opcode::SelectT:
+      emit_with_operands(Op::Select, 1, 3, {});
+      break;
+    case Opcode::LocalGet:
+      push_local(in.index);
+      break;
+    case Opcode::LocalSet:
+      local_set(in.index, false);
+      break;
+    case Opcode::LocalTee:
+      local_set(in.index, true);
+      break;
+    case Opcode::GlobalGet:
+      emit_with_operands(Op::GlobalGet, 1, 0, {in.index});
+      break;
+    case Opcode::GlobalSet:
+      emit_with_operands(Op::GlobalSet, 0, 1, {in.index});
+      break;
+    case Opcode::I32Const:
+    case Opcode::I64Const:
+    case Opcode::F32Const:
+    case Opcode::F64Const:
+      push_const(in.bits);
+      break;
+    case Opcode::RefNull:
+      push_const(0);
+      break;
+    case Opcode::RefIsNull:
+      unary(Op::RefIsNull_);
+      break;
+    case Opcode::RefFunc:
+      emit_with_operands(Op::RefFunc_, 1, 0, {in.index});
+      break;
+    case Opcode::Call:
+      call(in.index);
+      break;
+    case Opcode::CallIndirect:
+      call_indirect(in.index, in.index2);
+      break;
+    case Opcode::MemorySize:
+      emit_with_operands(Op::MemorySize_, 1, 0, {});
+      break;
+    case Opcode::MemoryGrow:
+      emit_with_operands(Op::MemoryGrow_, 1, 1, {});
+      break;
+    case Opcode::MemoryFill:
+      emit_with_operands(Op::MemoryFill_, 0, 3, {});
+      break;
+    case Opcode::MemoryCopy:
+      emit_with_operands(Op::MemoryCopy_, 0, 3, {});
+      break;
+    case Opcode::MemoryInit:
+      emit_with_operands(Op::MemoryInit_, 0, 3, {in.index});
+      break;
+    case Opcode::DataDrop:
+      emit_with_operands(Op::DataDrop_, 0, 0, {in.index});
+      break;
+    case Opcode::TableGet:
+      emit_with_operands(Op::TableGet_, 1, 1, {in.index});
+      break;
+    case Opcode::TableSet:
+      emit_with_operands(Op::TableSet_, 0, 2, {in.index});
+      break;
+    case Opcode::TableSize:
+      emit_with_operands(Op::TableSize_, 1, 0, {in.index});
+      break;
+    case Opcode::TableGrow:
+      emit_with_operands(Op::TableGrow_, 1, 2, {in.index});
+      break;
+    case Opcode::TableFill:
+      emit_with_operands(Op::TableFill_, 0, 3, {in.index});
+      break;
+    case Opcode::TableCopy:
+      emit_with_operands(Op::TableCopy_, 0, 3, {in.index, in.index2});
+      break;
+    case Opcode::TableInit:
+      emit_with_operands(Op::TableInit_, 0, 3, {in.index2, in.index});
+      break;
+    case Opcode::ElemDrop:
+      emit_with_operands(Op::ElemDrop_, 0, 0, {in.index});
+      break;
+    default:
+      break;  // control instructions are handled by step()
+  }
+}
+
+}  // namespace capbox::engine
