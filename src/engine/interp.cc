@@ -51,6 +51,13 @@ F wasm_max(F a, F b) {
   return a > b ? a : b;
 }
 
+// libm's rounding functions may return a signalling NaN unchanged; wasm
+// requires the result to be a quiet (arithmetic) NaN.
+template <typename F>
+F quiet_nan_or(F x, F rounded) {
+  return std::isnan(x) ? x + x : rounded;
+}
+
 template <typename F, typename I>
 I saturate(F x, F lo, F hi) {
   if (std::isnan(x)) return 0;
