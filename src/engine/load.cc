@@ -38,6 +38,9 @@ Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
   compiled->type_ids.reserve(compiled->module.types.size());
   for (const FuncType& type : compiled->module.types)
     compiled->type_ids.push_back(intern_func_type(type));
+  // Always metered: StoreLimits::fuel belongs to the store, and a module
+  // may be instantiated in any store.
+  compiled->metered = true;
   auto result = compile_module(*compiled);
   if (!result)
     return Unexpected(std::move(result).error());
