@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# capbox against native code on the kernels of ../shared/bench: builds them
+# with its build.sh (native clang -O2 and wasm32 reactor, clang -O2), runs
+# each native program and `capbox run --invoke bench KERNEL.wasm N`, checks
+# that the checksums agree, and prints per kernel the native time, the
+# capbox time and their ratio, then the geometric mean of the ratios (the
+# seven kernels; memops-bulk is shown beside memops, not in the mean).
+#
+# Both sides are timed as whole processes (median of --runs after one
+# warm-up), so capbox's time includes reading, validating and compiling
+# the module; the native one includes process start-up.
+import argparse
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+KERNELS = ["fib", "nbody", "sha256", "mandelbrot", "sort", "hashmap", "memops"]
+EXTRA = ["memops-bulk"]  # reported, not in the mean
+# --quick: small n for a smoke run (ratios are then dominated by start-up).
+QUICK_N = {"fib": 27, "nbody": 100000, "sha256": 1, "mandelbrot": 200,
+           "sort": 100000, "hashmap": 100000, "memops": 20000}
+
+
+def parse_args():
+    here = os.path.dirname(os.path.abspath(__file__))
+    default_kernels = os.path.join(here, "..", "..", "shared", "bench")
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--capbox", required=True, help="the capbox binary")
+    p.add_argument("--bench-dir",
+                   default=os.environ.get("CAPBOX_BENCH_DIR", default_kernels),
+                   help="the shared bench directory (build.sh, kernels/)")
+    p.add_argument("--out", required=True,
+                   help="where build.sh puts the kernels")
+    p.add_argument("--runs", type=int, default=5,
+                   help="timed runs per program; the median is reported")
+    p.add_argument("--quick", action="store_true",
+                   help="small n for each kernel (a smoke test)")
+    p.add_argument("--kernels", default=",".join(KERNELS + EXTRA),
+                   help="comma-separated subset to run")
+    p.add_argument("--markdown", action="store_true",
+                   help="also print the table in Markdown (for README.md)")
+    return p.parse_args()
+
+
+def build_kernels(bench_dir, out):
+    """Runs build.sh unless every output is newer than every source."""
+    sources = [os.path.join(bench_dir, f) for f in ("build.sh", "main.c")]
+    kernel_dir = os.path.join(bench_dir, "kernels")
+    sources += [os.path.join(kernel_dir, f) for f in os.listdir(kernel_dir)]
+    outputs = [os.path.join(out, "native", k) for k in KERNELS]
+    outputs += [os.path.join(out, "wasm-reactor", k + ".wasm")
+                for k in KERNELS + EXTRA]
+    newest_source = max(os.path.getmtime(s) for s in sources)
+    if all(os.path.exists(o) and os.path.getmtime(o) >= newest_source
+           for o in outputs):
+        return
+    print(f"building the kernels into {out} ...", file=sys.stderr)
+    subprocess.run(["bash", os.path.join(bench_dir, "build.sh"), out],
+                   check=True, stdout=sys.stderr)
+
+
+def native_checksum(output):
+    m = re.search(r"\bn=(\d+) checksum=0x([0-9a-fA-F]{8})", output)
+    if not m:
+        raise RuntimeError(f"cannot read the native output {output!r}")
+    return int(m.group(1)), int(m.group(2), 16)
+
+
+def capbox_checksum(output):
+    """bench(n)'s i32 result, printed signed as wasmtime does; as u32."""
+    lines = output.split()
+    if len(lines) != 1 or not re.fullmatch(r"-?\d+", lines[0]):
+        raise RuntimeError(f"cannot read capbox's output {output!r}")
+    return int(lines[0]) & 0xFFFFFFFF
+
+
+def run_once(cmd):
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: "
+                           f"{proc.stderr.strip()}")
+    return elapsed, proc.stdout
+
+
+def time_command(cmd, runs, read_checksum):
+    """Median wall time of `runs` runs after one warm-up; every run's
+    checksum must be the same."""
+    _, output = run_once(cmd)
+    checksum = read_checksum(output)
+    times = []
+    for _ in range(runs):
+        elapsed, output = run_once(cmd)
+        if read_checksum(output) != checksum:
+            raise RuntimeError(f"{' '.join(cmd)}: the checksum changed")
+        times.append(elapsed)
+    return statistics.median(times), checksum
+
+
+def default_n(out, kernel):
+    _, output = run_once([os.path.join(out, "native", kernel)])
+    return native_checksum(output)[0]
+
+
+def bench_kernel(args, kernel):
+    native_name = "memops" if kernel == "memops-bulk" else kernel
+    native = os.path.join(args.out, "native", native_name)
+    n = QUICK_N[native_name] if args.quick else default_n(args.out, native_name)
+    native_time, native_sum = time_command(
+        [native, str(n)], args.runs, lambda o: native_checksum(o)[1])
+    module = os.path.join(args.out, "wasm-reactor", kernel + ".wasm")
+    capbox_time, capbox_sum = time_command(
+        [args.capbox, "run", "--invoke", "bench", module, str(n)], args.runs,
+        capbox_checksum)
+    return {"kernel": kernel, "n": n, "native": native_time,
+            "capbox": capbox_time, "ratio": capbox_time / native_time,
+            "native_sum": native_sum, "capbox_sum": capbox_sum,
+            "ok": native_sum == capbox_sum}
+
+
+def print_table(rows, geomean, markdown):
+    if markdown:
+        print("| kernel | n | native (s) | capbox (s) | capbox / native | checksum |")
+        print("|---|---:|---:|---:|---:|---|")
+        for r in rows:
+            print(f"| {r['kernel']} | {r['n']} | {r['native']:.3f} | "
+                  f"{r['capbox']:.3f} | {r['ratio']:.2f} | "
+                  f"{'0x%08x' % r['native_sum'] if r['ok'] else 'MISMATCH'} |")
+        print(f"| **geometric mean** (7 kernels) | | | | **{geomean:.2f}** | |")
+        return
+    print(f"{'kernel':<12} {'n':>9} {'native s':>9} {'capbox s':>9} "
+          f"{'ratio':>7}  checksum")
+    for r in rows:
+        check = (f"0x{r['native_sum']:08x} ok" if r["ok"] else
+                 f"MISMATCH native 0x{r['native_sum']:08x} "
+                 f"capbox 0x{r['capbox_sum']:08x}")
+        print(f"{r['kernel']:<12} {r['n']:>9} {r['native']:>9.3f} "
+              f"{r['capbox']:>9.3f} {r['ratio']:>7.2f}  {check}")
+    print(f"{'geometric mean of the ratios (memops-bulk excluded)':<50} "
+          f"{geomean:>7.2f}")
+
+
+def main():
+    args = parse_args()
+    args.capbox = os.path.abspath(args.capbox)
+    build_kernels(args.bench_dir, args.out)
+    version = subprocess.run([args.capbox, "--version"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    mode = "quick (small n)" if args.quick else "default n"
+    print(f"# {version}; kernels: clang -O2 (native and wasm32 reactor); "
+          f"{mode}; median of {args.runs} whole-process runs")
+    rows = []
+    for kernel in args.kernels.split(","):
+        if kernel not in KERNELS + EXTRA:
+            sys.exit(f"run_bench.py: unknown kernel '{kernel}'")
+        try:
+            rows.append(bench_kernel(args, kernel))
+        except RuntimeError as e:
+            print(f"{kernel}: FAILED: {e}")
+            rows.append(None)
+    good = [r for r in rows if r is not None]
+    in_mean = [r["ratio"] for r in good if r["kernel"] in KERNELS and r["ok"]]
+    geomean = (math.exp(sum(map(math.log, in_mean)) / len(in_mean))
+               if in_mean else float("nan"))
+    print_table(good, geomean, markdown=False)
+    if args.markdown:
+        print()
+        print_table(good, geomean, markdown=True)
+    failed = len(rows) - len(good) + sum(1 for r in good if not r["ok"])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
