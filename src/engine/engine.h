@@ -38,10 +38,16 @@ struct LoadError {
   std::string describe() const;
 };
 
+struct LoadOptions {
+  // Compile fuel checks in (at function entries and loop heads), so that
+  // StoreLimits::fuel bounds the run. Off by default: it costs time.
+  bool fuel_metering = false;
+};
+
 // Decodes, validates and compiles. The result can be instantiated many
 // times, in any number of stores.
 Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
-    std::span<const uint8_t> bytes);
+    std::span<const uint8_t> bytes, const LoadOptions& options = {});
 const Module& module_of(const CompiledModule& compiled);
 
 // A value with its type. `bits`: i32 zero-extended, f32/f64 bit patterns,
@@ -96,7 +102,8 @@ struct StoreLimits {
   uint64_t max_table_elements = 0;
   // Instruction budget for each Store::call (counted at function entries
   // and loop iterations, so every unbounded computation pays); running out
-  // traps with OutOfFuel.
+  // traps with OutOfFuel. Only modules loaded with
+  // LoadOptions::fuel_metering count fuel.
   uint64_t fuel = 0;
 };
 

@@ -25,7 +25,7 @@ std::string LoadError::describe() const {
 }
 
 Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
-    std::span<const uint8_t> bytes) {
+    std::span<const uint8_t> bytes, const LoadOptions& options) {
   auto decoded = decode_module(bytes);
   if (!decoded)
     return Unexpected(std::move(decoded).error());
@@ -38,9 +38,9 @@ Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
   compiled->type_ids.reserve(compiled->module.types.size());
   for (const FuncType& type : compiled->module.types)
     compiled->type_ids.push_back(intern_func_type(type));
-  // Always metered: StoreLimits::fuel belongs to the store, and a module
-  // may be instantiated in any store.
-  compiled->metered = true;
+  // Metering costs a check at every loop head and function entry, so it is
+  // compiled in only when asked for (as wasmtime's consume_fuel).
+  compiled->metered = options.fuel_metering;
   auto result = compile_module(*compiled);
   if (!result)
     return Unexpected(std::move(result).error());
