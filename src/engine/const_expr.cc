@@ -34,6 +34,48 @@ std::optional<uint64_t> binary_op(uint8_t op, uint64_t a, uint64_t b) {
   }
 }
 
+// Pushes the value of one instruction other than `end` and its operands;
+// nullopt if the instruction is not a constant one.
+std::optional<uint64_t> eval_op(uint8_t op,
+                                Reader& reader,
+                                const Instance& instance,
+                                std::vector<uint64_t>& stack) {
+  switch (op) {
+    case 0x41:
+      return static_cast<uint32_t>(reader.s32());
+    case 0x42:
+      return static_cast<uint64_t>(reader.s64());
+    case 0x43:
+      return reader.f32_bits();
+    case 0x44:
+      return reader.f64_bits();
+    case 0xD0:  // ref.null t
+      reader.u8();
+      return 0;
+    case 0xD2: {  // ref.func x
+      uint32_t index = reader.u32();
+      if (index >= instance.funcs.size())
+        return std::nullopt;
+      return ref_bits(instance.funcs[index]);
+    }
+    case 0x23: {  // global.get x
+      uint32_t index = reader.u32();
+      if (index >= instance.globals.size())
+        return std::nullopt;
+      return instance.globals[index]->value;
+    }
+    default: {
+      if (stack.size() < 2)
+        return std::nullopt;
+      uint64_t b = stack.back();
+      stack.pop_back();
+      uint64_t a = stack.back();
+      stack.pop_back();
+      return binary_op(op, a, b);
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<uint64_t> eval_const_expr(const Module& module,
@@ -48,52 +90,15 @@ std::optional<uint64_t> eval_const_expr(const Module& module,
   std::vector<uint64_t> stack;
   while (reader.ok() && !reader.at_end()) {
     uint8_t op = reader.u8();
-    switch (op) {
-      case 0x41:
-        stack.push_back(static_cast<uint32_t>(reader.s32()));
-        break;
-      case 0x42:
-        stack.push_back(static_cast<uint64_t>(reader.s64()));
-        break;
-      case 0x43:
-        stack.push_back(reader.f32_bits());
-        break;
-      case 0x44:
-        stack.push_back(reader.f64_bits());
-        break;
-      case 0xD0:  // ref.null t
-        reader.u8();
-        stack.push_back(0);
-        break;
-      case 0xD2: {  // ref.func x
-        uint32_t index = reader.u32();
-        if (index >= instance.funcs.size())
-          return std::nullopt;
-        stack.push_back(ref_bits(instance.funcs[index]));
-        break;
-      }
-      case 0x23: {  // global.get x
-        uint32_t index = reader.u32();
-        if (index >= instance.globals.size())
-          return std::nullopt;
-        stack.push_back(instance.globals[index]->value);
-        break;
-      }
-      case 0x0B:  // end
-        if (stack.size() != 1 || !reader.at_end())
-          return std::nullopt;
-        return stack.back();
-      default: {
-        if (stack.size() < 2)
-          return std::nullopt;
-        uint64_t b = stack.back();
-        stack.pop_back();
-        auto result = binary_op(op, stack.back(), b);
-        if (!result)
-          return std::nullopt;
-        stack.back() = *result;
-      }
+    if (op == 0x0B) {  // end
+      if (stack.size() != 1 || !reader.at_end())
+        return std::nullopt;
+      return stack.back();
     }
+    std::optional<uint64_t> value = eval_op(op, reader, instance, stack);
+    if (!value || !reader.ok())
+      return std::nullopt;
+    stack.push_back(*value);
   }
   return std::nullopt;
 }
