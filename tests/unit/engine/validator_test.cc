@@ -47,6 +47,15 @@ Result<void, LoadError> validate_bytes(const std::vector<uint8_t>& bytes) {
   return validate_module(*module);
 }
 
+// For binary-format errors, which the decoder may find before the
+// validator does: either way the module must be rejected as malformed.
+Result<void, LoadError> decode_and_validate(const std::vector<uint8_t>& bytes) {
+  auto module = decode_module(bytes);
+  if (!module)
+    return Unexpected(module.error());
+  return validate_module(*module);
+}
+
 Result<void, LoadError> validate_wat(const std::string& text,
                                      const char* flags = "") {
   return validate_bytes(wat(text, flags));
@@ -434,23 +443,23 @@ TEST_CASE("validator: errors carry the offending instruction's offset") {
 
 TEST_CASE("validator: binary-format errors in code are Malformed") {
   // return_call (tail calls) and the SIMD prefix are not supported.
-  expect_error(validate_bytes(one_function({0x12, 0x00, 0x0B})),
+  expect_error(decode_and_validate(one_function({0x12, 0x00, 0x0B})),
                "illegal opcode", Kind::Malformed);
-  expect_error(validate_bytes(one_function({0xFD, 0x0C, 0x0B})),
+  expect_error(decode_and_validate(one_function({0xFD, 0x0C, 0x0B})),
                "illegal opcode", Kind::Malformed);
   // memory.size with a non-zero reserved byte.
-  expect_error(validate_bytes(one_function({0x3F, 0x01, 0x1A, 0x0B})),
+  expect_error(decode_and_validate(one_function({0x3F, 0x01, 0x1A, 0x0B})),
                "zero byte expected", Kind::Malformed);
   // The body ends before its final `end`.
-  expect_error(validate_bytes(one_function({0x01})),
+  expect_error(decode_and_validate(one_function({0x01})),
                "unexpected end of section or function", Kind::Malformed);
-  expect_error(validate_bytes(one_function({0x02, 0x40, 0x0B})),
+  expect_error(decode_and_validate(one_function({0x02, 0x40, 0x0B})),
                "unexpected end", Kind::Malformed);
-  // Bytes after the final `end`.
-  expect_error(validate_bytes(one_function({0x0B, 0x01})),
+  // Bytes after the final `end` (here a second `end`).
+  expect_error(decode_and_validate(one_function({0x0B, 0x0B})),
                "section size mismatch", Kind::Malformed);
   // `else` outside `if`.
-  expect_error(validate_bytes(one_function({0x05, 0x0B})),
+  expect_error(decode_and_validate(one_function({0x05, 0x0B})),
                "END opcode expected", Kind::Malformed);
 }
 
