@@ -473,4 +473,35 @@ TEST_CASE("fuel limit stops an endless loop") {
   CHECK(result.error().kind == TrapKind::OutOfFuel);
 }
 
+TEST_CASE("fuel is counted only in modules loaded with metering") {
+  constexpr std::string_view kCounter = R"(
+    (module
+      (func (export "count") (param i32) (result i32)
+        (local i32)
+        (loop $l
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+        (local.get 1)))
+  )";
+  Store store;
+  StoreLimits limits;
+  limits.fuel = 1000;
+  store.set_limits(limits);
+  Instance* plain = instantiate(store, kCounter);
+  CHECK(call1(store, export_func(store, plain, "count"), {Value::i32(5000)})
+            .bits == 5000);
+
+  LoadOptions metered;
+  metered.fuel_metering = true;
+  auto inst = store.instantiate(load(kCounter, metered), {});
+  REQUIRE(inst.has_value());
+  FuncInst* count = export_func(store, *inst, "count");
+  CHECK(call1(store, count, {Value::i32(100)}).bits == 100);
+  auto result = store.call(count, std::vector<Value>{Value::i32(5000)});
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().kind == TrapKind::OutOfFuel);
+  // The budget is per call: a small call succeeds again afterwards.
+  CHECK(call1(store, count, {Value::i32(100)}).bits == 100);
+}
+
 }  // namespace capbox::engine
