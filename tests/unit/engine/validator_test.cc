@@ -79,6 +79,13 @@ void expect_invalid(const std::string& text,
   expect_error(validate_wat(text, flags), message);
 }
 
+void expect_valid_flags(const std::string& text, const char* flags) {
+  INFO(text);
+  auto result = validate_wat(text, flags);
+  CHECK_MESSAGE(result.has_value(),
+                "rejected: " << (result ? "" : result.error().message));
+}
+
 void expect_valid(const std::string& text) {
   INFO(text);
   auto result = validate_wat(text);
@@ -227,9 +234,19 @@ TEST_CASE("validator: constant expressions") {
   expect_invalid("(module (global i32 (i32.ctz (i32.const 0))))",
                  "constant expression required");
   expect_invalid("(module (global i32 (nop)))", "constant expression required");
-  // Extended-const arithmetic is not Wasm 2.0.
-  expect_invalid("(module (global i32 (i32.add (i32.const 1) (i32.const 2))))",
-                 "constant expression required", "--enable-extended-const");
+  // Extended-const arithmetic, typed like any binary operator.
+  expect_valid_flags(
+      "(module (global i64 (i64.mul (i64.const 2) (i64.sub (i64.const 5) "
+      "(i64.const 1)))))",
+      "--enable-extended-const");
+  expect_invalid("(module (global i32 (i32.add (i32.const 1) (i64.const 2))))",
+                 "type mismatch", "--enable-extended-const");
+  expect_invalid("(module (global i32 (i32.add (i32.const 1))))",
+                 "type mismatch", "--enable-extended-const");
+  expect_invalid(
+      "(module (global i32 (i32.div_s (i32.const 1) "
+      "(i32.const 1))))",
+      "constant expression required");
   expect_invalid("(module (global i32 (i64.const 0)))", "type mismatch");
   expect_invalid("(module (global i32))", "type mismatch");
   expect_invalid("(module (global i32 (i32.const 0) (i32.const 0)))",
