@@ -72,7 +72,7 @@ bool decode_section_contents(Reader& r,
     case 9:
       return decode_elem_section(r, m);
     case 10:
-      return decode_code_section(r, m, start + size);
+      return decode_code_section(r, m);
     case 11:
       return decode_data_section(r, m);
     case 12:

@@ -49,8 +49,9 @@ bool decode_export_section(Reader& r, Module& m);
 bool decode_start_section(Reader& r, Module& m);
 bool decode_elem_section(Reader& r, Module& m);
 bool decode_data_count_section(Reader& r, Module& m);
-// `section_end`: offset just past the code section's declared contents.
-bool decode_code_section(Reader& r, Module& m, uint32_t section_end);
+// Bodies are kept as byte ranges: their instructions, including the final
+// `end`, are the validator's to read.
+bool decode_code_section(Reader& r, Module& m);
 bool decode_data_section(Reader& r, Module& m);
 // `size`: the section's declared size; `start`: its first content byte.
 bool decode_custom_section(Reader& r, Module& m, uint32_t start, uint32_t size);

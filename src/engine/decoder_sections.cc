@@ -192,26 +192,6 @@ bool read_locals(Reader& r, FunctionBody& body) {
   return true;
 }
 
-// A body must end with the `end` opcode (0x0B), so its last byte is 0x0B.
-// Without it the reference interpreter reads on into what follows; its
-// message depends on where the body sits, and so does ours.
-bool check_body_end(Reader& r,
-                    const Module& m,
-                    const FunctionBody& body,
-                    bool last,
-                    uint32_t section_end) {
-  uint32_t end = body.code.offset + body.code.size;
-  if (body.code.size > 0 && m.bytes[end - 1] == 0x0B)
-    return true;
-  if (!last)
-    r.fail_at(end, "END opcode expected");
-  else if (section_end >= m.bytes.size())
-    r.fail_at(end, kUnexpectedEndOfSection);
-  else
-    r.fail_at(end, kSizeMismatch);
-  return false;
-}
-
 bool read_body(Reader& r, FunctionBody& body) {
   body.body_offset = r.offset();
   uint32_t size = 0;
@@ -352,14 +332,13 @@ bool decode_data_count_section(Reader& r, Module& m) {
   return r.ok();
 }
 
-bool decode_code_section(Reader& r, Module& m, uint32_t section_end) {
+bool decode_code_section(Reader& r, Module& m) {
   uint32_t n = 0;
   if (!read_length(r, n))
     return false;
   for (uint32_t i = 0; i < n; ++i) {
     FunctionBody body;
-    if (!read_body(r, body) ||
-        !check_body_end(r, m, body, i + 1 == n, section_end))
+    if (!read_body(r, body))
       return false;
     m.codes.push_back(std::move(body));
   }
