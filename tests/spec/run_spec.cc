@@ -71,6 +71,7 @@ class Runner {
   Runner(std::filesystem::path dir, bool verbose, uint64_t fuel)
       : dir_(std::move(dir)), verbose_(verbose) {
     if (fuel > 0) {
+      load_options_.fuel_metering = true;
       engine::StoreLimits limits;
       limits.fuel = fuel;
       store_.set_limits(limits);
@@ -149,7 +150,7 @@ class Runner {
     }
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                std::istreambuf_iterator<char>());
-    return engine::load_module(bytes);
+    return engine::load_module(bytes, load_options_);
   }
 
   Result<Instance*, InstantiateError> instantiate(
@@ -400,6 +401,7 @@ class Runner {
 
   std::filesystem::path dir_;
   bool verbose_;
+  engine::LoadOptions load_options_;
   int line_ = 0;
   engine::Store store_;
   Registry registry_;
