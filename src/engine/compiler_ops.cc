@@ -91,6 +91,12 @@ constexpr BranchForm kBranchForms[] = {
     {Op::I64LeS, Op::BrIfI64LeS},       {Op::I64LeU, Op::BrIfI64LeU},
     {Op::I64GeS, Op::BrIfI64GeS},       {Op::I64GeU, Op::BrIfI64GeU},
     {Op::I32Eqz, Op::BrIfEqz},          {Op::I64Eqz, Op::BrIfI64Eqz},
+    {Op::F32Eq, Op::BrIfF32Eq},         {Op::F32Ne, Op::BrIfF32Ne},
+    {Op::F32Lt, Op::BrIfF32Lt},         {Op::F32Gt, Op::BrIfF32Gt},
+    {Op::F32Le, Op::BrIfF32Le},         {Op::F32Ge, Op::BrIfF32Ge},
+    {Op::F64Eq, Op::BrIfF64Eq},         {Op::F64Ne, Op::BrIfF64Ne},
+    {Op::F64Lt, Op::BrIfF64Lt},         {Op::F64Gt, Op::BrIfF64Gt},
+    {Op::F64Le, Op::BrIfF64Le},         {Op::F64Ge, Op::BrIfF64Ge},
 };
 
 Op branch_form(Op cmp) {
