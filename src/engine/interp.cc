@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "engine/compiled.h"
@@ -85,7 +86,9 @@ struct Executor::State {
   ExecutorLimits limits;
   uint64_t* stack = nullptr;  // mmap'd value stack
   uint64_t* stack_end = nullptr;
-  std::vector<Frame> frames;
+  // Uninitialised on purpose: only the frames a run reaches are touched.
+  std::unique_ptr<Frame[]> frames;
+  size_t frame_count = 0;
   uint64_t fuel = 0;
   bool running = false;
   Trap host_trap;  // a host function's trap, when kind == HostError etc.
@@ -179,7 +182,8 @@ void Executor::set_limits(const ExecutorLimits& limits) {
     st.stack = nullptr;
   }
   st.limits = limits;
-  st.frames.resize(limits.max_call_depth + 1);
+  st.frame_count = size_t{limits.max_call_depth} + 1;
+  st.frames = std::make_unique_for_overwrite<Frame[]>(st.frame_count);
 }
 
 std::optional<Trap> Executor::invoke(FuncInst* func, uint64_t* slots) {
@@ -215,7 +219,7 @@ std::optional<Trap> Executor::invoke(FuncInst* func, uint64_t* slots) {
   st.running = true;
   TrapKind kind = TrapKind::Unreachable;
   const uint32_t* entry = func->instance->module->code.data() + cf.code_start;
-  RunResult r = run(&st, st.frames.data() + 1, func->instance, entry,
+  RunResult r = run(&st, st.frames.get() + 1, func->instance, entry,
                     st.stack, &kind, nullptr);
   st.running = false;
   if (r == RunResult::Ok) {
