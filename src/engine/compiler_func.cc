@@ -148,6 +148,8 @@ void FunctionCompiler::write_entry_to(const Entry& e,
 
 uint32_t FunctionCompiler::emit(Op op) {
   uint32_t start = pos();
+  last_op_ = op;
+  last_start_ = start;
   const void* h = handlers_[static_cast<size_t>(op)];
   uint32_t words[2];
   std::memcpy(words, &h, sizeof h);
@@ -391,11 +393,15 @@ FunctionCompiler::Cond FunctionCompiler::invert(Cond c) {
       {Op::BrIfI64LtU, Op::BrIfI64GeU},
       {Op::BrIfI64GtS, Op::BrIfI64LeS},
       {Op::BrIfI64GtU, Op::BrIfI64LeU},
-      {Op::BrIfF32Eq, Op::BrIfF32Ne},    {Op::BrIfF32Lt, Op::BrIfF32NotLt},
-      {Op::BrIfF32Gt, Op::BrIfF32NotGt}, {Op::BrIfF32Le, Op::BrIfF32NotLe},
+      {Op::BrIfF32Eq, Op::BrIfF32Ne},
+      {Op::BrIfF32Lt, Op::BrIfF32NotLt},
+      {Op::BrIfF32Gt, Op::BrIfF32NotGt},
+      {Op::BrIfF32Le, Op::BrIfF32NotLe},
       {Op::BrIfF32Ge, Op::BrIfF32NotGe},
-      {Op::BrIfF64Eq, Op::BrIfF64Ne},    {Op::BrIfF64Lt, Op::BrIfF64NotLt},
-      {Op::BrIfF64Gt, Op::BrIfF64NotGt}, {Op::BrIfF64Le, Op::BrIfF64NotLe},
+      {Op::BrIfF64Eq, Op::BrIfF64Ne},
+      {Op::BrIfF64Lt, Op::BrIfF64NotLt},
+      {Op::BrIfF64Gt, Op::BrIfF64NotGt},
+      {Op::BrIfF64Le, Op::BrIfF64NotLe},
       {Op::BrIfF64Ge, Op::BrIfF64NotGe},
   };
   for (const auto& p : kPairs) {

@@ -69,6 +69,8 @@ class FunctionCompiler {
   void local_set(uint32_t local, bool tee);
   void load(Op op, uint32_t offset);
   void store(Op op, uint32_t offset);
+  bool fuse_copy(Op store_op, uint32_t offset);
+  bool last_result_is(Op op, uint32_t index) const;
   void call(uint32_t func_index);
   void call_indirect(uint32_t type_index, uint32_t table);
   void emit_with_operands(Op op,
@@ -142,6 +144,8 @@ class FunctionCompiler {
   uint32_t last_end_ = UINT32_MAX;
   uint32_t last_dst_word_ = 0;
   uint32_t last_dst_index_ = 0;
+  Op last_op_ = Op::kCount;  // the last instruction emitted
+  uint32_t last_start_ = 0;
   uint32_t cmp_start_ = 0;
   uint32_t cmp_end_ = UINT32_MAX;
   Cond cmp_;

@@ -311,8 +311,49 @@ void FunctionCompiler::local_set(uint32_t local, bool tee) {
     push_local(local);
 }
 
+// Whether stack entry `index` holds the result of the last instruction,
+// which was `op`, with nothing emitted since.
+bool FunctionCompiler::last_result_is(Op op, uint32_t index) const {
+  return last_end_ == pos() && last_op_ == op && last_dst_index_ == index &&
+         stack_[index].kind == Entry::Kind::Temp;
+}
+
+namespace {
+
+Op load_add_form(Op load) {
+  switch (load) {
+    case Op::I32Load_:
+      return Op::I32LoadAdd_;
+    case Op::I64Load_:
+      return Op::I64LoadAdd_;
+    case Op::I32Load8U_:
+      return Op::I32Load8UAdd_;
+    default:
+      return kNoOp;
+  }
+}
+
+}  // namespace
+
 void FunctionCompiler::load(Op op, uint32_t offset) {
-  uint32_t a = slot_of(height() - 1);
+  uint32_t index = height() - 1;
+  Op add_form = load_add_form(op);
+  if (add_form != kNoOp && last_result_is(Op::I32AddImm, index)) {
+    // (a + imm) then load: one instruction; the add's wrap-around is kept.
+    uint32_t a = code_[last_start_ + 3], imm = code_[last_start_ + 4];
+    code_.resize(last_start_);
+    pop();
+    uint32_t dst = push_temp();
+    note_source(current_offset_);
+    uint32_t start = emit(add_form);
+    word(dst);
+    word(a);
+    word(imm);
+    word(offset);
+    note_result(start + 2);
+    return;
+  }
+  uint32_t a = slot_of(index);
   pop();
   uint32_t dst = push_temp();
   note_source(current_offset_);
@@ -323,9 +364,78 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
   note_result(start + 2);
 }
 
+namespace {
+
+Op copy_form(Op load, Op store) {
+  if (store == Op::I32Store_ && load == Op::I32Load_)
+    return Op::MemCopy32;
+  if (store == Op::I64Store_ && load == Op::I64Load_)
+    return Op::MemCopy64;
+  if ((store == Op::I32Store8_ || store == Op::I64Store8_) &&
+      (load == Op::I32Load8U_ || load == Op::I32Load8S_ ||
+       load == Op::I64Load8U_ || load == Op::I64Load8S_))
+    return Op::MemCopy8;
+  if ((store == Op::I32Store16_ || store == Op::I64Store16_) &&
+      (load == Op::I32Load16U_ || load == Op::I32Load16S_ ||
+       load == Op::I64Load16U_ || load == Op::I64Load16S_))
+    return Op::MemCopy16;
+  return kNoOp;
+}
+
+}  // namespace
+
+// A store of the value the previous load produced becomes one copy. Its
+// two halves keep their own source offsets: a trap in the store half is
+// reported one word into the instruction (see MEM_COPY in the loop).
+bool FunctionCompiler::fuse_copy(Op store_op, uint32_t offset) {
+  uint32_t index = height() - 1;
+  if (last_end_ != pos() || last_dst_index_ != index ||
+      stack_[index].kind != Entry::Kind::Temp)
+    return false;
+  Op fused = copy_form(last_op_, store_op);
+  if (fused == kNoOp)
+    return false;
+  uint32_t src = code_[last_start_ + 3], src_offset = code_[last_start_ + 4];
+  uint32_t load_wasm_offset = out_.source_map.back().wasm_offset;
+  code_.resize(last_start_);
+  out_.source_map.pop_back();
+  pop();
+  uint32_t dst = slot_of(height() - 1);
+  pop();
+  note_source(load_wasm_offset);
+  uint32_t start = emit(fused);
+  out_.source_map.push_back(SourceMapEntry{start + 1, current_offset_});
+  word(dst);
+  word(offset);
+  word(src);
+  word(src_offset);
+  forget_last();
+  return true;
+}
+
 void FunctionCompiler::store(Op op, uint32_t offset) {
+  if (fuse_copy(op, offset))
+    return;
   uint32_t v = slot_of(height() - 1);
-  uint32_t a = slot_of(height() - 2);
+  uint32_t index = height() - 2;
+  Op add_form = op == Op::I32Store_   ? Op::I32StoreAdd_
+                : op == Op::I64Store_ ? Op::I64StoreAdd_
+                                      : kNoOp;
+  if (add_form != kNoOp && last_result_is(Op::I32AddImm, index)) {
+    uint32_t a = code_[last_start_ + 3], imm = code_[last_start_ + 4];
+    code_.resize(last_start_);
+    pop();
+    pop();
+    note_source(current_offset_);
+    emit(add_form);
+    word(a);
+    word(imm);
+    word(v);
+    word(offset);
+    forget_last();
+    return;
+  }
+  uint32_t a = slot_of(index);
   pop();
   pop();
   note_source(current_offset_);
