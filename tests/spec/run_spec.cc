@@ -219,7 +219,9 @@ class Runner {
       return fail(line_, std::string(what) + " (\"" + str(cmd, "text") +
                              "\"): module loaded");
     }
-    if (compiled.error().kind != kind) {
+    // A different kind or wording is still a rejection: note it only.
+    if (compiled.error().kind != kind ||
+        !same_text(str(cmd, "text"), compiled.error().message)) {
       note(line_, std::string(what) + " (\"" + str(cmd, "text") +
                       "\"): rejected as " + compiled.error().describe());
     }
@@ -249,6 +251,8 @@ class Runner {
                              (unlinkable ? "trapped: " : "unlinkable: ") +
                              error.message);
     }
+    if (unlinkable && !same_text(str(cmd, "text"), error.message))
+      note(line_, what + ": unlinkable with " + error.message);
     if (!unlinkable &&
         !same_text(str(cmd, "text"), engine::trap_message(error.trap.kind))) {
       note(line_, what + ": trapped with " + error.trap.describe());
