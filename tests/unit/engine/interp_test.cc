@@ -1,2 +1,196 @@
 // SPDX-License-Identifier: Apache-2.0
+// The compiler's rewrites and the interpreter's control flow, through the
+// API: each case targets one peephole (lazy locals, retargeted results,
+// fused compares, fused loads/stores) or one runtime path (deep recursion,
+// trap locations), where a wrong translation would change results.
 #include <doctest/doctest.h>
+
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "api_helpers.h"
+
+namespace capbox::engine::api_test {
+namespace {
+
+std::vector<Value> call(Store& store,
+                        Instance* inst,
+                        const char* name,
+                        std::vector<Value> args) {
+  auto result = store.call(export_func(store, inst, name), args);
+  REQUIRE_MESSAGE(result.has_value(),
+                  (result ? "" : result.error().describe()));
+  return *result;
+}
+
+Trap call_trap(Store& store,
+               Instance* inst,
+               const char* name,
+               std::vector<Value> args) {
+  auto result = store.call(export_func(store, inst, name), args);
+  REQUIRE_FALSE(result.has_value());
+  return result.error();
+}
+
+Value f64(double d) {
+  return Value::f64_bits(std::bit_cast<uint64_t>(d));
+}
+
+TEST_CASE("a local read lazily keeps its old value when overwritten") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "swap") (param i32 i32) (result i32 i32)
+      (local.get 0) (local.get 1) (local.set 0) (local.set 1)
+      (local.get 0) (local.get 1))
+    (func (export "tee") (param i32) (result i32)
+      (local.get 0)
+      (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+      (i32.mul))))");
+  auto r = call(store, inst, "swap", {Value::i32(3), Value::i32(9)});
+  CHECK(r[0].bits == 9);
+  CHECK(r[1].bits == 3);
+  // old x times (x + 1)
+  CHECK(call(store, inst, "tee", {Value::i32(6)})[0].bits == 42);
+}
+
+TEST_CASE("branches carry values out of blocks, loops and br_table") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "br_if") (param i32 i32) (result i32)
+      (block (result i32)
+        (drop (br_if 0 (local.get 1) (local.get 0)))
+        (i32.const 7)))
+    (func (export "table") (param i32) (result i32)
+      (block (result i32)
+        (block (result i32)
+          (block (result i32)
+            (br_table 0 1 2 (i32.const 10) (local.get 0)))
+          (i32.add (i32.const 1)))
+        (i32.add (i32.const 100))))
+    (func (export "sum") (param i32) (result i32) (local i32)
+      (loop $l
+        (local.set 1 (i32.add (local.get 1) (local.get 0)))
+        (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+      (local.get 1))
+    (func (export "params") (param i32 i32) (result i32)
+      (local.get 0) (local.get 1)
+      (block (param i32 i32) (result i32) (i32.sub)))))");
+  CHECK(call(store, inst, "br_if", {Value::i32(1), Value::i32(5)})[0].bits ==
+        5);
+  CHECK(call(store, inst, "br_if", {Value::i32(0), Value::i32(5)})[0].bits ==
+        7);
+  CHECK(call(store, inst, "table", {Value::i32(0)})[0].bits == 111);
+  CHECK(call(store, inst, "table", {Value::i32(1)})[0].bits == 110);
+  CHECK(call(store, inst, "table", {Value::i32(2)})[0].bits == 10);
+  CHECK(call(store, inst, "table", {Value::i32(99)})[0].bits == 10);
+  CHECK(call(store, inst, "sum", {Value::i32(100)})[0].bits == 5050);
+  CHECK(call(store, inst, "params", {Value::i32(9), Value::i32(4)})[0].bits ==
+        5);
+}
+
+TEST_CASE("fused float compares keep NaN semantics in br_if and if") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "lt_if") (param f64) (result i32)
+      (if (result i32) (f64.lt (local.get 0) (f64.const 1))
+        (then (i32.const 1)) (else (i32.const 0))))
+    (func (export "ge_br") (param f64) (result i32)
+      (block (result i32)
+        (drop (br_if 0 (i32.const 1) (f64.ge (local.get 0) (f64.const 1))))
+        (i32.const 0)))))");
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  CHECK(call(store, inst, "lt_if", {f64(0.5)})[0].bits == 1);
+  CHECK(call(store, inst, "lt_if", {f64(2.0)})[0].bits == 0);
+  CHECK(call(store, inst, "lt_if", {f64(nan)})[0].bits == 0);
+  CHECK(call(store, inst, "ge_br", {f64(2.0)})[0].bits == 1);
+  CHECK(call(store, inst, "ge_br", {f64(nan)})[0].bits == 0);
+}
+
+TEST_CASE("an address computed with i32.add wraps before the offset") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 8) "\2a\00\00\00")
+    (func (export "load") (param i32) (result i32)
+      (i32.load offset=8 (i32.add (local.get 0) (i32.const 16))))
+    (func (export "store") (param i32)
+      (i32.store offset=4 (i32.add (local.get 0) (i32.const -4))
+                 (i32.const 77)))
+    (func (export "peek") (param i32) (result i32)
+      (i32.load (local.get 0)))))");
+  // 0xFFFFFFF0 + 16 wraps to 0; the offset then reaches the data at 8.
+  CHECK(call(store, inst, "load", {Value::i32(0xFFFFFFF0u)})[0].bits == 42);
+  Trap t = call_trap(store, inst, "load", {Value::i32(0x7FFFFFF0u)});
+  CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+  call(store, inst, "store", {Value::i32(100)});
+  CHECK(call(store, inst, "peek", {Value::i32(100)})[0].bits == 77);
+  // 2 - 4 wraps to 0xFFFFFFFE; + 4 is past the end of memory.
+  t = call_trap(store, inst, "store", {Value::i32(2)});
+  CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+}
+
+TEST_CASE("a fused load and store traps where the faulting half is") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (func (export "copy") (param i32 i32)
+      (i32.store (local.get 1) (i32.load (local.get 0))))
+    (func (export "copy8") (param i32 i32)
+      (i32.store8 (local.get 1) (i32.load8_u (local.get 0))))))");
+  call(store, inst, "copy8", {Value::i32(0), Value::i32(200)});
+  Trap load_fault =
+      call_trap(store, inst, "copy", {Value::i32(65536), Value::i32(0)});
+  Trap store_fault =
+      call_trap(store, inst, "copy", {Value::i32(0), Value::i32(65534)});
+  CHECK(load_fault.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(store_fault.kind == TrapKind::MemoryOutOfBounds);
+  // i32.load is 3 bytes (opcode, align, offset); i32.store follows it.
+  CHECK(store_fault.offset == load_fault.offset + 3);
+  CHECK(load_fault.function == 0);
+}
+
+TEST_CASE("deep recursion traps and the store stays usable") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func $down (export "down") (param i32) (result i32)
+      (if (result i32) (i32.eqz (local.get 0))
+        (then (i32.const 0))
+        (else (i32.add (i32.const 1)
+                       (call $down (i32.sub (local.get 0) (i32.const 1)))))))
+    (func $forever (export "forever") (call $forever))))");
+  Trap t = call_trap(store, inst, "forever", {});
+  CHECK(t.kind == TrapKind::CallStackExhausted);
+  CHECK(call(store, inst, "down", {Value::i32(5000)})[0].bits == 5000);
+}
+
+TEST_CASE("host functions see the caller's memory; their traps propagate") {
+  Store store;
+  FuncType type{{ValType::I32}, {ValType::I32}};
+  FuncInst* peek = store.create_host_function(
+      type,
+      [](HostCall& call, const uint64_t* args,
+         uint64_t* results) -> std::optional<Trap> {
+        auto v = call.memory().load<uint32_t>(static_cast<uint32_t>(args[0]));
+        if (!v)
+          return Trap::host_error("peek out of range");
+        results[0] = *v;
+        return std::nullopt;
+      });
+  Imports imports;
+  imports.define("env", "peek", make_extern(peek));
+  Instance* inst = instantiate(store, R"((module
+    (import "env" "peek" (func $peek (param i32) (result i32)))
+    (memory 1)
+    (data (i32.const 16) "\05\00\00\00")
+    (func (export "twice") (param i32) (result i32)
+      (i32.mul (call $peek (local.get 0)) (i32.const 2)))))",
+                               imports);
+  CHECK(call(store, inst, "twice", {Value::i32(16)})[0].bits == 10);
+  Trap t = call_trap(store, inst, "twice", {Value::i32(65535)});
+  CHECK(t.kind == TrapKind::HostError);
+  CHECK(t.message == "peek out of range");
+}
+
+}  // namespace
+}  // namespace capbox::engine::api_test
