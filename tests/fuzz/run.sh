@@ -3,6 +3,7 @@
 # Builds the decode fuzzer with clang (sanitizers and coverage in the whole
 # engine), seeds its corpus from the spec tests and runs it.
 # Usage, from the source root:  tests/fuzz/run.sh SECONDS [BUILD_DIR]
+# (CAPBOX_FUZZ_NO_RUN=1 tests/fuzz/run.sh ... skips executing the modules.)
 # Crashes are written as crash-* files into BUILD_DIR/fuzz-artifacts/.
 set -eu
 seconds=${1:?usage: run.sh SECONDS [BUILD_DIR]}
