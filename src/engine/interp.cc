@@ -111,7 +111,10 @@ enum class RunResult : uint8_t { Ok, Trap, HostTrap };
 // must not jump over. False if it trapped (the trap is in st->host_trap).
 [[gnu::noinline]] bool call_host(Executor::State* st, const FuncInst* callee,
                                  Instance* inst, MemoryInst* memory,
-                                 uint64_t* slots) {
+                                 uint64_t* slots, const void* context) {
+  // `context` is the dispatch loop's state; taking it here keeps it in
+  // memory (see run()).
+  (void)context;
   HostCall call(inst, inst->memories.empty() ? nullptr : memory);
   std::optional<Trap> trap = callee->host(call, slots, slots);
   if (!trap) return true;

@@ -130,6 +130,23 @@ TEST_CASE("an address computed with i32.add wraps before the offset") {
   CHECK(t.kind == TrapKind::MemoryOutOfBounds);
 }
 
+TEST_CASE("accesses at the end of memory trap, at any memory size") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 0)
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+    (func (export "load_end") (result i32) (i32.load (i32.const 65536)))
+    (func (export "grow") (result i32) (memory.grow (i32.const 1)))))");
+  CHECK(call_trap(store, inst, "load", {Value::i32(0)}).kind ==
+        TrapKind::MemoryOutOfBounds);
+  CHECK(call(store, inst, "grow", {})[0].bits == 0);
+  CHECK(call(store, inst, "load", {Value::i32(65532)})[0].bits == 0);
+  CHECK(call_trap(store, inst, "load", {Value::i32(65533)}).kind ==
+        TrapKind::MemoryOutOfBounds);
+  CHECK(call_trap(store, inst, "load_end", {}).kind ==
+        TrapKind::MemoryOutOfBounds);
+}
+
 TEST_CASE("a fused load and store traps where the faulting half is") {
   Store store;
   Instance* inst = instantiate(store, R"((module
