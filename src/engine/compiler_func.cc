@@ -75,6 +75,12 @@ void FunctionCompiler::push_local(uint32_t local) {
   ++local_refs_[local];
 }
 
+void FunctionCompiler::push_local_add(uint32_t local, uint32_t imm) {
+  push_local(local);
+  stack_.back().kind = Entry::Kind::LocalAdd;
+  stack_.back().value = imm;
+}
+
 void FunctionCompiler::push_const(uint64_t value) {
   push_temp();
   stack_.back().kind = Entry::Kind::Const;
@@ -84,7 +90,7 @@ void FunctionCompiler::push_const(uint64_t value) {
 FunctionCompiler::Entry FunctionCompiler::pop() {
   Entry e = stack_.back();
   stack_.pop_back();
-  if (e.kind == Entry::Kind::Local)
+  if (e.reads_local())
     --local_refs_[e.local];
   return e;
 }
@@ -98,8 +104,7 @@ uint32_t FunctionCompiler::slot_of(uint32_t index) {
   Entry& e = stack_[index];
   if (e.kind == Entry::Kind::Local)
     return e.local;
-  if (e.kind == Entry::Kind::Const)
-    materialize(index);
+  materialize(index);
   return home(index);
 }
 
@@ -108,7 +113,7 @@ void FunctionCompiler::materialize(uint32_t index) {
   if (e.kind == Entry::Kind::Temp)
     return;
   write_entry_to(e, index, home(index));
-  if (e.kind == Entry::Kind::Local)
+  if (e.reads_local())
     --local_refs_[e.local];
   e.kind = Entry::Kind::Temp;
 }
@@ -122,7 +127,7 @@ void FunctionCompiler::materialize_local(uint32_t local) {
   if (local_refs_[local] == 0)
     return;
   for (uint32_t i = 0; i < height(); ++i) {
-    if (stack_[i].kind == Entry::Kind::Local && stack_[i].local == local)
+    if (stack_[i].reads_local() && stack_[i].local == local)
       materialize(i);
   }
 }
@@ -140,6 +145,12 @@ void FunctionCompiler::write_entry_to(const Entry& e,
       break;
     case Entry::Kind::Const:
       emit_const(dst, e.value);
+      break;
+    case Entry::Kind::LocalAdd:
+      emit(Op::I32AddImm);
+      word(dst);
+      word(e.local);
+      word(static_cast<uint32_t>(e.value));
       break;
   }
 }
@@ -193,6 +204,12 @@ void FunctionCompiler::emit_binary(Op op,
 // The instruction just emitted wrote its result at code_[dst_word], into
 // the home slot of the top stack entry.
 void FunctionCompiler::note_result(uint32_t dst_word) {
+  prev_end_ = last_end_;
+  prev_start_ = last_result_start_;
+  prev_op_ = last_result_op_;
+  prev_dst_index_ = last_dst_index_;
+  last_result_start_ = last_start_;
+  last_result_op_ = last_op_;
   last_end_ = pos();
   last_dst_word_ = dst_word;
   last_dst_index_ = height() - 1;
@@ -209,6 +226,7 @@ void FunctionCompiler::note_source(uint32_t wasm_offset) {
 
 void FunctionCompiler::forget_last() {
   last_end_ = UINT32_MAX;
+  prev_end_ = UINT32_MAX;
   cmp_end_ = UINT32_MAX;
 }
 
@@ -352,7 +370,7 @@ void FunctionCompiler::emit_return() {
   uint32_t n = fn_.result_slots;
   for (uint32_t i = 0; i < n; ++i) {
     const Entry& e = stack_[height() - n + i];
-    if (e.kind == Entry::Kind::Local && e.local < n && e.local != i) {
+    if (e.reads_local() && e.local < n && e.local != i) {
       materialize_range(height() - n, height());
       break;
     }

@@ -32,11 +32,16 @@ class FunctionCompiler {
   Result<void, LoadError> compile();
 
  private:
+  // LocalAdd is (local + value) mod 2^32, an i32 address not yet computed:
+  // loads, stores and copies fold it into their own address arithmetic.
   struct Entry {
-    enum class Kind : uint8_t { Temp, Local, Const };
+    enum class Kind : uint8_t { Temp, Local, Const, LocalAdd };
     Kind kind = Kind::Temp;
     uint32_t local = 0;
     uint64_t value = 0;
+    bool reads_local() const {
+      return kind == Kind::Local || kind == Kind::LocalAdd;
+    }
   };
   struct Label {
     enum class Kind : uint8_t { Block, Loop, If, Func };
@@ -70,6 +75,7 @@ class FunctionCompiler {
   void load(Op op, uint32_t offset);
   void store(Op op, uint32_t offset);
   bool fuse_copy(Op store_op, uint32_t offset);
+  bool fuse_funnel();
   bool last_result_is(Op op, uint32_t index) const;
   void call(uint32_t func_index);
   void call_indirect(uint32_t type_index, uint32_t table);
@@ -84,6 +90,7 @@ class FunctionCompiler {
   uint32_t push_temp();
   void push_local(uint32_t local);
   void push_const(uint64_t value);
+  void push_local_add(uint32_t local, uint32_t imm);
   Entry pop();
   void drop_to(uint32_t new_height);
   uint32_t slot_of(uint32_t index);  // materialises a Const in place
@@ -146,6 +153,13 @@ class FunctionCompiler {
   uint32_t last_dst_index_ = 0;
   Op last_op_ = Op::kCount;  // the last instruction emitted
   uint32_t last_start_ = 0;
+  // The last two result-producing instructions, for three-way fusion.
+  Op last_result_op_ = Op::kCount;
+  uint32_t last_result_start_ = 0;
+  Op prev_op_ = Op::kCount;
+  uint32_t prev_start_ = 0;
+  uint32_t prev_end_ = UINT32_MAX;
+  uint32_t prev_dst_index_ = 0;
   uint32_t cmp_start_ = 0;
   uint32_t cmp_end_ = UINT32_MAX;
   Cond cmp_;

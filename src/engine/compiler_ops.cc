@@ -236,22 +236,32 @@ bool FunctionCompiler::binary_imm(const Instr& in, Op op) {
     return s >= INT32_MIN + 1 && s <= INT32_MAX;
   };
   Op chosen = kNoOp;
-  uint32_t a = 0;
+  uint32_t operand = 0;
   uint64_t imm = 0;
   if (stack_[ib].kind == Entry::Kind::Const && fits(stack_[ib].value)) {
     chosen = form->imm;
     imm = stack_[ib].value;
     if (sub)
       imm = 0 - imm;
-    a = slot_of(ia);
+    operand = ia;
   } else if (!sub && form->swapped != kNoOp &&
              stack_[ia].kind == Entry::Kind::Const && fits(stack_[ia].value)) {
     chosen = form->swapped;
     imm = stack_[ia].value;
-    a = slot_of(ib);
+    operand = ib;
   } else {
     return false;
   }
+  if (chosen == Op::I32AddImm && stack_[operand].reads_local()) {
+    // local + imm stays lazy: memory accesses fold it in.
+    Entry e = stack_[operand];
+    uint64_t sum = (e.kind == Entry::Kind::LocalAdd ? e.value : 0) + imm;
+    pop();
+    pop();
+    push_local_add(e.local, static_cast<uint32_t>(sum));
+    return true;
+  }
+  uint32_t a = slot_of(operand);
   pop();
   pop();
   uint32_t dst = push_temp();
@@ -270,7 +280,37 @@ bool FunctionCompiler::binary_imm(const Instr& in, Op op) {
   return true;
 }
 
+// (x << c1) | (y >>u c2), both shifts just computed, becomes one
+// instruction: the funnel shift of unaligned word copies (musl's memcpy).
+bool FunctionCompiler::fuse_funnel() {
+  uint32_t top = height() - 1;
+  bool shifts =
+      (last_result_op_ == Op::I32ShlImm && prev_op_ == Op::I32ShrUImm) ||
+      (last_result_op_ == Op::I32ShrUImm && prev_op_ == Op::I32ShlImm);
+  if (!shifts || last_end_ != pos() || last_dst_index_ != top ||
+      prev_end_ != last_result_start_ || prev_dst_index_ != top - 1 ||
+      stack_[top].kind != Entry::Kind::Temp ||
+      stack_[top - 1].kind != Entry::Kind::Temp)
+    return false;
+  uint32_t shl =
+      last_result_op_ == Op::I32ShlImm ? last_result_start_ : prev_start_;
+  uint32_t shr = shl == prev_start_ ? last_result_start_ : prev_start_;
+  uint32_t x = code_[shl + 3], cx = code_[shl + 4];
+  uint32_t y = code_[shr + 3], cy = code_[shr + 4];
+  code_.resize(prev_start_);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(Op::I32ShlOrShrU);
+  for (uint32_t w : {dst, x, cx, y, cy})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 void FunctionCompiler::binary(const Instr& in, Op op) {
+  if (op == Op::I32Or && fuse_funnel())
+    return;
   if (binary_imm(in, op))
     return;
   uint32_t b = slot_of(height() - 1);
@@ -353,6 +393,18 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
     note_result(start + 2);
     return;
   }
+  if (add_form != kNoOp && stack_[index].kind == Entry::Kind::LocalAdd) {
+    Entry e = pop();
+    uint32_t dst = push_temp();
+    note_source(current_offset_);
+    uint32_t start = emit(add_form);
+    word(dst);
+    word(e.local);
+    word(static_cast<uint32_t>(e.value));
+    word(offset);
+    note_result(start + 2);
+    return;
+  }
   uint32_t a = slot_of(index);
   pop();
   uint32_t dst = push_temp();
@@ -392,23 +444,35 @@ bool FunctionCompiler::fuse_copy(Op store_op, uint32_t offset) {
   if (last_end_ != pos() || last_dst_index_ != index ||
       stack_[index].kind != Entry::Kind::Temp)
     return false;
-  Op fused = copy_form(last_op_, store_op);
+  bool load_adds = last_op_ == Op::I32LoadAdd_ || last_op_ == Op::I64LoadAdd_ ||
+                   last_op_ == Op::I32Load8UAdd_;
+  Op plain_load = last_op_ == Op::I32LoadAdd_     ? Op::I32Load_
+                  : last_op_ == Op::I64LoadAdd_   ? Op::I64Load_
+                  : last_op_ == Op::I32Load8UAdd_ ? Op::I32Load8U_
+                                                  : last_op_;
+  Op fused = copy_form(plain_load, store_op);
   if (fused == kNoOp)
     return false;
-  uint32_t src = code_[last_start_ + 3], src_offset = code_[last_start_ + 4];
+  uint32_t src = code_[last_start_ + 3];
+  uint32_t src_imm = load_adds ? code_[last_start_ + 4] : 0;
+  uint32_t src_offset = code_[last_start_ + (load_adds ? 5 : 4)];
   uint32_t load_wasm_offset = out_.source_map.back().wasm_offset;
   code_.resize(last_start_);
   out_.source_map.pop_back();
   pop();
-  uint32_t dst = slot_of(height() - 1);
+  uint32_t dst = 0, dst_imm = 0;
+  if (stack_[height() - 1].kind == Entry::Kind::LocalAdd) {
+    dst = stack_[height() - 1].local;
+    dst_imm = static_cast<uint32_t>(stack_[height() - 1].value);
+  } else {
+    dst = slot_of(height() - 1);
+  }
   pop();
   note_source(load_wasm_offset);
   uint32_t start = emit(fused);
   out_.source_map.push_back(SourceMapEntry{start + 1, current_offset_});
-  word(dst);
-  word(offset);
-  word(src);
-  word(src_offset);
+  for (uint32_t w : {dst, dst_imm, offset, src, src_imm, src_offset})
+    word(w);
   forget_last();
   return true;
 }
@@ -421,6 +485,19 @@ void FunctionCompiler::store(Op op, uint32_t offset) {
   Op add_form = op == Op::I32Store_   ? Op::I32StoreAdd_
                 : op == Op::I64Store_ ? Op::I64StoreAdd_
                                       : kNoOp;
+  if (add_form != kNoOp && stack_[index].kind == Entry::Kind::LocalAdd) {
+    Entry address = stack_[index];
+    pop();
+    pop();
+    note_source(current_offset_);
+    emit(add_form);
+    word(address.local);
+    word(static_cast<uint32_t>(address.value));
+    word(v);
+    word(offset);
+    forget_last();
+    return;
+  }
   if (add_form != kNoOp && last_result_is(Op::I32AddImm, index)) {
     uint32_t a = code_[last_start_ + 3], imm = code_[last_start_ + 4];
     code_.resize(last_start_);
