@@ -147,6 +147,33 @@ TEST_CASE("accesses at the end of memory trap, at any memory size") {
         TrapKind::MemoryOutOfBounds);
 }
 
+TEST_CASE("a lazy local+imm address keeps the local's value at its use") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 4) "\07\00\00\00\09\00\00\00")
+    (func (export "stale") (param i32) (result i32)
+      (i32.add (local.get 0) (i32.const 4))
+      (local.set 0 (i32.const 100))
+      (i32.load))
+    (func (export "copy") (param i32 i32)
+      (i32.store (i32.add (local.get 1) (i32.const 8))
+                 (i32.load (i32.add (local.get 0) (i32.const 4)))))
+    (func (export "funnel") (param i32 i32) (result i32)
+      (i32.or (i32.shl (local.get 0) (i32.const 8))
+              (i32.shr_u (local.get 1) (i32.const 24))))
+    (func (export "peek") (param i32) (result i32)
+      (i32.load (local.get 0)))))");
+  CHECK(call(store, inst, "stale", {Value::i32(0)})[0].bits == 7);
+  CHECK(call(store, inst, "stale", {Value::i32(4)})[0].bits == 9);
+  // Source 4 + 4 = 8, destination 0xFFFFFFF8 + 8 wraps to 0.
+  call(store, inst, "copy", {Value::i32(4), Value::i32(0xFFFFFFF8u)});
+  CHECK(call(store, inst, "peek", {Value::i32(0)})[0].bits == 9);
+  CHECK(call(store, inst, "funnel",
+             {Value::i32(0x11223344u), Value::i32(0xAABBCCDDu)})[0]
+            .bits == 0x223344AAu);
+}
+
 TEST_CASE("a fused load and store traps where the faulting half is") {
   Store store;
   Instance* inst = instantiate(store, R"((module
