@@ -5,8 +5,19 @@
 // frame-slot indices, and the hot state (pc, frame pointer, memory base and
 // size) lives in locals the compiler keeps in registers. Calls push a Frame
 // on our own call stack, never the host's: deep guest recursion ends in a
-// "call stack exhausted" trap. Memory accesses are bounds-checked explicitly
-// (one add and one compare against the current size).
+// "call stack exhausted" trap.
+//
+// Memory accesses are bounds-checked explicitly: one add and one compare
+// against the size kept in a register, a branch that is always predicted.
+// Measured against a build with the checks removed (unsafe, 3 runs, best
+// user time, g++): sort 1.13 s vs 1.09, sha256 2.61 vs 2.51, hashmap 1.61
+// vs 1.54, memops 3.67 vs 3.36, so the checks cost 4-8%. Guard pages would
+// win that back, but a fault must then be turned into a precise trap (the
+// wasm instruction's offset, with the interpreter's pc recovered from the
+// signal context) and a fault that is not a guest access must still crash;
+// that machinery is left for the engine's performance issue. Each memory
+// already reserves its whole address range once (memory.cc), so the switch
+// stays local to the handlers and the SIGSEGV path.
 #include "engine/interp.h"
 
 #include <sys/mman.h>
