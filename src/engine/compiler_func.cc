@@ -375,9 +375,14 @@ void FunctionCompiler::emit_return() {
       break;
     }
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t index = height() - n + i;
-    write_entry_to(stack_[index], index, i);
+  if (n == 1 && last_end_ == pos() && last_dst_index_ == height() - 1 &&
+      stack_.back().kind == Entry::Kind::Temp) {
+    code_[last_dst_word_] = 0;  // compute the result into its return slot
+  } else {
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t index = height() - n + i;
+      write_entry_to(stack_[index], index, i);
+    }
   }
   emit(Op::Return);
 }

@@ -46,20 +46,30 @@ struct Frame {
 inline float f32_of(uint64_t bits) {
   return std::bit_cast<float>(static_cast<uint32_t>(bits));
 }
-inline double f64_of(uint64_t bits) { return std::bit_cast<double>(bits); }
-inline uint64_t bits_of(float f) { return std::bit_cast<uint32_t>(f); }
-inline uint64_t bits_of(double d) { return std::bit_cast<uint64_t>(d); }
+inline double f64_of(uint64_t bits) {
+  return std::bit_cast<double>(bits);
+}
+inline uint64_t bits_of(float f) {
+  return std::bit_cast<uint32_t>(f);
+}
+inline uint64_t bits_of(double d) {
+  return std::bit_cast<uint64_t>(d);
+}
 
 template <typename F>
 F wasm_min(F a, F b) {
-  if (std::isnan(a) || std::isnan(b)) return a + b;  // a quiet NaN
-  if (a == b) return std::signbit(a) ? a : b;        // -0 < +0
+  if (std::isnan(a) || std::isnan(b))
+    return a + b;  // a quiet NaN
+  if (a == b)
+    return std::signbit(a) ? a : b;  // -0 < +0
   return a < b ? a : b;
 }
 template <typename F>
 F wasm_max(F a, F b) {
-  if (std::isnan(a) || std::isnan(b)) return a + b;
-  if (a == b) return std::signbit(a) ? b : a;
+  if (std::isnan(a) || std::isnan(b))
+    return a + b;
+  if (a == b)
+    return std::signbit(a) ? b : a;
   return a > b ? a : b;
 }
 
@@ -72,9 +82,12 @@ F quiet_nan_or(F x, F rounded) {
 
 template <typename F, typename I>
 I saturate(F x, F lo, F hi) {
-  if (std::isnan(x)) return 0;
-  if (x <= lo) return std::numeric_limits<I>::min();
-  if (x >= hi) return std::numeric_limits<I>::max();
+  if (std::isnan(x))
+    return 0;
+  if (x <= lo)
+    return std::numeric_limits<I>::min();
+  if (x >= hi)
+    return std::numeric_limits<I>::max();
   return static_cast<I>(x);
 }
 
@@ -83,6 +96,29 @@ I saturate(F x, F lo, F hi) {
 MemoryInst* empty_memory() {
   static MemoryInst* empty = new MemoryInst();
   return empty;
+}
+
+// Zeroes a new frame's declared locals. Most functions have a handful, for
+// which a call to memset costs more than the stores.
+inline void zero_locals(uint64_t* p, uint32_t n) {
+  switch (n) {
+    case 4:
+      p[3] = 0;
+      [[fallthrough]];
+    case 3:
+      p[2] = 0;
+      [[fallthrough]];
+    case 2:
+      p[1] = 0;
+      [[fallthrough]];
+    case 1:
+      p[0] = 0;
+      [[fallthrough]];
+    case 0:
+      return;
+    default:
+      std::memset(p, 0, n * sizeof(uint64_t));
+  }
 }
 
 inline const void* handler_at(const uint32_t* pc) {
@@ -109,7 +145,8 @@ struct Executor::State {
   uint32_t exit_code[2] = {};  // the ExitInterp instruction
 
   ~State() {
-    if (stack) munmap(stack, limits.value_stack_slots * sizeof(uint64_t));
+    if (stack)
+      munmap(stack, limits.value_stack_slots * sizeof(uint64_t));
   }
 };
 
@@ -120,23 +157,31 @@ enum class RunResult : uint8_t { Ok, Trap, HostTrap };
 // Calls a host function with its arguments and results in `slots`. Kept out
 // of the dispatch loop: its locals have destructors, which computed goto
 // must not jump over. False if it trapped (the trap is in st->host_trap).
-[[gnu::noinline]] bool call_host(Executor::State* st, const FuncInst* callee,
-                                 Instance* inst, MemoryInst* memory,
-                                 uint64_t* slots, const void* context) {
+[[gnu::noinline]] bool call_host(Executor::State* st,
+                                 const FuncInst* callee,
+                                 Instance* inst,
+                                 MemoryInst* memory,
+                                 uint64_t* slots,
+                                 const void* context) {
   // `context` is the dispatch loop's state; taking it here keeps it in
   // memory (see run()).
   (void)context;
   HostCall call(inst, inst->memories.empty() ? nullptr : memory);
   std::optional<Trap> trap = callee->host(call, slots, slots);
-  if (!trap) return true;
+  if (!trap)
+    return true;
   st->host_trap = std::move(*trap);
   return false;
 }
 
 // Runs until the sentinel frame returns. With st == nullptr, returns the
 // handler table through `table_out` instead (the compiler needs it).
-RunResult run(Executor::State* st, Frame* frames, Instance* inst,
-              const uint32_t* pc, uint64_t* fp, TrapKind* trap_kind,
+RunResult run(Executor::State* st,
+              Frame* frames,
+              Instance* inst,
+              const uint32_t* pc,
+              uint64_t* fp,
+              TrapKind* trap_kind,
               const void* const** table_out);
 
 }  // namespace
@@ -157,23 +202,28 @@ namespace {
 #undef CAPBOX_INTERP_BODY
 
 uint32_t wasm_offset_of(const CompiledModule& m, uint32_t code_offset) {
-  auto it = std::upper_bound(
-      m.source_map.begin(), m.source_map.end(), code_offset,
-      [](uint32_t off, const SourceMapEntry& e) { return off < e.code_offset; });
+  auto it =
+      std::upper_bound(m.source_map.begin(), m.source_map.end(), code_offset,
+                       [](uint32_t off, const SourceMapEntry& e) {
+                         return off < e.code_offset;
+                       });
   return it == m.source_map.begin() ? 0 : std::prev(it)->wasm_offset;
 }
 
 void locate(Trap& trap, const Instance* inst, const uint32_t* pc) {
-  if (inst == nullptr || pc == nullptr) return;
+  if (inst == nullptr || pc == nullptr)
+    return;
   const CompiledModule& m = *inst->module;
-  if (pc < m.code.data() || pc >= m.code.data() + m.code.size()) return;
+  if (pc < m.code.data() || pc >= m.code.data() + m.code.size())
+    return;
   auto code_offset = static_cast<uint32_t>(pc - m.code.data());
-  auto it = std::upper_bound(m.functions.begin(), m.functions.end(),
-                             code_offset,
-                             [](uint32_t off, const CompiledFunction& f) {
-                               return off < f.code_start;
-                             });
-  if (it == m.functions.begin()) return;
+  auto it =
+      std::upper_bound(m.functions.begin(), m.functions.end(), code_offset,
+                       [](uint32_t off, const CompiledFunction& f) {
+                         return off < f.code_start;
+                       });
+  if (it == m.functions.begin())
+    return;
   trap.function = std::prev(it)->func_index;
   trap.offset = wasm_offset_of(m, code_offset);
   auto name = m.module.function_names.find(trap.function);
@@ -207,7 +257,8 @@ std::optional<Trap> Executor::invoke(FuncInst* func, uint64_t* slots) {
     return func->host(call, slots, slots);
   }
   if (st.running) {
-    return Trap::host_error("re-entrant calls into the guest are not supported");
+    return Trap::host_error(
+        "re-entrant calls into the guest are not supported");
   }
   if (st.stack == nullptr) {
     size_t bytes = st.limits.value_stack_slots * sizeof(uint64_t);
@@ -226,22 +277,24 @@ std::optional<Trap> Executor::invoke(FuncInst* func, uint64_t* slots) {
   }
   std::memcpy(st.stack, slots, arity * sizeof(uint64_t));
   std::memset(st.stack + cf.param_slots, 0, cf.local_slots * sizeof(uint64_t));
-  const void* exit_handler = interp_handlers()[static_cast<int>(Op::ExitInterp)];
+  const void* exit_handler =
+      interp_handlers()[static_cast<int>(Op::ExitInterp)];
   std::memcpy(st.exit_code, &exit_handler, sizeof exit_handler);
   st.frames[0] = Frame{st.exit_code, nullptr, nullptr};
   st.fuel = st.limits.fuel == 0 ? UINT64_MAX : st.limits.fuel;
   st.running = true;
   TrapKind kind = TrapKind::Unreachable;
   const uint32_t* entry = func->instance->module->code.data() + cf.code_start;
-  RunResult r = run(&st, st.frames.get() + 1, func->instance, entry,
-                    st.stack, &kind, nullptr);
+  RunResult r = run(&st, st.frames.get() + 1, func->instance, entry, st.stack,
+                    &kind, nullptr);
   st.running = false;
   if (r == RunResult::Ok) {
     std::memcpy(slots, st.stack, cf.result_slots * sizeof(uint64_t));
     return std::nullopt;
   }
   Trap trap = r == RunResult::HostTrap ? st.host_trap : Trap::of(kind);
-  if (trap.function == Trap::kNoFunction) locate(trap, st.trap_inst, st.trap_pc);
+  if (trap.function == Trap::kNoFunction)
+    locate(trap, st.trap_inst, st.trap_pc);
   return trap;
 }
 
