@@ -50,6 +50,8 @@ constexpr ImmForm kImmForms[] = {
     {Op::I32Shl, Op::I32ShlImm, kNoOp, false},
     {Op::I32ShrS, Op::I32ShrSImm, kNoOp, false},
     {Op::I32ShrU, Op::I32ShrUImm, kNoOp, false},
+    {Op::I32Rotl, Op::I32RotlImm, kNoOp, false},
+    {Op::I32Rotr, Op::I32RotrImm, kNoOp, false},
     {Op::I32Eq, Op::I32EqImm, Op::I32EqImm, false},
     {Op::I32Ne, Op::I32NeImm, Op::I32NeImm, false},
     {Op::I32LtS, Op::I32LtSImm, Op::I32GtSImm, false},
@@ -68,6 +70,8 @@ constexpr ImmForm kImmForms[] = {
     {Op::I64Shl, Op::I64ShlImm, kNoOp, true},
     {Op::I64ShrS, Op::I64ShrSImm, kNoOp, true},
     {Op::I64ShrU, Op::I64ShrUImm, kNoOp, true},
+    {Op::I64Rotl, Op::I64RotlImm, kNoOp, true},
+    {Op::I64Rotr, Op::I64RotrImm, kNoOp, true},
 };
 
 // The compare-and-branch form of a compare, for br_if/if fusion.
@@ -220,13 +224,15 @@ void FunctionCompiler::unary(Op op) {
 // Emits the immediate form when one operand is a suitable constant.
 bool FunctionCompiler::binary_imm(const Instr& in, Op op) {
   uint32_t ib = height() - 1, ia = height() - 2;
+  bool sub = op == Op::I32Sub || op == Op::I64Sub;
+  // x - c is x + (-c).
+  Op lookup = op == Op::I32Sub   ? Op::I32Add
+              : op == Op::I64Sub ? Op::I64Add
+                                 : op;
   const ImmForm* form = nullptr;
   for (const auto& f : kImmForms)
-    if (f.op == op)
+    if (f.op == lookup)
       form = &f;
-  bool sub = op == Op::I32Sub || op == Op::I64Sub;
-  if (sub)
-    form = op == Op::I32Sub ? &kImmForms[0] : &kImmForms[18];
   if (form == nullptr)
     return false;
   auto fits = [&](uint64_t v) {
