@@ -282,31 +282,38 @@ void FunctionCompiler::emit_copies_for(const Label& l) {
   }
 }
 
-// An unconditional jump to `l`, without moving values.
-void FunctionCompiler::emit_jump(Label& l) {
-  uint32_t start = emit(Op::Br);
-  word(0);
-  if (l.kind == Label::Kind::Loop) {
-    patch(start, start + 2, l.loop_pos);
-  } else {
-    l.fixups.push_back(start);
-    l.fixups.push_back(start + 2);
-  }
-}
-
-void FunctionCompiler::emit_cond_jump(Cond c, Label& l) {
-  uint32_t start = emit(c.op);
-  word(c.a);
-  if (c.binary)
-    word(c.b);
-  uint32_t operand = pos();
-  word(0);
+// Points the branch operand at `operand` (of the instruction at `start`)
+// to `l`: now for a loop, when `l` is bound otherwise.
+void FunctionCompiler::link(uint32_t start, uint32_t operand, Label& l) {
   if (l.kind == Label::Kind::Loop) {
     patch(start, operand, l.loop_pos);
   } else {
     l.fixups.push_back(start);
     l.fixups.push_back(operand);
   }
+}
+
+// Emits a conditional branch with a zero offset; returns the offset's
+// position (the instruction starts at pos() before the call).
+uint32_t FunctionCompiler::emit_cond(Cond c) {
+  emit(c.op);
+  word(c.a);
+  if (c.binary)
+    word(c.b);
+  word(0);
+  return pos() - 1;
+}
+
+// An unconditional jump to `l`, without moving values.
+void FunctionCompiler::emit_jump(Label& l) {
+  uint32_t start = emit(Op::Br);
+  word(0);
+  link(start, start + 2, l);
+}
+
+void FunctionCompiler::emit_cond_jump(Cond c, Label& l) {
+  uint32_t start = pos();
+  link(start, emit_cond(c), l);
 }
 
 void FunctionCompiler::emit_branch(Label& l) {
@@ -324,13 +331,8 @@ void FunctionCompiler::emit_branch_if(Cond c, Label& l) {
     return;
   }
   // Jump over the copies and the branch when the condition is false.
-  Cond inverse = invert(c);
-  uint32_t start = emit(inverse.op);
-  word(inverse.a);
-  if (inverse.binary)
-    word(inverse.b);
-  uint32_t operand = pos();
-  word(0);
+  uint32_t start = pos();
+  uint32_t operand = emit_cond(invert(c));
   emit_branch(l);
   patch(start, operand, pos());
   forget_last();
@@ -476,12 +478,8 @@ void FunctionCompiler::open_block(const Instr& in) {
       emit(Op::Fuel);
   } else if (in.op == Opcode::If) {
     l.kind = Label::Kind::If;
-    l.else_start = emit(cond.op);
-    word(cond.a);
-    if (cond.binary)
-      word(cond.b);
-    l.else_operand = pos();
-    word(0);
+    l.else_start = pos();
+    l.else_operand = emit_cond(cond);
   }
   labels_.push_back(std::move(l));
 }

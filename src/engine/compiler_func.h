@@ -119,6 +119,8 @@ class FunctionCompiler {
   }
   bool needs_copies(const Label& l);
   void emit_copies_for(const Label& l);
+  void link(uint32_t start, uint32_t operand, Label& l);
+  uint32_t emit_cond(Cond c);
   void emit_jump(Label& l);
   void emit_cond_jump(Cond c, Label& l);
   void emit_branch(Label& l);
