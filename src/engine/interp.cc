@@ -226,9 +226,18 @@ void locate(Trap& trap, const Instance* inst, const uint32_t* pc) {
     return;
   trap.function = std::prev(it)->func_index;
   trap.offset = wasm_offset_of(m, code_offset);
+  // The name section's name, else the name it is exported under.
   auto name = m.module.function_names.find(trap.function);
-  if (name != m.module.function_names.end())
+  if (name != m.module.function_names.end()) {
     trap.function_name = name->second;
+    return;
+  }
+  for (const Export& e : m.module.exports) {
+    if (e.kind == ExternKind::Func && e.index == trap.function) {
+      trap.function_name = e.name;
+      return;
+    }
+  }
 }
 
 }  // namespace

@@ -192,6 +192,8 @@ TEST_CASE("a fused load and store traps where the faulting half is") {
   // i32.load is 3 bytes (opcode, align, offset); i32.store follows it.
   CHECK(store_fault.offset == load_fault.offset + 3);
   CHECK(load_fault.function == 0);
+  // No name section: the export name stands in.
+  CHECK(load_fault.function_name == "copy");
 }
 
 TEST_CASE("deep recursion traps and the store stays usable") {
