@@ -76,6 +76,7 @@ class FunctionCompiler {
   void store(Op op, uint32_t offset);
   bool fuse_copy(Op store_op, uint32_t offset);
   bool fuse_funnel();
+  bool fuse_funnel_store(Op op, uint32_t offset);
   bool last_result_is(Op op, uint32_t index) const;
   void call(uint32_t func_index);
   void call_indirect(uint32_t type_index, uint32_t table);

@@ -483,8 +483,36 @@ bool FunctionCompiler::fuse_copy(Op store_op, uint32_t offset) {
   return true;
 }
 
+// Stores of a funnel shift just computed (the unaligned copy loop's
+// store) take the shift's operands directly.
+bool FunctionCompiler::fuse_funnel_store(Op op, uint32_t offset) {
+  uint32_t index = height() - 1;
+  if (op != Op::I32Store_ || !last_result_is(Op::I32ShlOrShrU, index))
+    return false;
+  uint32_t funnel[4];
+  for (uint32_t i = 0; i < 4; ++i)
+    funnel[i] = code_[last_start_ + 3 + i];
+  code_.resize(last_start_);
+  pop();
+  uint32_t address = 0, imm = 0;
+  if (stack_[index - 1].kind == Entry::Kind::LocalAdd) {
+    address = stack_[index - 1].local;
+    imm = static_cast<uint32_t>(stack_[index - 1].value);
+  } else {
+    address = slot_of(index - 1);
+  }
+  pop();
+  note_source(current_offset_);
+  emit(Op::I32StoreShlOrShrU);
+  for (uint32_t w :
+       {address, imm, offset, funnel[0], funnel[1], funnel[2], funnel[3]})
+    word(w);
+  forget_last();
+  return true;
+}
+
 void FunctionCompiler::store(Op op, uint32_t offset) {
-  if (fuse_copy(op, offset))
+  if (fuse_copy(op, offset) || fuse_funnel_store(op, offset))
     return;
   uint32_t v = slot_of(height() - 1);
   uint32_t index = height() - 2;

@@ -162,9 +162,19 @@ TEST_CASE("a lazy local+imm address keeps the local's value at its use") {
     (func (export "funnel") (param i32 i32) (result i32)
       (i32.or (i32.shl (local.get 0) (i32.const 8))
               (i32.shr_u (local.get 1) (i32.const 24))))
+    (func (export "funnel_store") (param i32 i32 i32)
+      (i32.store offset=4 (i32.add (local.get 0) (i32.const 8))
+        (i32.or (i32.shl (local.get 1) (i32.const 8))
+                (i32.shr_u (local.get 2) (i32.const 24)))))
     (func (export "peek") (param i32) (result i32)
       (i32.load (local.get 0)))))");
   CHECK(call(store, inst, "stale", {Value::i32(0)})[0].bits == 7);
+  call(store, inst, "funnel_store",
+       {Value::i32(20), Value::i32(0x11223344u), Value::i32(0xAABBCCDDu)});
+  CHECK(call(store, inst, "peek", {Value::i32(32)})[0].bits == 0x223344AAu);
+  CHECK(call_trap(store, inst, "funnel_store",
+                  {Value::i32(65524), Value::i32(1), Value::i32(2)})
+            .kind == TrapKind::MemoryOutOfBounds);
   CHECK(call(store, inst, "stale", {Value::i32(4)})[0].bits == 9);
   // Source 4 + 4 = 8, destination 0xFFFFFFF8 + 8 wraps to 0.
   call(store, inst, "copy", {Value::i32(4), Value::i32(0xFFFFFFF8u)});
