@@ -72,6 +72,7 @@ class FunctionCompiler {
   void binary(const Instr& in, Op op);
   bool binary_imm(const Instr& in, Op op);
   void local_set(uint32_t local, bool tee);
+  bool memory_access(const Instr& in);  // compiler_memory.cc
   void load(Op op, uint32_t offset);
   void store(Op op, uint32_t offset);
   bool fuse_copy(Op store_op, uint32_t offset);

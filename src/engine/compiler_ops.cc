@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // FunctionCompiler: translation of the data instructions (numeric, locals,
-// globals, memory, tables, calls). Numeric operators come from opcodes.def;
-// the immediate forms and compare fusion are chosen here.
+// globals, tables, calls; loads and stores are in compiler_memory.cc).
+// Numeric operators come from opcodes.def; the immediate forms and compare
+// fusion are chosen here.
 #include <array>
 
 #include "engine/compiler_func.h"
@@ -144,62 +145,6 @@ bool may_trap(Opcode op) {
       return true;
     default:
       return false;
-  }
-}
-
-Op load_op(Opcode op) {
-  switch (op) {
-    case Opcode::I32Load:
-    case Opcode::F32Load:
-      return Op::I32Load_;
-    case Opcode::I64Load:
-    case Opcode::F64Load:
-      return Op::I64Load_;
-    case Opcode::I32Load8S:
-      return Op::I32Load8S_;
-    case Opcode::I32Load8U:
-      return Op::I32Load8U_;
-    case Opcode::I32Load16S:
-      return Op::I32Load16S_;
-    case Opcode::I32Load16U:
-      return Op::I32Load16U_;
-    case Opcode::I64Load8S:
-      return Op::I64Load8S_;
-    case Opcode::I64Load8U:
-      return Op::I64Load8U_;
-    case Opcode::I64Load16S:
-      return Op::I64Load16S_;
-    case Opcode::I64Load16U:
-      return Op::I64Load16U_;
-    case Opcode::I64Load32S:
-      return Op::I64Load32S_;
-    case Opcode::I64Load32U:
-      return Op::I64Load32U_;
-    default:
-      return kNoOp;
-  }
-}
-
-Op store_op(Opcode op) {
-  switch (op) {
-    case Opcode::I32Store:
-    case Opcode::F32Store:
-      return Op::I32Store_;
-    case Opcode::I64Store:
-    case Opcode::F64Store:
-      return Op::I64Store_;
-    case Opcode::I32Store8:
-      return Op::I32Store8_;
-    case Opcode::I32Store16:
-      return Op::I32Store16_;
-    case Opcode::I64Store8:
-      return Op::I64Store8_;
-    case Opcode::I64Store16:
-      return Op::I64Store16_;
-    case Opcode::I64Store32:
-      return Op::I64Store32_;
-    default:
-      return kNoOp;
   }
 }
 
@@ -357,206 +302,6 @@ void FunctionCompiler::local_set(uint32_t local, bool tee) {
     push_local(local);
 }
 
-// Whether stack entry `index` holds the result of the last instruction,
-// which was `op`, with nothing emitted since.
-bool FunctionCompiler::last_result_is(Op op, uint32_t index) const {
-  return last_end_ == pos() && last_op_ == op && last_dst_index_ == index &&
-         stack_[index].kind == Entry::Kind::Temp;
-}
-
-namespace {
-
-Op load_add_form(Op load) {
-  switch (load) {
-    case Op::I32Load_:
-      return Op::I32LoadAdd_;
-    case Op::I64Load_:
-      return Op::I64LoadAdd_;
-    case Op::I32Load8U_:
-      return Op::I32Load8UAdd_;
-    default:
-      return kNoOp;
-  }
-}
-
-}  // namespace
-
-void FunctionCompiler::load(Op op, uint32_t offset) {
-  uint32_t index = height() - 1;
-  Op add_form = load_add_form(op);
-  if (add_form != kNoOp && last_result_is(Op::I32AddImm, index)) {
-    // (a + imm) then load: one instruction; the add's wrap-around is kept.
-    uint32_t a = code_[last_start_ + 3], imm = code_[last_start_ + 4];
-    code_.resize(last_start_);
-    pop();
-    uint32_t dst = push_temp();
-    note_source(current_offset_);
-    uint32_t start = emit(add_form);
-    word(dst);
-    word(a);
-    word(imm);
-    word(offset);
-    note_result(start + 2);
-    return;
-  }
-  if (add_form != kNoOp && stack_[index].kind == Entry::Kind::LocalAdd) {
-    Entry e = pop();
-    uint32_t dst = push_temp();
-    note_source(current_offset_);
-    uint32_t start = emit(add_form);
-    word(dst);
-    word(e.local);
-    word(static_cast<uint32_t>(e.value));
-    word(offset);
-    note_result(start + 2);
-    return;
-  }
-  uint32_t a = slot_of(index);
-  pop();
-  uint32_t dst = push_temp();
-  note_source(current_offset_);
-  uint32_t start = emit(op);
-  word(dst);
-  word(a);
-  word(offset);
-  note_result(start + 2);
-}
-
-namespace {
-
-Op copy_form(Op load, Op store) {
-  if (store == Op::I32Store_ && load == Op::I32Load_)
-    return Op::MemCopy32;
-  if (store == Op::I64Store_ && load == Op::I64Load_)
-    return Op::MemCopy64;
-  if ((store == Op::I32Store8_ || store == Op::I64Store8_) &&
-      (load == Op::I32Load8U_ || load == Op::I32Load8S_ ||
-       load == Op::I64Load8U_ || load == Op::I64Load8S_))
-    return Op::MemCopy8;
-  if ((store == Op::I32Store16_ || store == Op::I64Store16_) &&
-      (load == Op::I32Load16U_ || load == Op::I32Load16S_ ||
-       load == Op::I64Load16U_ || load == Op::I64Load16S_))
-    return Op::MemCopy16;
-  return kNoOp;
-}
-
-}  // namespace
-
-// A store of the value the previous load produced becomes one copy. Its
-// two halves keep their own source offsets: a trap in the store half is
-// reported one word into the instruction (see MEM_COPY in the loop).
-bool FunctionCompiler::fuse_copy(Op store_op, uint32_t offset) {
-  uint32_t index = height() - 1;
-  if (last_end_ != pos() || last_dst_index_ != index ||
-      stack_[index].kind != Entry::Kind::Temp)
-    return false;
-  bool load_adds = last_op_ == Op::I32LoadAdd_ || last_op_ == Op::I64LoadAdd_ ||
-                   last_op_ == Op::I32Load8UAdd_;
-  Op plain_load = last_op_ == Op::I32LoadAdd_     ? Op::I32Load_
-                  : last_op_ == Op::I64LoadAdd_   ? Op::I64Load_
-                  : last_op_ == Op::I32Load8UAdd_ ? Op::I32Load8U_
-                                                  : last_op_;
-  Op fused = copy_form(plain_load, store_op);
-  if (fused == kNoOp)
-    return false;
-  uint32_t src = code_[last_start_ + 3];
-  uint32_t src_imm = load_adds ? code_[last_start_ + 4] : 0;
-  uint32_t src_offset = code_[last_start_ + (load_adds ? 5 : 4)];
-  uint32_t load_wasm_offset = out_.source_map.back().wasm_offset;
-  code_.resize(last_start_);
-  out_.source_map.pop_back();
-  pop();
-  uint32_t dst = 0, dst_imm = 0;
-  if (stack_[height() - 1].kind == Entry::Kind::LocalAdd) {
-    dst = stack_[height() - 1].local;
-    dst_imm = static_cast<uint32_t>(stack_[height() - 1].value);
-  } else {
-    dst = slot_of(height() - 1);
-  }
-  pop();
-  note_source(load_wasm_offset);
-  uint32_t start = emit(fused);
-  out_.source_map.push_back(SourceMapEntry{start + 1, current_offset_});
-  for (uint32_t w : {dst, dst_imm, offset, src, src_imm, src_offset})
-    word(w);
-  forget_last();
-  return true;
-}
-
-// Stores of a funnel shift just computed (the unaligned copy loop's
-// store) take the shift's operands directly.
-bool FunctionCompiler::fuse_funnel_store(Op op, uint32_t offset) {
-  uint32_t index = height() - 1;
-  if (op != Op::I32Store_ || !last_result_is(Op::I32ShlOrShrU, index))
-    return false;
-  uint32_t funnel[4];
-  for (uint32_t i = 0; i < 4; ++i)
-    funnel[i] = code_[last_start_ + 3 + i];
-  code_.resize(last_start_);
-  pop();
-  uint32_t address = 0, imm = 0;
-  if (stack_[index - 1].kind == Entry::Kind::LocalAdd) {
-    address = stack_[index - 1].local;
-    imm = static_cast<uint32_t>(stack_[index - 1].value);
-  } else {
-    address = slot_of(index - 1);
-  }
-  pop();
-  note_source(current_offset_);
-  emit(Op::I32StoreShlOrShrU);
-  for (uint32_t w :
-       {address, imm, offset, funnel[0], funnel[1], funnel[2], funnel[3]})
-    word(w);
-  forget_last();
-  return true;
-}
-
-void FunctionCompiler::store(Op op, uint32_t offset) {
-  if (fuse_copy(op, offset) || fuse_funnel_store(op, offset))
-    return;
-  uint32_t v = slot_of(height() - 1);
-  uint32_t index = height() - 2;
-  Op add_form = op == Op::I32Store_   ? Op::I32StoreAdd_
-                : op == Op::I64Store_ ? Op::I64StoreAdd_
-                                      : kNoOp;
-  if (add_form != kNoOp && stack_[index].kind == Entry::Kind::LocalAdd) {
-    Entry address = stack_[index];
-    pop();
-    pop();
-    note_source(current_offset_);
-    emit(add_form);
-    word(address.local);
-    word(static_cast<uint32_t>(address.value));
-    word(v);
-    word(offset);
-    forget_last();
-    return;
-  }
-  if (add_form != kNoOp && last_result_is(Op::I32AddImm, index)) {
-    uint32_t a = code_[last_start_ + 3], imm = code_[last_start_ + 4];
-    code_.resize(last_start_);
-    pop();
-    pop();
-    note_source(current_offset_);
-    emit(add_form);
-    word(a);
-    word(imm);
-    word(v);
-    word(offset);
-    forget_last();
-    return;
-  }
-  uint32_t a = slot_of(index);
-  pop();
-  pop();
-  note_source(current_offset_);
-  emit(op);
-  word(a);
-  word(v);
-  word(offset);
-  forget_last();
-}
-
 void FunctionCompiler::call(uint32_t func_index) {
   const FuncType& t = module_.func_type(func_index);
   auto nargs = static_cast<uint32_t>(t.params.size());
@@ -636,10 +381,8 @@ void FunctionCompiler::data_op(const Instr& in) {
     }
     return;
   }
-  if (Op op = load_op(in.op); op != kNoOp)
-    return load(op, in.mem_offset);
-  if (Op op = store_op(in.op); op != kNoOp)
-    return store(op, in.mem_offset);
+  if (memory_access(in))
+    return;
   switch (in.op) {
     case Opcode::Drop:
       pop();
