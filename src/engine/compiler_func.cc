@@ -190,17 +190,6 @@ void FunctionCompiler::emit_const(uint32_t dst, uint64_t value) {
   }
 }
 
-void FunctionCompiler::emit_binary(Op op,
-                                   uint32_t dst,
-                                   uint32_t a,
-                                   uint32_t b) {
-  uint32_t start = emit(op);
-  word(dst);
-  word(a);
-  word(b);
-  (void)start;
-}
-
 // The instruction just emitted wrote its result at code_[dst_word], into
 // the home slot of the top stack entry.
 void FunctionCompiler::note_result(uint32_t dst_word) {

@@ -70,7 +70,7 @@ class FunctionCompiler {
   void data_op(const Instr& in);
   void unary(Op op);
   void binary(const Instr& in, Op op);
-  bool binary_imm(const Instr& in, Op op);
+  bool binary_imm(Op op);
   void local_set(uint32_t local, bool tee);
   bool memory_access(const Instr& in);  // compiler_memory.cc
   void load(Op op, uint32_t offset);
@@ -107,7 +107,6 @@ class FunctionCompiler {
   void word(uint32_t w) { code_.push_back(w); }
   void emit_copy(uint32_t dst, uint32_t src);
   void emit_const(uint32_t dst, uint64_t value);
-  void emit_binary(Op op, uint32_t dst, uint32_t a, uint32_t b);
   void note_result(uint32_t dst_word);
   void note_source(uint32_t wasm_offset);
   void forget_last();

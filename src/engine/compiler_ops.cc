@@ -167,7 +167,7 @@ void FunctionCompiler::unary(Op op) {
 }
 
 // Emits the immediate form when one operand is a suitable constant.
-bool FunctionCompiler::binary_imm(const Instr& in, Op op) {
+bool FunctionCompiler::binary_imm(Op op) {
   uint32_t ib = height() - 1, ia = height() - 2;
   bool sub = op == Op::I32Sub || op == Op::I64Sub;
   // x - c is x + (-c).
@@ -227,7 +227,6 @@ bool FunctionCompiler::binary_imm(const Instr& in, Op op) {
     cmp_start_ = start;
     cmp_end_ = pos();
   }
-  (void)in;
   return true;
 }
 
@@ -262,7 +261,7 @@ bool FunctionCompiler::fuse_funnel() {
 void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
     return;
-  if (binary_imm(in, op))
+  if (binary_imm(op))
     return;
   uint32_t b = slot_of(height() - 1);
   uint32_t a = slot_of(height() - 2);
