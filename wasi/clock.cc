@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+// PLACEHOLDER: being written.
+#include "wasi/preview1.h"
+
+namespace capbox::wasi::preview1 {
+
+Ret clock_res_get(Call&, u32, u32) {
+  return Errno::Nosys;
+}
+
+Ret clock_time_get(Call&, u32, u64, u32) {
+  return Errno::Nosys;
+}
+
+}  // namespace capbox::wasi::preview1
