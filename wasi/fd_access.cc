@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "wasi/fd_access.h"
+
+namespace capbox::wasi {
+namespace {
+
+Result<FdEntry*, Errno> with_rights(FdEntry* entry, uint64_t rights) {
+  if (!entry->base.contains(rights))
+    return Unexpected(Errno::Notcapable);
+  return entry;
+}
+
+}  // namespace
+
+Result<FdEntry*, Errno> any_fd(Call& call, uint32_t fd, uint64_t rights) {
+  return call.ctx.fds().get(fd, rights);
+}
+
+Result<FdEntry*, Errno> file_fd(Call& call, uint32_t fd, uint64_t rights) {
+  auto entry = call.ctx.fds().get(fd, 0);
+  if (!entry)
+    return entry;
+  if ((*entry)->type == Filetype::Directory)
+    return Unexpected(Errno::Badf);
+  return with_rights(*entry, rights);
+}
+
+Result<FdEntry*, Errno> dir_fd(Call& call, uint32_t fd, uint64_t rights) {
+  auto entry = call.ctx.fds().get(fd, 0);
+  if (!entry)
+    return entry;
+  if (!(*entry)->dir)
+    return Unexpected(Errno::Notdir);
+  return with_rights(*entry, rights);
+}
+
+Result<std::string, Errno> guest_path(Call& call, uint32_t ptr, uint32_t len) {
+  auto path = call.mem.path(ptr, len);
+  if (path && !path->empty() && path->front() == '/')
+    return Unexpected(Errno::Perm);
+  return path;
+}
+
+Result<Follow, Errno> follow_from_lookup(uint32_t flags) {
+  if ((flags & ~kLookupSymlinkFollow) != 0)
+    return Unexpected(Errno::Inval);
+  return (flags & kLookupSymlinkFollow) ? Follow::Yes : Follow::No;
+}
+
+}  // namespace capbox::wasi
