@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "wasi/dir_cookies.h"
 #include "wasi/fd_table.h"
 #include "wasi/fs_authority.h"
 #include "wasi/types.h"
@@ -46,11 +47,14 @@ class Context {
   const std::vector<std::string>& env() const { return options_.env; }
   FsAuthority& fs() { return fs_; }
   FdTable& fds() { return fds_; }
+  // fd_readdir's cookie table (wasi/dir_cookies.h).
+  DirCookies& dir_cookies() { return dir_cookies_; }
 
  private:
   ContextOptions options_;
   FsAuthority& fs_;
   FdTable fds_;
+  DirCookies dir_cookies_;
 };
 
 }  // namespace capbox::wasi

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// fd_readdir over getdents64. A cookie is the kernel's d_off of the entry
-// before (0 is the start): each call seeks the directory to it and reads
-// on, so cookies stay valid across calls and after other use of the fd.
+// fd_readdir over getdents64. A cookie stands for the kernel's position
+// after an entry (d_off; 0 is the start; large ext4 positions are mapped to
+// 32-bit cookies by wasi/dir_cookies.h): each call seeks the directory
+// there and reads on, so cookies stay valid across calls, on other fds of
+// the same directory, and when earlier entries are deleted meanwhile.
 // Entries are packed as the ABI's 24-byte dirent header plus the name, and
 // the last one is cut off where the buffer ends: bufused == buf_len tells
 // the guest there may be more (wasi-libc then retries from the last whole
 // entry's d_next with a larger buffer). "." and ".." come as the kernel
 // gives them. The same in wasi_unstable. Depends on wasi/ only.
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,12 +96,61 @@ Filetype resolve_unknown(Call& call,
   return st ? filetype_from_mode(st->st_mode) : Filetype::Unknown;
 }
 
+// One call's directory: its entry, and its identity for the cookie table,
+// looked up only when a position or cookie needs the table.
+class Listing {
+ public:
+  Listing(Call& call, const FdEntry& dir) : call_(call), dir_(dir) {}
+
+  const FdEntry& dir() const { return dir_; }
+  Result<uint64_t, Errno> cookie_for(uint64_t pos) {
+    if (!DirCookies::mapped(pos))
+      return pos;
+    auto id = dir_id();
+    if (!id)
+      return Unexpected(id.error());
+    return call_.ctx.dir_cookies().cookie(*id, pos);
+  }
+  Result<uint64_t, Errno> position_of(uint64_t cookie) {
+    if (!DirCookies::mapped(cookie))
+      return cookie;
+    auto id = dir_id();
+    if (!id)
+      return Unexpected(id.error());
+    return call_.ctx.dir_cookies().position(*id, cookie);
+  }
+  Filetype type_of(unsigned char d_type, std::string_view name) {
+    return d_type == DT_UNKNOWN ? resolve_unknown(call_, dir_, name)
+                                : filetype_of(d_type);
+  }
+
+ private:
+  Result<DirCookies::DirId, Errno> dir_id() {
+    if (!have_id_) {
+      struct stat st {};
+      if (::fstat(dir_.fd.get(), &st) != 0)
+        return Unexpected(from_host_errno(errno));
+      id_ = {st.st_dev, st.st_ino};
+      have_id_ = true;
+    }
+    return id_;
+  }
+
+  Call& call_;
+  const FdEntry& dir_;
+  // Plain members, not std::optional: g++ 12 then sees no uninitialized
+  // use that is not there.
+  DirCookies::DirId id_{};
+  bool have_id_ = false;
+};
+
 // Reads records from the directory's current position into `writer`
 // until it is full or the directory ends.
-Errno fill(Call& call, const FdEntry& dir, DirentWriter& writer) {
+Errno fill(Listing& listing, DirentWriter& writer) {
   std::vector<char> chunk(kChunk);
   for (;;) {
-    const ssize_t got = ::getdents64(dir.fd.get(), chunk.data(), chunk.size());
+    const ssize_t got =
+        ::getdents64(listing.dir().fd.get(), chunk.data(), chunk.size());
     if (got < 0)
       return from_host_errno(errno);
     if (got == 0)
@@ -108,10 +160,11 @@ Errno fill(Call& call, const FdEntry& dir, DirentWriter& writer) {
       const char* raw = chunk.data() + at;
       std::memcpy(&rec, raw, offsetof(struct dirent64, d_name));
       const std::string_view name(raw + offsetof(struct dirent64, d_name));
-      Filetype type = filetype_of(rec.d_type);
-      if (rec.d_type == DT_UNKNOWN)
-        type = resolve_unknown(call, dir, name);
-      if (!writer.add(static_cast<uint64_t>(rec.d_off), rec.d_ino, type, name))
+      auto next = listing.cookie_for(static_cast<uint64_t>(rec.d_off));
+      if (!next)
+        return next.error();
+      if (!writer.add(*next, rec.d_ino, listing.type_of(rec.d_type, name),
+                      name))
         return Errno::Success;
       at += rec.d_reclen;
     }
@@ -134,14 +187,15 @@ Ret fd_readdir(Call& call, u32 fd, u32 buf, u32 buf_len, u64 cookie, u32 out) {
     return Errno::Fault;
   if (!call.mem.memory().contains(out, sizeof(uint32_t)))
     return Errno::Fault;
-  // Cookies are the kernel's d_off values, never above INT64_MAX.
-  if (cookie > static_cast<u64>(INT64_MAX))
-    return Errno::Inval;
+  Listing listing(call, dir);
+  auto pos = listing.position_of(cookie);
+  if (!pos)
+    return pos.error();
   DirentWriter writer(*span);
   if (buf_len > 0) {
-    if (::lseek(dir.fd.get(), static_cast<off_t>(cookie), SEEK_SET) < 0)
+    if (::lseek(dir.fd.get(), static_cast<off_t>(*pos), SEEK_SET) < 0)
       return from_host_errno(errno);
-    if (Errno e = fill(call, dir, writer); e != Errno::Success)
+    if (Errno e = fill(listing, writer); e != Errno::Success)
       return e;
   }
   (void)call.mem.store<uint32_t>(out, writer.used());

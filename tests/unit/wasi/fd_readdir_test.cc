@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/unit/wasi/fd_test_util.h"
+#include "wasi/dir_cookies.h"
 
 namespace capbox::wasi {
 namespace {
@@ -67,6 +68,9 @@ std::vector<Dirent> read_all(WasiFixture& fx, uint32_t fd, uint32_t len) {
   for (int guard = 0; guard < 100000; ++guard) {
     const uint32_t used = readdir(fx, fd, len, cookie);
     auto batch = parse(fx, used);
+    // wasi-libc's telldir/seekdir keep a cookie in a 32-bit long.
+    for (const Dirent& d : batch)
+      CHECK(d.next < (uint64_t{1} << 32));
     all.insert(all.end(), batch.begin(), batch.end());
     if (used < len)
       return all;
@@ -203,6 +207,34 @@ TEST_CASE("fd_readdir: a cookie stays valid across other calls") {
   CHECK(fresh[0].name == all[21].name);
 }
 
+TEST_CASE("fd_readdir: deleting what was read does not skip the rest") {
+  WasiFixture fx;
+  std::set<std::string> left;
+  for (int i = 0; i < 200; ++i) {
+    const std::string name = "file-number-" + std::to_string(i);
+    write_host(fx.dir() / name, "");
+    left.insert(name);
+  }
+  const uint32_t fd = add_dir(fx, fx.dir().path(), right::kFdReaddir);
+  // rm -rf's loop: read a buffer, unlink its entries, go on from the
+  // cookie. Index cookies would skip entries here.
+  uint64_t cookie = 0;
+  for (int guard = 0; guard < 1000; ++guard) {
+    const uint32_t used = readdir(fx, fd, 300, cookie);
+    auto batch = parse(fx, used);
+    for (const Dirent& d : batch) {
+      if (d.name == "." || d.name == "..")
+        continue;
+      REQUIRE(::unlink((fx.dir() / d.name).c_str()) == 0);
+      left.erase(d.name);
+    }
+    if (used < 300)
+      break;
+    cookie = batch.back().next;
+  }
+  CHECK(left.empty());
+}
+
 TEST_CASE("fd_readdir: errors") {
   WasiFixture fx;
   const uint32_t dir = add_dir(fx, fx.dir().path(), right::kFdReaddir);
@@ -219,6 +251,9 @@ TEST_CASE("fd_readdir: errors") {
   CHECK(errno_of(fd_readdir(c, dir, kBuf, 100, 0, kOutside)) == Errno::Fault);
   CHECK(errno_of(fd_readdir(c, dir, kBuf, 100, 1ull << 63, kOut)) ==
         Errno::Inval);
+  // A cookie from the mapped range that was never given out.
+  CHECK(errno_of(fd_readdir(c, dir, kBuf, 100, DirCookies::kFirstMapped + 7,
+                            kOut)) == Errno::Inval);
 }
 
 TEST_CASE("fd_readdir: the same in wasi_unstable") {
@@ -227,6 +262,26 @@ TEST_CASE("fd_readdir: the same in wasi_unstable") {
   const uint32_t fd = add_dir(fx, fx.dir().path(), right::kFdReaddir);
   auto all = read_all(fx, fd, 30);
   CHECK(all.size() == 3);
+}
+
+TEST_CASE("dir cookies: small positions pass, large ones get 32-bit cookies") {
+  DirCookies cookies;
+  const DirCookies::DirId a{1, 10}, b{1, 11};
+  CHECK(!DirCookies::mapped(0));
+  CHECK(!DirCookies::mapped(0x7FFFFFFF));
+  CHECK(DirCookies::mapped(0x80000000));
+  const uint64_t big = 0x583a64d73040ba1eull, eof = 0x7fffffffffffffffull;
+  CHECK(*cookies.cookie(a, big) == DirCookies::kFirstMapped);
+  CHECK(*cookies.cookie(a, eof) == DirCookies::kFirstMapped + 1);
+  CHECK(*cookies.cookie(a, big) == DirCookies::kFirstMapped);  // stable
+  CHECK(*cookies.cookie(b, eof) == DirCookies::kFirstMapped);  // own table
+  CHECK(*cookies.position(a, DirCookies::kFirstMapped) == big);
+  CHECK(*cookies.position(a, DirCookies::kFirstMapped + 1) == eof);
+  CHECK(*cookies.position(b, DirCookies::kFirstMapped) == eof);
+  CHECK(cookies.position(a, DirCookies::kFirstMapped + 2).error() ==
+        Errno::Inval);
+  CHECK(cookies.position(DirCookies::DirId{2, 10}, DirCookies::kFirstMapped)
+            .error() == Errno::Inval);
 }
 
 }  // namespace
