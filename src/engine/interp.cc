@@ -30,6 +30,8 @@
 #include <memory>
 
 #include "engine/compiled.h"
+#include "engine/guard.h"
+#include "engine/mem_access.h"
 #include "engine/ops.h"
 #include "engine/runtime.h"
 
@@ -120,6 +122,22 @@ inline void zero_locals(uint64_t* p, uint32_t n) {
   }
 }
 
+// The dispatch loop's state besides pc, fp and mem. run() keeps it in a
+// local whose address escapes (to call_host and the fault handler), so
+// both compilers leave it in memory, one L1 load away: with more live
+// values in registers clang spills fp, which every handler reads.
+struct RunContext {
+  Frame* fsp;
+  Frame* frames_end;
+  uint64_t* stack_end;
+  Instance* inst;
+  const CompiledFunction* fcode;
+  const uint32_t* code_base;
+  FuncInst* const* funcs;
+  GlobalInst* const* globals;
+  MemoryInst* mem_inst;
+};
+
 inline const void* handler_at(const uint32_t* pc) {
   const void* h;
   std::memcpy(&h, pc, sizeof h);
@@ -141,6 +159,7 @@ struct Executor::State {
   // Where a trap happened.
   const uint32_t* trap_pc = nullptr;
   Instance* trap_inst = nullptr;
+  Frame* trap_fsp = nullptr;  // one past the innermost caller's frame
   uint32_t exit_code[2] = {};  // the ExitInterp instruction
 
   ~State() {
@@ -209,12 +228,14 @@ uint32_t wasm_offset_of(const CompiledModule& m, uint32_t code_offset) {
   return it == m.source_map.begin() ? 0 : std::prev(it)->wasm_offset;
 }
 
-void locate(Trap& trap, const Instance* inst, const uint32_t* pc) {
+// Where `pc` is: function index, binary offset and name. False if pc is
+// not in `inst`'s code.
+bool locate_frame(TraceFrame& out, const Instance* inst, const uint32_t* pc) {
   if (inst == nullptr || pc == nullptr)
-    return;
+    return false;
   const CompiledModule& m = *inst->module;
   if (pc < m.code.data() || pc >= m.code.data() + m.code.size())
-    return;
+    return false;
   auto code_offset = static_cast<uint32_t>(pc - m.code.data());
   auto it =
       std::upper_bound(m.functions.begin(), m.functions.end(), code_offset,
@@ -222,21 +243,88 @@ void locate(Trap& trap, const Instance* inst, const uint32_t* pc) {
                          return off < f.code_start;
                        });
   if (it == m.functions.begin())
-    return;
-  trap.function = std::prev(it)->func_index;
-  trap.offset = wasm_offset_of(m, code_offset);
+    return false;
+  out.function = std::prev(it)->func_index;
+  out.offset = wasm_offset_of(m, code_offset);
   // The name section's name, else the name it is exported under.
-  auto name = m.module.function_names.find(trap.function);
+  auto name = m.module.function_names.find(out.function);
   if (name != m.module.function_names.end()) {
-    trap.function_name = name->second;
-    return;
+    out.function_name = name->second;
+    return true;
   }
   for (const Export& e : m.module.exports) {
-    if (e.kind == ExternKind::Func && e.index == trap.function) {
-      trap.function_name = e.name;
-      return;
+    if (e.kind == ExternKind::Func && e.index == out.function) {
+      out.function_name = e.name;
+      break;
     }
   }
+  return true;
+}
+
+// Fills the trap's location and backtrace: the trapping pc, then the call
+// site of each frame below it. A frame's return pc is just past its call
+// instruction, so pc - 1 lies inside that call.
+void locate(Trap& trap, const Instance* inst, const uint32_t* pc,
+            const Frame* first, const Frame* last) {
+  TraceFrame here;
+  if (trap.function == Trap::kNoFunction && locate_frame(here, inst, pc)) {
+    trap.function = here.function;
+    trap.offset = here.offset;
+    trap.function_name = here.function_name;
+  }
+  if (trap.function != Trap::kNoFunction)
+    trap.backtrace.push_back(TraceFrame{trap.function, trap.offset,
+                                        trap.function_name});
+  for (const Frame* f = last; f != nullptr && f > first;) {
+    --f;
+    if (trap.backtrace.size() == Trap::kMaxBacktrace) {
+      trap.omitted_frames = static_cast<size_t>(f - first) + 1;
+      break;
+    }
+    TraceFrame caller;
+    if (locate_frame(caller, f->inst, f->ret_pc - 1))
+      trap.backtrace.push_back(std::move(caller));
+  }
+}
+
+#if CAPBOX_GUARD_PAGES
+struct FaultCapture : guard::FaultTarget {
+  Executor::State* st = nullptr;
+};
+
+// Called by the SIGSEGV handler on the faulting stack, while run()'s
+// frame (and its RunContext) is still intact.
+void capture_fault(guard::FaultTarget* target) {
+  auto* capture = static_cast<FaultCapture*>(target);
+  const auto* c = static_cast<const RunContext*>(target->context);
+  capture->st->trap_pc = target->pc;
+  capture->st->trap_inst = c->inst;
+  capture->st->trap_fsp = c->fsp;
+}
+#endif
+
+// run() with the guard-page fault handler armed on this thread: a guest
+// access that faults comes back here as an out-of-bounds trap.
+RunResult run_guarded(Executor::State* st, Frame* frames, Instance* inst,
+                      const uint32_t* pc, uint64_t* fp, TrapKind* kind) {
+#if CAPBOX_GUARD_PAGES
+  guard::install_handler();
+  FaultCapture capture;
+  capture.capture = capture_fault;
+  capture.st = st;
+  guard::current_target() = &capture;
+  RunResult r;
+  if (sigsetjmp(capture.jump, 0) == 0) {
+    r = run(st, frames, inst, pc, fp, kind, nullptr);
+  } else {
+    r = RunResult::Trap;
+    *kind = TrapKind::MemoryOutOfBounds;
+  }
+  guard::current_target() = nullptr;
+  return r;
+#else
+  return run(st, frames, inst, pc, fp, kind, nullptr);
+#endif
 }
 
 }  // namespace
@@ -293,16 +381,15 @@ std::optional<Trap> Executor::invoke(FuncInst* func, uint64_t* slots) {
   st.running = true;
   TrapKind kind = TrapKind::Unreachable;
   const uint32_t* entry = func->instance->module->code.data() + cf.code_start;
-  RunResult r = run(&st, st.frames.get() + 1, func->instance, entry, st.stack,
-                    &kind, nullptr);
+  RunResult r = run_guarded(&st, st.frames.get() + 1, func->instance, entry,
+                            st.stack, &kind);
   st.running = false;
   if (r == RunResult::Ok) {
     std::memcpy(slots, st.stack, cf.result_slots * sizeof(uint64_t));
     return std::nullopt;
   }
   Trap trap = r == RunResult::HostTrap ? st.host_trap : Trap::of(kind);
-  if (trap.function == Trap::kNoFunction)
-    locate(trap, st.trap_inst, st.trap_pc);
+  locate(trap, st.trap_inst, st.trap_pc, st.frames.get() + 1, st.trap_fsp);
   return trap;
 }
 

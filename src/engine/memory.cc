@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Linear memories and tables: allocation and growth. A memory reserves its
-// whole maximum address space once, so `base` never moves and a grow only
-// commits pages; the interpreter bounds-checks against `size` and relies on
-// no guard region. Depends on nothing above runtime.h.
+// whole address space once, so `base` never moves and a grow only commits
+// pages. With guard pages (mem_access.h) the reservation covers every
+// address an access can form (guard::kReservation) and the interpreter
+// does not check bounds; otherwise it covers max_pages and the interpreter
+// checks against `size`. Depends on nothing above runtime.h and guard.h.
 #include <sys/mman.h>
 
+#include "engine/guard.h"
 #include "engine/host_api.h"
 #include "engine/runtime.h"
 
@@ -14,21 +17,38 @@ bool MemoryInst::allocate(uint64_t initial_pages) {
   if (base != nullptr || initial_pages > max_pages || max_pages > 65536)
     return false;
   size = 0;
+#if CAPBOX_GUARD_PAGES
+  // Even a memory of zero pages needs its guard: accesses are unchecked.
+  const uint64_t bytes = guard::kReservation;
+#else
   if (max_pages == 0)
     return true;  // nothing to reserve; base stays null
-  uint64_t bytes = max_pages * kPageSize;
+  const uint64_t bytes = max_pages * kPageSize;
+#endif
   void* p = mmap(nullptr, bytes, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
     return false;
   base = static_cast<uint8_t*>(p);
   reserved = bytes;
+#if CAPBOX_GUARD_PAGES
+  guard::install_handler();
+  if (!guard::add_reservation(base)) {
+    munmap(base, reserved);
+    base = nullptr;
+    return false;
+  }
+#endif
   return grow(initial_pages) == 0;
 }
 
 MemoryInst::~MemoryInst() {
-  if (base != nullptr)
-    munmap(base, reserved);
+  if (base == nullptr)
+    return;
+#if CAPBOX_GUARD_PAGES
+  guard::remove_reservation(base);
+#endif
+  munmap(base, reserved);
 }
 
 int64_t MemoryInst::grow(uint64_t delta) {
@@ -38,7 +58,8 @@ int64_t MemoryInst::grow(uint64_t delta) {
   if (delta > max_pages - old_pages)
     return -1;
   uint64_t new_size = (old_pages + delta) * kPageSize;
-  if (base == nullptr || new_size > reserved)
+  if (base == nullptr || new_size > max_pages * kPageSize ||
+      new_size > reserved)
     return -1;
   if (mprotect(base + size, new_size - size, PROT_READ | PROT_WRITE) != 0)
     return -1;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace capbox::engine {
 
@@ -30,6 +31,13 @@ enum class TrapKind : uint8_t {
 // The spec's wording for a trap kind ("integer divide by zero", ...).
 const char* trap_message(TrapKind kind);
 
+// One frame of a trap's backtrace: a call site (or the trap itself).
+struct TraceFrame {
+  uint32_t function = 0;      // index in its module's function space
+  uint32_t offset = 0;        // byte offset in the module binary
+  std::string function_name;  // "" if the module names it nowhere
+};
+
 struct Trap {
   TrapKind kind = TrapKind::Unreachable;
   // Function index (in its module's index space) and byte offset in the
@@ -41,6 +49,12 @@ struct Trap {
   std::string function_name;  // from the name section, or "" if unknown
   int32_t exit_code = 0;      // kind == Exit
   std::string message;        // kind == HostError: what failed
+  // Innermost first: where it trapped, then each caller's call site, at
+  // most kMaxBacktrace of them (deep recursion is summarised by
+  // omitted_frames).
+  static constexpr size_t kMaxBacktrace = 64;
+  std::vector<TraceFrame> backtrace;
+  size_t omitted_frames = 0;
 
   static Trap of(TrapKind k) {
     Trap t;
