@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// `capbox run`: read the module, load it, instantiate it with no imports
-// (there is no WASI layer yet), call `_initialize` when exported (a WASI
-// reactor), then the --invoke function or `_start`. Every failure is one
+// `capbox run`: read the module, load it, give it WASI preview1 (and
+// wasi_unstable) over the --dir preopens, call `_initialize` when exported
+// (a WASI reactor), then the --invoke function or `_start`. Every failure is one
 // `capbox: error:` line and an exit status from cli/exit_codes.h. Uses only
 // engine/engine.h of the engine.
 #include "cli/run_command.h"
@@ -19,7 +19,13 @@
 #include "cli/exit_codes.h"
 #include "cli/run_options.h"
 #include "cli/values.h"
+#include "cli/wasi_setup.h"
 #include "engine/engine.h"
+#include "wasi/context.h"
+#include "wasi/direct_fs.h"
+#include "wasi/link.h"
+
+extern char** environ;
 
 namespace capbox::cli {
 namespace {
@@ -84,16 +90,43 @@ Result<std::vector<uint8_t>, Failure> read_module(const std::string& path) {
   return bytes;
 }
 
+// The backtrace lines under a trap message, innermost first.
+std::string backtrace_text(const std::string& path, const engine::Trap& trap) {
+  if (trap.backtrace.empty())
+    return "";
+  std::string text = "\n  wasm backtrace:";
+  for (size_t i = 0; i < trap.backtrace.size(); ++i) {
+    const engine::TraceFrame& frame = trap.backtrace[i];
+    char line[64];
+    std::snprintf(line, sizeof line, "\n    %zu: 0x%x ", i, frame.offset);
+    text += line;
+    text += path + "!" +
+            (frame.function_name.empty()
+                 ? "<function " + std::to_string(frame.function) + ">"
+                 : frame.function_name);
+  }
+  if (trap.omitted_frames > 0)
+    text += "\n    ... " + std::to_string(trap.omitted_frames) +
+            " more frames";
+  return text;
+}
+
 Failure trapped(const std::string& path, const engine::Trap& trap) {
   if (trap.kind == engine::TrapKind::Exit) {
-    // Only a WASI layer raises Exit; pass the guest's status through.
+    // A guest that raised a terminating signal ends as a native program
+    // killed by it would: 128 + N, with the WASI layer's explanation.
+    if (!trap.message.empty())
+      return failure(trap.exit_code, path + ": " + trap.message);
+    // proc_exit: the guest's status passes through, as in wasmtime.
     if (trap.exit_code >= 0 && trap.exit_code < 126)
       return Failure{trap.exit_code, ""};
     return failure(kExitGuestStatusOutOfRange,
                    path + " exited with status " +
-                       std::to_string(trap.exit_code) + ", outside [0..126)");
+                       std::to_string(trap.exit_code) +
+                       ", outside [0..126) (reported as 1, as wasmtime does)");
   }
-  return failure(kExitTrap, path + " trapped: " + trap.describe());
+  return failure(kExitTrap, path + " trapped: " + trap.describe() +
+                                backtrace_text(path, trap));
 }
 
 FuncInst* find_function(Store& store,
@@ -141,6 +174,13 @@ Result<std::vector<Value>, Failure> parse_args(
   return args;
 }
 
+std::vector<std::string> caller_environment() {
+  std::vector<std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry)
+    env.emplace_back(*entry);
+  return env;
+}
+
 // Instantiates, runs _initialize if exported, then calls the target and
 // prints its results. Returns the exit status.
 Result<int, Failure> run_module(const RunOptions& options) {
@@ -153,14 +193,25 @@ Result<int, Failure> run_module(const RunOptions& options) {
     return Unexpected(
         failure(kExitCannotStart, path + ": " + compiled.error().describe()));
   const engine::Module& module = engine::module_of(**compiled);
-  if (!module.imports.empty()) {
-    const engine::Import& first = module.imports.front();
-    return Unexpected(failure(
-        kExitCannotStart, path + " imports " + first.module + "::" +
-                              first.name + ", which capbox does not provide"));
-  }
+  wasi::DirectFs fs;
+  auto setup = prepare_wasi(options, fs, caller_environment());
+  if (!setup)
+    return Unexpected(failure(kExitUsage, setup.error()));
+  wasi::Context context(std::move(setup->options), fs,
+                        std::move(setup->preopens),
+                        std::move(setup->listeners));
   Store store;
-  auto instance = store.instantiate(*compiled, engine::Imports{});
+  engine::Imports imports;
+  wasi::link_wasi(store, imports, context);
+  for (const engine::Import& import : module.imports) {
+    if (!imports.find(import.module, import.name)) {
+      return Unexpected(failure(
+          kExitCannotStart, path + " imports " + import.module +
+                                "::" + import.name +
+                                ", which capbox does not provide"));
+    }
+  }
+  auto instance = store.instantiate(*compiled, imports);
   if (!instance) {
     const engine::InstantiateError& e = instance.error();
     if (e.kind == engine::InstantiateError::Kind::Trapped)
@@ -184,10 +235,16 @@ Result<int, Failure> run_module(const RunOptions& options) {
         failure(kExitCannotStart,
                 message + " (exported: " + exported_functions(module) + ")"));
   }
-  auto args = parse_args(Store::type_of(func), name, options.module_args);
-  if (!args)
-    return Unexpected(args.error());
-  auto results = store.call(func, *args);
+  // With --invoke the words are the function's arguments; otherwise they
+  // are the command's argv, already in the WASI context.
+  std::vector<Value> args;
+  if (options.invoke) {
+    auto parsed = parse_args(Store::type_of(func), name, options.module_args);
+    if (!parsed)
+      return Unexpected(parsed.error());
+    args = std::move(*parsed);
+  }
+  auto results = store.call(func, args);
   if (!results)
     return Unexpected(trapped(path, results.error()));
   for (const Value& v : *results)
@@ -218,16 +275,20 @@ int run_command(std::span<const std::string> args) {
 void print_run_help(std::ostream& out) {
   out << "Usage: capbox run [OPTIONS] [--] MODULE.wasm [ARGS...]\n"
          "\n"
-         "Load MODULE.wasm, instantiate it with no imports, call _initialize\n"
-         "if it is exported (a WASI reactor), then call --invoke FUNC (or\n"
-         "_start) with ARGS and print the results one per line. Options go\n"
-         "before the module; every word after it belongs to the module.\n"
+         "Run the WASI command MODULE.wasm with ARGS: it sees only the\n"
+         "directories given with --dir, the environment given with --env\n"
+         "or -S inherit-env, and stdin, stdout and stderr. A reactor's\n"
+         "_initialize runs first; --invoke FUNC calls FUNC instead of\n"
+         "_start and prints its results, one per line. Options go before\n"
+         "the module; every word after it belongs to the module.\n"
          "\n";
   print_run_options(out);
   out << "\n"
-         "Exit status: the guest's own, or 125 bad usage, 126 the module\n"
-         "cannot be started (unreadable, invalid, unresolved import, no such\n"
-         "export), 127 module not found, 134 the guest trapped.\n";
+         "Exit status: the guest's own (proc_exit with 0..125; 126 and above\n"
+         "are reported and give 1), or 125 bad usage or a --dir that cannot\n"
+         "be opened, 126 the module cannot be started (unreadable, invalid,\n"
+         "an import capbox does not provide, no such export), 127 module not\n"
+         "found, 134 the guest trapped, 128+N the guest raised signal N.\n";
 }
 
 }  // namespace capbox::cli

@@ -18,6 +18,22 @@ po::options_description make_options() {
   po::options_description options("Options");
   // clang-format off
   options.add_options()
+    ("dir", po::value<std::vector<std::string>>()->composing()
+              ->value_name("HOST[::GUEST[::RIGHTS]]"),
+     "give the guest the host directory HOST, seen as GUEST (default: "
+     "HOST as written), with RIGHTS: ro, rw, or a comma list of read, "
+     "write, create, delete, rename, metadata (default: all)")
+    ("env", po::value<std::vector<std::string>>()->composing()
+              ->value_name("NAME[=VALUE]"),
+     "set NAME in the guest's environment; NAME alone passes this "
+     "process's value")
+    ("wasi,S", po::value<std::vector<std::string>>()->composing()
+                 ->value_name("KEY[=VALUE][,...]"),
+     "WASI options: inherit-env (pass this process's whole environment), "
+     "tcplisten=ADDR:PORT (a listening TCP socket the guest can accept "
+     "on)")
+    ("argv0", po::value<std::string>()->value_name("NAME"),
+     "the guest's argv[0] (default: MODULE as written)")
     ("invoke", po::value<std::string>()->value_name("FUNC"),
      "call the exported function FUNC with ARGS (numbers parsed by its "
      "parameter types) and print its results, one per line; without it, "
@@ -52,6 +68,54 @@ std::string unknown_option_message(const po::options_description& options,
   else
     message += "; see 'capbox run --help'";
   return message;
+}
+
+// -S KEY[=VALUE][,...]: wasmtime's spelling. Keys that only make sense in
+// wasmtime (preview2 networking) get an explanation, not "unknown".
+std::string parse_wasi_keys(const std::vector<std::string>& words,
+                            RunOptions& result) {
+  static const std::vector<std::string> kKeys = {"inherit-env", "tcplisten"};
+  for (const std::string& word : words) {
+    size_t start = 0;
+    while (start <= word.size()) {
+      size_t comma = word.find(',', start);
+      if (comma == std::string::npos)
+        comma = word.size();
+      const std::string item = word.substr(start, comma - start);
+      start = comma + 1;
+      const size_t eq = item.find('=');
+      const std::string key = item.substr(0, eq);
+      const std::string value =
+          eq == std::string::npos ? "" : item.substr(eq + 1);
+      if (key == "inherit-env") {
+        if (value.empty() || value == "y" || value == "yes" || value == "true")
+          result.inherit_env = true;
+        else if (value == "n" || value == "no" || value == "false")
+          result.inherit_env = false;
+        else
+          return "-S inherit-env takes y or n, not '" + value + "'";
+      } else if (key == "tcplisten") {
+        if (value.empty())
+          return "-S tcplisten needs an address: -S tcplisten=127.0.0.1:8080";
+        result.tcplisten.push_back(value);
+      } else if (key == "inherit-network" || key == "tcp" || key == "udp" ||
+                 key == "allow-ip-name-lookup" || key == "network") {
+        return "-S " + key +
+               " needs WASI preview2 sockets; capbox implements preview1, "
+               "use -S tcplisten=ADDR:PORT for a listening socket";
+      } else {
+        std::string message = "unknown WASI option '-S " + key + "'";
+        if (auto near = nearest(key, kKeys))
+          message += "; did you mean '" + *near + "'?";
+        else
+          message += "; known: inherit-env, tcplisten=ADDR:PORT";
+        return message;
+      }
+      if (comma == word.size())
+        break;
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -92,6 +156,18 @@ Result<RunOptions, std::string> parse_run_options(
   result.help = vm.count("help") != 0;
   if (vm.count("invoke"))
     result.invoke = vm["invoke"].as<std::string>();
+  if (vm.count("argv0"))
+    result.argv0 = vm["argv0"].as<std::string>();
+  if (vm.count("dir"))
+    result.dirs = vm["dir"].as<std::vector<std::string>>();
+  if (vm.count("env"))
+    result.envs = vm["env"].as<std::vector<std::string>>();
+  if (vm.count("wasi")) {
+    auto error =
+        parse_wasi_keys(vm["wasi"].as<std::vector<std::string>>(), result);
+    if (!error.empty())
+      return Unexpected(error);
+  }
   if (result.help)
     return result;
   if (i >= args.size())

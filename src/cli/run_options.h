@@ -18,6 +18,12 @@ namespace capbox::cli {
 struct RunOptions {
   bool help = false;
   std::optional<std::string> invoke;  // --invoke FUNC
+  std::optional<std::string> argv0;   // --argv0 NAME
+  std::vector<std::string> dirs;      // --dir HOST[::GUEST[::RIGHTS]], raw
+  std::vector<std::string> envs;      // --env NAME[=VALUE], raw
+  // -S/--wasi KEY[=VALUE][,...], split at commas.
+  bool inherit_env = false;
+  std::vector<std::string> tcplisten;  // ADDR:PORT
   std::string module_path;
   std::vector<std::string> module_args;
 };

@@ -128,7 +128,12 @@ class Runner:
             one_line_error = status in (125, 126, 127, 134)
         if one_line_error:
             lines = proc.stderr.splitlines()
-            if len(lines) != 1 or not lines[0].startswith("capbox: error: "):
+            # A trap's headline may be followed by its wasm backtrace.
+            trace = re.compile(r"^  wasm backtrace:$|^    \d+: 0x[0-9a-f]+ "
+                               r"\S+!\S+$|^    \.\.\. \d+ more frames$")
+            extra_ok = status == 134 and all(trace.match(l) for l in lines[1:])
+            if (not lines or not lines[0].startswith("capbox: error: ") or
+                    (len(lines) != 1 and not extra_ok)):
                 problems.append(f"stderr is not one 'capbox: error:' line: "
                                 f"{proc.stderr!r}")
             if proc.stdout:
@@ -256,7 +261,8 @@ def run_cases(t, m, tmp):
     t.check("out of bounds", run + ["--invoke", "oob", m["traps"]], 134,
             stderr=r"trapped: out of bounds memory access")
     t.check("stack exhaustion", run + ["--invoke", "deep", m["traps"], "0"], 134,
-            stderr=r"trapped: call stack exhausted")
+            stderr=r"trapped: call stack exhausted(.|\n)*wasm backtrace:\n"
+                   r"    0: 0x[0-9a-f]+ \S+!\S*deep(.|\n)*\.\.\. \d+ more frames")
     t.check("trap in _initialize", run + ["--invoke", "get", m["badinit"]], 134,
             stderr=r"trapped: unreachable")
     t.check("trap in the start function", run + [m["starttrap"]], 134,
