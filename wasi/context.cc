@@ -46,6 +46,11 @@ Context::Context(ContextOptions options, FsAuthority& fs,
       continue;  // the embedder runs us with that stdio stream closed
     entry.type = filetype_of_fd(entry.fd.get());
     entry.base = {kStdioRights};
+    // A terminal cannot seek; wasi-libc's isatty() also requires a
+    // character device without FD_SEEK and FD_TELL, and line-buffers
+    // stdout only then.
+    if (::isatty(entry.fd.get()))
+      entry.base.bits &= ~(right::kFdSeek | right::kFdTell);
     fds_.insert_at(fd, std::move(entry));
   }
   uint32_t next = 3;

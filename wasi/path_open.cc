@@ -18,11 +18,13 @@ namespace capbox::wasi::preview1 {
 namespace {
 
 // The rights that decide the host access mode, as wasi-libc's openat
-// derives them from O_RDONLY / O_WRONLY.
+// groups them for O_RDONLY / O_WRONLY, except FD_DATASYNC: fdatasync(2)
+// works on a read-only descriptor, so it needs no write access (and a
+// directory reopened with its own rights, which include it, stays
+// read-only).
 constexpr uint64_t kReadRights = right::kFdRead | right::kFdReaddir;
-constexpr uint64_t kWriteRights = right::kFdWrite | right::kFdAllocate |
-                                  right::kFdFilestatSetSize |
-                                  right::kFdDatasync;
+constexpr uint64_t kWriteRights =
+    right::kFdWrite | right::kFdAllocate | right::kFdFilestatSetSize;
 
 struct OpenArgs {
   OpenRequest request;
@@ -120,6 +122,12 @@ Ret path_open(Call& call,
   auto opened = call.ctx.fs().open_at(*(*dir)->dir, *p, args->request);
   if (!opened)
     return from_host_errno(opened.error());
+  // Asking to write a directory is Isdir, as open(2) says for O_WRONLY
+  // (the authority may have fallen back to reading it).
+  if (opened->is_directory && (rights_base & right::kFdWrite)) {
+    call.ctx.fs().close_dir(opened->dir);
+    return Errno::Isdir;
+  }
   FdEntry entry;
   entry.base = Rights{rights_base} & allowed;
   entry.inheriting = Rights{rights_inheriting} & allowed;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tests/unit/wasi/fd_test_util.h"
+#include "wasi/fd_access.h"
 
 namespace capbox::wasi {
 namespace {
@@ -63,6 +64,39 @@ TEST_CASE("fd_fdstat_get: type, flags from the host, rights") {
   CHECK(fx.get<uint16_t>(kOut + 2) == fdflag::kSync);
   REQUIRE(errno_of(fd_fdstat_get(c, dsync, kOut)) == Errno::Success);
   CHECK(fx.get<uint16_t>(kOut + 2) == (fdflag::kDsync | fdflag::kNonblock));
+}
+
+TEST_CASE("fd_fdstat_get: a directory's file-only rights are not shown") {
+  WasiFixture fx;
+  const uint32_t dir = add_dir(fx, fx.dir().path(), right::kAll);
+  Call c = fx.call();
+  REQUIRE(errno_of(fd_fdstat_get(c, dir, kOut)) == Errno::Success);
+  CHECK(fx.get<uint8_t>(kOut) == static_cast<uint8_t>(Filetype::Directory));
+  CHECK(fx.get<uint64_t>(kOut + 8) == (right::kAll & ~right::kFileOnly));
+  // Setting what was shown is a narrowing, so it is allowed.
+  CHECK(errno_of(fd_fdstat_set_rights(c, dir, right::kAll & ~right::kFileOnly,
+                                      0)) == Errno::Success);
+}
+
+TEST_CASE("fd_fdstat_get: a terminal on stdio is a tty to wasi-libc") {
+  // wasi-libc's isatty(): a character device without FD_SEEK and FD_TELL.
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(master >= 0);
+  UniqueFd master_fd(master);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  UniqueFd tty(::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC));
+  REQUIRE(tty.valid());
+  UniqueFd saved(::fcntl(0, F_DUPFD_CLOEXEC, 0));
+  REQUIRE(::dup2(tty.get(), 0) == 0);
+  WasiFixture fx;  // dups host 0, now the terminal
+  REQUIRE(::dup2(saved.get(), 0) == 0);
+  Call c = fx.call();
+  REQUIRE(errno_of(fd_fdstat_get(c, 0, kOut)) == Errno::Success);
+  CHECK(fx.get<uint8_t>(kOut) ==
+        static_cast<uint8_t>(Filetype::CharacterDevice));
+  CHECK((fx.get<uint64_t>(kOut + 8) & (right::kFdSeek | right::kFdTell)) == 0);
+  CHECK((fx.get<uint64_t>(kOut + 8) & right::kFdRead) != 0);
 }
 
 TEST_CASE("fd_fdstat_set_flags: APPEND and NONBLOCK only") {

@@ -171,6 +171,32 @@ TEST_CASE("path_open: least host access from the requested rights") {
   CHECK(host_access(fx, open_path(fx, "f", a).value()) == O_RDWR);
   a.base = right::kFdFilestatGet;  // neither: read-only, no data rights
   CHECK(host_access(fx, open_path(fx, "f", a).value()) == O_RDONLY);
+  a.base = right::kFdDatasync | right::kFdSync;  // fsync needs no write
+  CHECK(host_access(fx, open_path(fx, "f", a).value()) == O_RDONLY);
+}
+
+TEST_CASE("path_open: writing a directory is Isdir; \".\" reopens as is") {
+  WasiFixture fx;
+  REQUIRE(::mkdir((fx.dir() / "d").c_str(), 0755) == 0);
+  OpenArgs a;
+  a.oflags = oflag::kDirectory;
+  a.base = right::kFdRead | right::kFdWrite;
+  CHECK(open_errno(fx, ".", a) == Errno::Isdir);
+  a.oflags = 0;
+  CHECK(open_errno(fx, "d", a) == Errno::Isdir);
+  a.base = right::kFdRead;
+  CHECK(open_errno(fx, "d", a) == Errno::Success);
+  // What the test suite's root_directory() does: reopen the preopen's "."
+  // with the rights fd_fdstat_get reports for it.
+  const Fdstat pre = fdstat(fx, kDir);
+  CHECK((pre.base & right::kFdWrite) == 0);
+  a.oflags = oflag::kDirectory;
+  a.base = pre.base;
+  a.inheriting = pre.inheriting;
+  auto root = open_path(fx, ".", a);
+  REQUIRE(root.has_value());
+  CHECK(fdstat(fx, *root).base == pre.base);
+  CHECK(host_access(fx, *root) == O_RDONLY);
 }
 
 TEST_CASE("path_open: the rights the directory itself needs") {
@@ -254,13 +280,18 @@ TEST_CASE("path_open: files drop directory rights, directories file ones") {
   const Fdstat file = fdstat(fx, open_path(fx, "f", a).value());
   CHECK(file.base == (right::kAll & ~right::kDirOnly));
   CHECK((file.base & right::kFdSeek) != 0);
-  const Fdstat dir = fdstat(fx, open_path(fx, "d", a).value());
+  a.base = right::kAll & ~right::kFdWrite;  // writing a directory: Isdir
+  const uint32_t d = open_path(fx, "d", a).value();
+  const Fdstat dir = fdstat(fx, d);
   CHECK(dir.type == static_cast<uint8_t>(Filetype::Directory));
   CHECK(dir.base == (right::kAll & ~right::kFileOnly));
-  CHECK((dir.base & right::kFdSeek) == 0);
-  CHECK((dir.base & right::kFdFilestatSetSize) == 0);
-  CHECK((dir.base & right::kPathOpen) != 0);
   CHECK(dir.flags == 0);
+  // Dropped from the entry itself, not only from what fdstat shows.
+  const Rights held = fx.ctx().fds().get(d, 0).value()->base;
+  CHECK(held.bits == (right::kAll & ~right::kFileOnly));
+  CHECK((held.bits & right::kFdSeek) == 0);
+  CHECK((held.bits & right::kFdFilestatSetSize) == 0);
+  CHECK((held.bits & right::kPathOpen) != 0);
 }
 
 TEST_CASE("path_open: a directory fd can list and open beneath it") {
@@ -422,6 +453,12 @@ TEST_CASE("path_open: a full table is Mfile and gives the handle back") {
   CHECK(open_d() == Errno::Mfile);
   CHECK(fs.closed == 1);
   CHECK(ctx.fds().size() == 5);
+  // Refusing to write a directory gives its handle back too.
+  REQUIRE(errno_of(fd_close(c, 4)) == Errno::Success);
+  CHECK(fs.closed == 2);
+  CHECK(errno_of(path_open(c, kDir, 0, kPath, 1, 0, right::kFdWrite, 0, 0,
+                           kOut)) == Errno::Isdir);
+  CHECK(fs.closed == 3);
 }
 
 }  // namespace

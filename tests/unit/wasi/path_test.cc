@@ -13,6 +13,7 @@
 #include <string>
 
 #include "tests/unit/wasi/fd_test_util.h"
+#include "wasi/fd_access.h"
 
 namespace capbox::wasi {
 namespace {
@@ -21,6 +22,8 @@ using namespace testing;
 using namespace preview1;
 
 constexpr uint32_t kDir = WasiFixture::kPreopenFd;
+// Everything a directory can use (asking to write one is Isdir).
+constexpr uint64_t kDirRights = right::kAll & ~right::kFileOnly;
 
 // Calls the path functions with their paths placed in guest memory.
 class Paths {
@@ -199,11 +202,11 @@ TEST_CASE("path_rename: RENAME_SOURCE on one fd, RENAME_TARGET on the other") {
   Call& c = p.call();
   fx.put_string(kPath, "sub");
   REQUIRE(errno_of(path_open(c, kDir, 0, kPath, 3, oflag::kDirectory,
-                             right::kAll & ~right::kPathRenameTarget, 0, 0,
+                             kDirRights & ~right::kPathRenameTarget, 0, 0,
                              kOut)) == Errno::Success);
   const uint32_t no_target = fx.get<uint32_t>(kOut);
   REQUIRE(errno_of(path_open(c, kDir, 0, kPath, 3, oflag::kDirectory,
-                             right::kAll & ~right::kPathRenameSource, 0, 0,
+                             kDirRights & ~right::kPathRenameSource, 0, 0,
                              kOut)) == Errno::Success);
   const uint32_t no_source = fx.get<uint32_t>(kOut);
   CHECK(p.rename("f", "g", kDir, no_target) == Errno::Notcapable);
