@@ -80,6 +80,29 @@ Result<OpenArgs, Errno> open_args(u32 dirflags,
   return args;
 }
 
+// The table entry for what was opened: a file drops directory-only
+// rights, a directory file-only ones and gets the authority's handle.
+Result<FdEntry, Errno> entry_for(Opened& opened,
+                                 Rights base,
+                                 Rights inheriting) {
+  FdEntry entry;
+  entry.base = base;
+  entry.inheriting = inheriting;
+  if (opened.is_directory) {
+    entry.type = Filetype::Directory;
+    entry.dir = opened.dir;
+    entry.base.bits &= ~right::kFileOnly;
+  } else {
+    struct stat st {};
+    if (::fstat(opened.fd.get(), &st) != 0)
+      return Unexpected(from_host_errno(errno));
+    entry.type = filetype_from_mode(st.st_mode);
+    entry.base.bits &= ~right::kDirOnly;
+  }
+  entry.fd = std::move(opened.fd);
+  return entry;
+}
+
 }  // namespace
 
 // Rights: the directory needs PATH_OPEN (plus PATH_CREATE_FILE for CREAT,
@@ -128,22 +151,11 @@ Ret path_open(Call& call,
     call.ctx.fs().close_dir(opened->dir);
     return Errno::Isdir;
   }
-  FdEntry entry;
-  entry.base = Rights{rights_base} & allowed;
-  entry.inheriting = Rights{rights_inheriting} & allowed;
-  if (opened->is_directory) {
-    entry.type = Filetype::Directory;
-    entry.dir = opened->dir;
-    entry.base.bits &= ~right::kFileOnly;
-  } else {
-    struct stat st {};
-    if (::fstat(opened->fd.get(), &st) != 0)
-      return from_host_errno(errno);
-    entry.type = filetype_from_mode(st.st_mode);
-    entry.base.bits &= ~right::kDirOnly;
-  }
-  entry.fd = std::move(opened->fd);
-  auto number = call.ctx.fds().insert(std::move(entry));
+  auto entry = entry_for(*opened, Rights{rights_base} & allowed,
+                         Rights{rights_inheriting} & allowed);
+  if (!entry)
+    return entry.error();
+  auto number = call.ctx.fds().insert(std::move(*entry));
   if (!number) {
     // The table never took the entry, so it will not release the handle.
     if (opened->is_directory)
