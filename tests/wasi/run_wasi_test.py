@@ -257,13 +257,10 @@ def check(case, tmp, status, stdout, stderr, timed_out, peers, subst):
     return problems
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--capbox", required=True)
-    parser.add_argument("--modules", required=True)
-    parser.add_argument("case")
-    opts = parser.parse_args()
-    case = Case(opts.case)
+def run_case(capbox, modules, case_path):
+    """Runs one case file and reports on stdout; True when it passed.
+    Raises CaseError for a malformed case file."""
+    case = Case(case_path)
     tmp = tempfile.mkdtemp(prefix=f"capbox-wasi-{case.name}-")
     port = free_port()
     if case.module == "none":
@@ -271,15 +268,18 @@ def main():
     elif "/" in case.module or case.module.startswith("{"):
         module = case.module.replace("{tmp}", tmp)
     else:
-        module = os.path.join(opts.modules, case.module + ".wasm")
+        module = os.path.join(modules, case.module + ".wasm")
+    casedir = os.path.dirname(os.path.abspath(case_path))
 
     def subst(text):
         text = text.replace("{tmp}", tmp).replace("{port}", str(port))
+        text = text.replace("{casedir}", casedir)
         return text.replace("{module}", module or "")
 
+    results, problems = None, []
     try:
         make_fixtures(case, tmp, subst)
-        command = [opts.capbox, "run"] + [subst(f) for f in case.flags]
+        command = [capbox, "run"] + [subst(f) for f in case.flags]
         if module:
             command.append(module)
         command += [subst(a) for a in case.args]
@@ -300,14 +300,23 @@ def main():
         print(f"--- stdout\n"
               f"{stdout.decode('utf-8', 'replace')}"
               f"--- stderr\n{stderr.decode('utf-8', 'replace')}")
-        return 1
+        return False
     print(f"ok {case.name} (exit {status})")
-    return 0
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--capbox", required=True)
+    parser.add_argument("--modules", required=True)
+    parser.add_argument("case")
+    opts = parser.parse_args()
+    try:
+        return 0 if run_case(opts.capbox, opts.modules, opts.case) else 1
+    except CaseError as e:
+        print(f"run_wasi_test: {e}")
+        return 2
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except CaseError as e:
-        print(f"run_wasi_test: {e}")
-        sys.exit(2)
+    sys.exit(main())
