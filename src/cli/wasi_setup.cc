@@ -115,7 +115,7 @@ Result<WasiSetup, std::string> prepare_wasi(
   for (const std::string& address : options.tcplisten) {
     auto listener = listen_tcp(address);
     if (!listener)
-      return Unexpected("-S tcplisten=" + address + ": " + listener.error());
+      return Unexpected("-S tcplisten: " + listener.error());
     setup.listeners.push_back(wasi::Listener{std::move(*listener)});
   }
   setup.options.args.push_back(options.argv0.value_or(options.module_path));

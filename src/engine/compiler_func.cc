@@ -214,6 +214,14 @@ void FunctionCompiler::note_source(uint32_t wasm_offset) {
 }
 
 void FunctionCompiler::forget_last() {
+  forget_results();
+  word_load_end_ = UINT32_MAX;
+}
+
+// A local.set/tee retargets or copies a result: the result peepholes end
+// there, but the last load stays fusable (its destination word is read
+// back when it is fused, so a retarget is seen).
+void FunctionCompiler::forget_results() {
   last_end_ = UINT32_MAX;
   prev_end_ = UINT32_MAX;
   cmp_end_ = UINT32_MAX;

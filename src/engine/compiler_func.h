@@ -78,6 +78,9 @@ class FunctionCompiler {
   bool fuse_copy(Op store_op, uint32_t offset);
   bool fuse_funnel();
   bool fuse_funnel_store(Op op, uint32_t offset);
+  bool fuse_load_funnel_store(uint32_t address, uint32_t imm, uint32_t offset,
+                              const uint32_t funnel[4]);
+  void note_word_load(Op op, uint32_t start);
   bool last_result_is(Op op, uint32_t index) const;
   void call(uint32_t func_index);
   void call_indirect(uint32_t type_index, uint32_t table);
@@ -110,6 +113,7 @@ class FunctionCompiler {
   void note_result(uint32_t dst_word);
   void note_source(uint32_t wasm_offset);
   void forget_last();
+  void forget_results();
 
   // Control flow.
   Label& label_at(uint32_t depth) {
@@ -163,6 +167,10 @@ class FunctionCompiler {
   uint32_t prev_start_ = 0;
   uint32_t prev_end_ = UINT32_MAX;
   uint32_t prev_dst_index_ = 0;
+  // The last i32 load, for fuse_load_funnel_store.
+  Op word_load_op_ = Op::kCount;
+  uint32_t word_load_start_ = 0;
+  uint32_t word_load_end_ = UINT32_MAX;
   uint32_t cmp_start_ = 0;
   uint32_t cmp_end_ = UINT32_MAX;
   Cond cmp_;

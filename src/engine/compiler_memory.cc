@@ -119,6 +119,7 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
     word(imm);
     word(offset);
     note_result(start + 2);
+    note_word_load(add_form, start);
     return;
   }
   if (add_form != kNoOp && stack_[index].kind == Entry::Kind::LocalAdd) {
@@ -131,6 +132,7 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
     word(static_cast<uint32_t>(e.value));
     word(offset);
     note_result(start + 2);
+    note_word_load(add_form, start);
     return;
   }
   uint32_t a = slot_of(index);
@@ -142,6 +144,17 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
   word(a);
   word(offset);
   note_result(start + 2);
+  note_word_load(op, start);
+}
+
+// Remembers an i32 load for fuse_load_funnel_store; its destination word
+// may still be retargeted by a local.tee, which is read back later.
+void FunctionCompiler::note_word_load(Op op, uint32_t start) {
+  if (op != Op::I32Load_ && op != Op::I32LoadAdd_)
+    return;
+  word_load_op_ = op;
+  word_load_start_ = start;
+  word_load_end_ = pos();
 }
 
 namespace {
@@ -224,12 +237,43 @@ bool FunctionCompiler::fuse_funnel_store(Op op, uint32_t offset) {
     address = slot_of(index - 1);
   }
   pop();
+  if (fuse_load_funnel_store(address, imm, offset, funnel))
+    return true;
   note_source(current_offset_);
   emit(Op::I32StoreShlOrShrU);
   for (uint32_t w :
        {address, imm, offset, funnel[0], funnel[1], funnel[2], funnel[3]})
     word(w);
   forget_last();
+  return true;
+}
+
+// The unaligned copy loop loads the next word, shifts it into the funnel
+// with the previous one and stores the result: when the funnel's shifted-
+// left word is the load just before it, the three become one instruction
+// (one dispatch instead of two for each 4 bytes copied). The code has
+// already been cut back to where the funnel began, which must be where
+// the load ended. Like a fused copy, the store half's source offset sits
+// one word in.
+bool FunctionCompiler::fuse_load_funnel_store(uint32_t address, uint32_t imm,
+                                              uint32_t offset,
+                                              const uint32_t funnel[4]) {
+  if (word_load_end_ != pos() || out_.source_map.empty() ||
+      out_.source_map.back().code_offset != word_load_start_)
+    return false;
+  const uint32_t* load = &code_[word_load_start_ + 2];
+  const bool adds = word_load_op_ == Op::I32LoadAdd_;
+  const uint32_t dst = load[0], src = load[1];
+  const uint32_t src_imm = adds ? load[2] : 0;
+  const uint32_t src_offset = adds ? load[3] : load[2];
+  if (funnel[0] != dst)
+    return false;
+  code_.resize(word_load_start_);
+  const uint32_t start = emit(Op::I32LoadStoreFunnel);
+  out_.source_map.push_back(SourceMapEntry{start + 1, current_offset_});
+  for (uint32_t w : {dst, src, src_imm, src_offset, address, imm, offset,
+                     funnel[1], funnel[2], funnel[3]})
+    word(w);
   return true;
 }
 

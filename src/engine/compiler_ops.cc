@@ -296,7 +296,7 @@ void FunctionCompiler::local_set(uint32_t local, bool tee) {
     if (!(e.kind == Entry::Kind::Local && e.local == local))
       write_entry_to(e, index, local);
   }
-  forget_last();
+  forget_results();
   if (tee)
     push_local(local);
 }

@@ -206,6 +206,44 @@ TEST_CASE("a fused load and store traps where the faulting half is") {
   CHECK(load_fault.function_name == "copy");
 }
 
+// musl's unaligned memcpy loop: load the next word (tee'd), shift it into
+// the funnel with the previous one, store. The three become one
+// instruction; its results, its tee'd local and both halves' trap
+// offsets must be those of the three.
+TEST_CASE("a load fused into a funnel store copies and traps like the three") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c")
+    (func (export "funnel") (param $src i32) (param $dst i32) (param $prev i32)
+                            (result i32)
+      (local $next i32)
+      (i32.store offset=0 (local.get $dst)
+        (i32.or
+          (i32.shl
+            (local.tee $next (i32.load (i32.add (local.get $src) (i32.const 4))))
+            (i32.const 8))
+          (i32.shr_u (local.get $prev) (i32.const 24))))
+      (local.get $next))
+    (func (export "word") (param i32) (result i32)
+      (i32.load (local.get 0)))))");
+  auto next = call(store, inst, "funnel",
+                   {Value::i32(0), Value::i32(100), Value::i32(0xAA000000)});
+  CHECK(next[0].bits == 0x08070605u);  // the tee'd local
+  CHECK(call(store, inst, "word", {Value::i32(100)})[0].bits ==
+        ((0x08070605u << 8) | 0xAAu));
+  Trap load_fault = call_trap(store, inst, "funnel",
+                              {Value::i32(65532), Value::i32(0), Value::i32(0)});
+  Trap store_fault = call_trap(
+      store, inst, "funnel", {Value::i32(0), Value::i32(65533), Value::i32(0)});
+  CHECK(load_fault.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(store_fault.kind == TrapKind::MemoryOutOfBounds);
+  // Between the load and the store: local.tee, i32.const, i32.shl,
+  // local.get, i32.const, i32.shr_u, i32.or (2+2+1+2+2+1+1 bytes) and the
+  // load itself (3 bytes).
+  CHECK(store_fault.offset == load_fault.offset + 3 + 11);
+}
+
 TEST_CASE("deep recursion traps and the store stays usable") {
   Store store;
   Instance* inst = instantiate(store, R"((module
