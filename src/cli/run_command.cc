@@ -7,6 +7,7 @@
 #include "cli/run_command.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,6 +198,9 @@ Result<int, Failure> run_module(const RunOptions& options) {
   auto setup = prepare_wasi(options, fs, caller_environment());
   if (!setup)
     return Unexpected(failure(kExitUsage, setup.error()));
+  // A write to a closed pipe is the guest's error (Errno::Pipe), not a
+  // signal that kills capbox before it can report anything.
+  ::signal(SIGPIPE, SIG_IGN);
   wasi::Context context(std::move(setup->options), fs,
                         std::move(setup->preopens),
                         std::move(setup->listeners));
