@@ -10,7 +10,7 @@
 # ${XDG_CACHE_HOME:-$HOME/.cache}/capbox/debsrc).
 set -euo pipefail
 
-CACHE=${CAPBOX_DEBSRC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/capbox/debsrc}
+CACHE=${CAPBOX_DEBSRC_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/capbox/debsrc}
 SRC_LIST=/etc/apt/sources.list.d/capbox-deb-src.sources
 
 die() { printf 'fetch_sources: error: %s\n' "$*" >&2; exit 1; }
