@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "cli/policy_command.h"
 #include "cli/run_command.h"
 #include "cli/suggest.h"
 
@@ -24,8 +25,9 @@ namespace {
 
 // Subcommands that exist, and those the design plans but no issue has
 // built yet (named so the answer is "not yet", not "did you mean").
-const std::vector<std::string> kSubcommands = {"run", "help", "version"};
-const std::vector<std::string> kPlanned = {"exec", "policy", "inspect"};
+const std::vector<std::string> kSubcommands = {"run", "policy", "help",
+                                               "version"};
+const std::vector<std::string> kPlanned = {"exec", "inspect"};
 
 std::string compiler() {
 #if defined(__clang__)
@@ -66,6 +68,8 @@ void print_help(std::ostream& out) {
          "\n"
          "Usage:\n"
          "  capbox run [OPTIONS] [--] MODULE.wasm [ARGS...]\n"
+         "  capbox policy check NAME|FILE...\n"
+         "  capbox policy show NAME|FILE\n"
          "  capbox help [SUBCOMMAND]\n"
          "  capbox --version\n"
          "\n"
@@ -73,9 +77,10 @@ void print_help(std::ostream& out) {
          "  run       run a WASI command module (preview1 or wasi_unstable)\n"
          "            with only the directories and environment you give it;\n"
          "            --invoke FUNC calls one export instead\n"
+         "  policy    check policy files, or show the effective one\n"
          "  help      print this help, or a subcommand's\n"
          "\n"
-         "Planned: exec, policy, inspect.\n"
+         "Planned: exec, inspect.\n"
          "Run 'capbox run --help' for run's options and exit statuses.\n";
 }
 
@@ -111,6 +116,8 @@ int dispatch(const std::vector<std::string>& args) {
   const std::span<const std::string> rest(args.begin() + 1, args.end());
   if (first == "run")
     return run_command(rest);
+  if (first == "policy")
+    return policy_command(rest);
   if (first == "--version" || first == "-V" || first == "version") {
     print_version();
     return kExitOk;
@@ -118,6 +125,8 @@ int dispatch(const std::vector<std::string>& args) {
   if (first == "--help" || first == "-h" || first == "help") {
     if (!rest.empty() && rest[0] == "run")
       print_run_help(std::cout);
+    else if (!rest.empty() && rest[0] == "policy")
+      print_policy_help(std::cout);
     else if (!rest.empty())
       return unknown_subcommand(rest[0]);
     else

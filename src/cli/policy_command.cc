@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+// The policy subcommands: they read policy files and print; they never run
+// a module. show takes run's grant flags (--dir, --env, -S) so an admin can
+// see what a command line would add, or that a locked policy refuses it.
+#include "cli/policy_command.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <vector>
+
+#include "cli/policy_lookup.h"
+#include "cli/suggest.h"
+#include "policy/show.h"
+
+namespace capbox::cli {
+namespace {
+
+// sysexits.h values, named here so the file needs no BSD header.
+constexpr int kExUsage = 64;
+constexpr int kExDataErr = 65;
+constexpr int kExNoInput = 66;
+
+int usage(const std::string& message) {
+  std::cerr << "capbox: error: " << message
+            << "\n   = help: see 'capbox policy --help'\n";
+  return kExUsage;
+}
+
+std::vector<std::string> search_dirs() {
+  return policy_search_dirs(std::getenv("XDG_CONFIG_HOME"),
+                            std::getenv("HOME"));
+}
+
+// Prints the errors; the status they call for (missing beats nothing,
+// invalid beats missing).
+int report(const policy::Errors& errors) {
+  int status = kExNoInput;
+  for (const policy::Error& error : errors) {
+    std::cerr << policy::format_error(error);
+    if (!error.not_found)
+      status = kExDataErr;
+  }
+  return status;
+}
+
+int check(std::span<const std::string> args) {
+  if (args.empty())
+    return usage("'policy check' needs at least one NAME or FILE");
+  const std::vector<std::string> dirs = search_dirs();
+  int status = 0;
+  for (const std::string& name : args) {
+    if (name.starts_with("-"))
+      return usage("unknown option '" + name + "' for 'policy check'");
+  }
+  for (const std::string& name : args) {
+    auto loaded = load_policy(name, dirs);
+    if (loaded) {
+      std::cout << name << ": ok\n";
+      continue;
+    }
+    const int failure = report(loaded.error());
+    status = status == kExDataErr ? status : failure;
+  }
+  return status;
+}
+
+// show's options: "--dir X" or "--dir=X", "--env X", "-S X" / "--wasi X".
+Result<RunOptions, std::string> parse_show_options(
+    std::span<const std::string> args) {
+  RunOptions options;
+  const std::vector<std::string> known = {"--dir", "--env", "--wasi"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string word = args[i], value;
+    if (!word.starts_with("-") || word == "-") {
+      if (!options.module_path.empty())
+        return Unexpected(std::string("'policy show' takes one NAME or FILE"));
+      options.module_path = word;
+      continue;
+    }
+    const size_t eq = word.find('=');
+    if (word.starts_with("--") && eq != std::string::npos) {
+      value = word.substr(eq + 1);
+      word = word.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    }
+    if (word == "-S")
+      word = "--wasi";
+    if (std::find(known.begin(), known.end(), word) == known.end()) {
+      auto near = nearest(word, known);
+      return Unexpected("unknown option '" + word + "'" +
+                        (near ? "; did you mean '" + *near + "'?" : ""));
+    }
+    if (value.empty())
+      return Unexpected(word + " needs a value");
+    if (word == "--dir")
+      options.dirs.push_back(value);
+    else if (word == "--env")
+      options.envs.push_back(value);
+    else if (value == "inherit-env")
+      options.inherit_env = true;
+    else if (value.starts_with("tcplisten="))
+      options.tcplisten.push_back(value.substr(10));
+    else
+      return Unexpected("-S " + value +
+                        ": 'policy show' knows inherit-env and tcplisten=");
+  }
+  if (options.module_path.empty())
+    return Unexpected(std::string("'policy show' needs a NAME or FILE"));
+  return options;
+}
+
+int show(std::span<const std::string> args) {
+  auto options = parse_show_options(args);
+  if (!options)
+    return usage(options.error());
+  auto flags = policy_flags(*options);
+  if (!flags)
+    return usage(flags.error());
+  auto loaded = load_policy(options->module_path, search_dirs());
+  if (!loaded)
+    return report(loaded.error());
+  auto effective = policy::apply_flags(std::move(*loaded), *flags);
+  if (!effective)
+    return report(effective.error());
+  std::cout << policy::to_toml(*effective);
+  return 0;
+}
+
+}  // namespace
+
+void print_policy_help(std::ostream& out) {
+  out << "Usage:\n"
+         "  capbox policy check NAME|FILE...\n"
+         "  capbox policy show [--dir HOST::GUEST::RIGHTS] [--env NAME[=V]]\n"
+         "                     [-S inherit-env|tcplisten=ADDR:PORT] "
+         "NAME|FILE\n"
+         "\n"
+         "check validates each policy (extends included) and prints "
+         "'FILE: ok'.\n"
+         "show prints the effective policy as TOML, each value commented "
+         "with\n"
+         "the file and line it came from, after extends and the given "
+         "flags.\n"
+         "\n"
+         "A FILE contains '/' or ends in .toml. A NAME is looked up as "
+         "NAME.toml in\n"
+         "$XDG_CONFIG_HOME/capbox/policies (default ~/.config/...), "
+         "/etc/capbox/policies,\n"
+         "then /usr/share/capbox/policies; never in the working "
+         "directory.\n"
+         "\n"
+         "Exit status: 0 ok, 64 usage error, 65 invalid policy, 66 policy "
+         "not found.\n";
+}
+
+int policy_command(std::span<const std::string> args) {
+  if (args.empty())
+    return usage("'policy' needs a subcommand: check or show");
+  const std::string& verb = args[0];
+  const std::span<const std::string> rest = args.subspan(1);
+  if (verb == "check")
+    return check(rest);
+  if (verb == "show")
+    return show(rest);
+  if (verb == "--help" || verb == "-h" || verb == "help") {
+    print_policy_help(std::cout);
+    return 0;
+  }
+  const std::vector<std::string> verbs = {"check", "show"};
+  if (auto near = nearest(verb, verbs))
+    return usage("'" + verb + "' is not a policy subcommand; did you mean '" +
+                 *near + "'?");
+  return usage("'" + verb + "' is not a policy subcommand; use check or show");
+}
+
+}  // namespace capbox::cli

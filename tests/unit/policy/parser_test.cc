@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// The parser over in-memory text: what each key becomes, where each value
+// is said to come from, that every problem in a file is reported, and that
+// `policy show`'s output parses back to the same policy.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "policy/parser.h"
+#include "policy/show.h"
+#include "wasi/grant_rights.h"
+
+namespace capbox::policy {
+namespace {
+
+std::string read_fixture(const std::string& name) {
+  std::ifstream in(std::filesystem::path(POLICY_FIXTURES) / name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Policy parse_ok(const std::string& text, const std::string& file = "t.toml") {
+  auto parsed = parse_policy(text, file);
+  if (!parsed)
+    FAIL(format_error(parsed.error().front()));
+  return std::move(*parsed);
+}
+
+TEST_CASE("the full fixture: every key's value") {
+  const Policy p = parse_ok(read_fixture("valid/full.toml"), "full.toml");
+  CHECK(p.description->value.starts_with("Reads images"));
+  CHECK_FALSE(p.is_locked());
+  CHECK(p.program.module->value == "/opt/imgconv/imgconv.wasm");
+  // Pins are compared as lower-case hex.
+  CHECK(p.program.sha256->value.starts_with("9f2c5d0e"));
+  CHECK(p.program.argv0->value == "imgconv");
+  CHECK(p.program.args->value == std::vector<std::string>{"--strip-metadata"});
+  CHECK(p.program.extra_args->value);
+  REQUIRE(p.dirs.size() == 2);
+  CHECK(p.dirs[0].host == "./in");
+  CHECK(p.dirs[0].guest == "/in");
+  CHECK(p.dirs[0].rights.bits == wasi::kGrantRead);
+  CHECK(p.dirs[1].rights.bits ==
+        (wasi::kGrantRead | wasi::kGrantWrite | wasi::kGrantCreate));
+  CHECK(p.dirs[1].missing == Missing::kCreate);
+  CHECK(p.dirs[0].missing == Missing::kError);
+  REQUIRE(p.env.inherit.size() == 2);
+  CHECK(p.env.inherit[1].value == "TZ");
+  CHECK(p.env.set.at("IMGCONV_QUALITY").value == "85");
+  CHECK_FALSE(p.env.inherit_all->value);
+  CHECK(p.limits.memory->value == 256u << 20);
+  CHECK(p.limits.fuel->value == 5'000'000'000u);
+  CHECK(p.limits.cpu_time_ms->value == 20'000);
+  CHECK(p.limits.wall_time_ms->value == 120'000);
+  CHECK(p.limits.open_files->value == 32);
+  CHECK(p.limits.output->value == 16u << 20);
+  CHECK(p.limits.file_output->value == 1048576);
+  REQUIRE(p.listen.size() == 2);
+  CHECK(p.listen[1].value == "[::1]:9090");
+  CHECK(group_enabled(p.wasi.clocks));
+  CHECK_FALSE(group_enabled(p.wasi.random));
+  CHECK(group_enabled(p.wasi.sockets));
+}
+
+TEST_CASE("each grant keeps the line a denial would name") {
+  const Policy p = parse_ok(read_fixture("valid/full.toml"), "full.toml");
+  // [[fs.dir]] for /out starts on line 18; its rights are on line 21.
+  CHECK(to_string(p.dirs[1].where) == "full.toml:18:1");
+  CHECK(to_string(p.dirs[1].rights_where) == "full.toml:21:10");
+  CHECK(to_string(p.limits.fuel->where) == "full.toml:31:8");
+  CHECK(to_string(p.env.inherit[0].where) == "full.toml:25:12");
+  CHECK(to_string(p.listen[0].where) == "full.toml:39:11");
+}
+
+TEST_CASE("a default policy grants stdio only") {
+  const Policy p = parse_ok("version = 1\n");
+  CHECK(p.dirs.empty());
+  CHECK(p.env.inherit.empty());
+  CHECK(p.env.set.empty());
+  CHECK_FALSE(p.env.inherit_all);
+  CHECK(p.listen.empty());
+  CHECK_FALSE(p.limits.memory);
+  CHECK_FALSE(p.is_locked());
+  CHECK(p.extends.empty());
+}
+
+TEST_CASE("every problem in a file is reported, in order") {
+  auto parsed = parse_policy(
+      "version = 1\n"
+      "locekd = true\n"
+      "[limits]\n"
+      "fuel = 1.5\n"
+      "wall_time = \"3 days\"\n",
+      "m.toml");
+  REQUIRE_FALSE(parsed.has_value());
+  const Errors& errors = parsed.error();
+  REQUIRE(errors.size() == 3);
+  CHECK(to_string(errors[0].where) == "m.toml:2:1");
+  CHECK(errors[0].hint == "did you mean 'locked'?");
+  CHECK(errors[1].message == "limits.fuel must be an integer, not a float");
+  CHECK(to_string(errors[2].where) == "m.toml:5:13");
+}
+
+TEST_CASE("a key with no near match lists the known keys") {
+  auto parsed = parse_policy("version = 1\n[wasi]\nthreads = true\n", "w");
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error()[0].hint ==
+        "known keys here: filesystem clocks random poll sockets");
+}
+
+TEST_CASE("rights: words, shorthands, and a comma inside one word") {
+  auto rights = [](const std::string& value) {
+    return parse_policy(
+        "version = 1\n[[fs.dir]]\nhost = \"a\"\n"
+        "guest = \"/a\"\nrights = " +
+            value + "\n",
+        "r.toml");
+  };
+  CHECK(rights("\"rw\"")->dirs[0].rights.bits ==
+        wasi::parse_grant_rights("rw")->bits);
+  CHECK(rights("[\"ro\", \"delete\"]")->dirs[0].rights.bits ==
+        (wasi::kGrantRead | wasi::kGrantDelete));
+  CHECK(rights("[]")->dirs[0].rights.bits == 0);
+  CHECK_FALSE(rights("[\"read,write\"]").has_value());
+  CHECK_FALSE(rights("[1]").has_value());
+  CHECK_FALSE(rights("\"all\"").has_value());
+}
+
+TEST_CASE("host and guest are required and not empty") {
+  auto parsed = parse_policy(
+      "version = 1\n[[fs.dir]]\nguest = \"\"\nrights = []\n", "h.toml");
+  REQUIRE_FALSE(parsed.has_value());
+  REQUIRE(parsed.error().size() == 2);
+  CHECK(parsed.error()[0].message == "[[fs.dir]] has no 'host'");
+  CHECK(parsed.error()[1].message == "fs.dir.guest is empty");
+}
+
+TEST_CASE("show's output parses back to the same policy") {
+  const Policy p = parse_ok(read_fixture("valid/full.toml"), "full.toml");
+  const std::string shown = to_toml(p);
+  CAPTURE(shown);
+  const Policy again = parse_ok(shown, "shown.toml");
+  REQUIRE(again.dirs.size() == p.dirs.size());
+  for (size_t i = 0; i < p.dirs.size(); ++i) {
+    CHECK(again.dirs[i].guest == p.dirs[i].guest);
+    CHECK(again.dirs[i].host == p.dirs[i].host);
+    CHECK(again.dirs[i].rights.bits == p.dirs[i].rights.bits);
+    CHECK(again.dirs[i].missing == p.dirs[i].missing);
+  }
+  for (const LimitField& field : kLimitFields) {
+    CAPTURE(field.key);
+    CHECK((again.limits.*field.member)->value ==
+          (p.limits.*field.member)->value);
+  }
+  CHECK(again.env.set.at("IMGCONV_QUALITY").value == "85");
+  CHECK(again.env.inherit.size() == 2);
+  CHECK(again.program.sha256->value == p.program.sha256->value);
+  CHECK(again.program.args->value == p.program.args->value);
+  CHECK(again.listen.size() == 2);
+  CHECK_FALSE(group_enabled(again.wasi.random));
+  // Provenance comments name the source lines.
+  CHECK(shown.find("fuel = 5000000000  # full.toml:31:8\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("show quotes what needs quoting") {
+  const Policy p =
+      parse_ok("version = 1\n[env]\nset = { \"A\" = \"x\\\"y\\\\z\\n\" }\n");
+  const Policy again = parse_ok(to_toml(p));
+  CHECK(again.env.set.at("A").value == "x\"y\\z\n");
+}
+
+}  // namespace
+}  // namespace capbox::policy
