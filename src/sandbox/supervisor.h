@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// run_sandboxed(): the supervisor side of `capbox run`. Forks the child,
+// which locks itself down (lockdown.h) and runs the caller's child_main;
+// meanwhile serves the broker socket, enforces the wall-time limit, always
+// reaps, and says how the child ended. Depends on base/ and lockdown.h;
+// the broker and the interpreter come in as callbacks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "sandbox/lockdown.h"
+
+namespace capbox::sandbox {
+
+struct SandboxConfig {
+  Rlimits limits;                          // applied in the child
+  std::chrono::milliseconds wall_time{0};  // 0: none; then SIGKILL
+  // Descriptors the child keeps beside stdio and its broker end: granted
+  // sockets. Everything else is closed before child_main runs.
+  std::vector<int> keep_fds;
+  LandlockMode landlock = LandlockMode::BestEffort;
+  SeccompOptions seccomp_options;
+  // Runs in the supervisor whenever its end of the broker socket (a
+  // SOCK_SEQPACKET socketpair) is readable or hung up; returns false to
+  // stop serving, and that end is closed. Must not block for long: the
+  // wall-time limit is only checked between calls. Empty: no broker; the
+  // child gets -1.
+  std::function<bool(int supervisor_fd)> serve_broker;
+};
+
+enum class EndKind : uint8_t {
+  Exited,          // child_main returned (or the child called _exit)
+  BlockedSyscall,  // the filter stopped a call
+  Crashed,         // killed by a signal nobody asked for
+  WallTime,        // the supervisor killed it at the wall-time limit
+  CpuTime,         // RLIMIT_CPU: SIGXCPU, or SIGKILL at the hard limit
+  FileSize,        // SIGXFSZ (only if the child undid SIG_IGN)
+  SetupFailed,     // a lockdown step failed; child_main never ran
+};
+
+struct RunResult {
+  EndKind kind = EndKind::Exited;
+  int exit_status = 0;   // Exited: the status, 0..255
+  int signal = 0;        // the killing signal, when there was one
+  std::string syscall;   // BlockedSyscall: its name; empty if unknown
+  uint32_t stage = 0;    // SetupFailed: a Stage
+  int error = 0;         // SetupFailed: the errno
+  int landlock_abi = 0;  // what the child found; 0: none (say so in -v)
+  // One line for "capbox: error: MODULE was stopped: <message>", e.g.
+  // "blocked system call openat", "crashed with signal SIGSEGV",
+  // "wall-time limit of 2 s exceeded"; "exited with status N" for Exited.
+  std::string message;
+};
+
+// Failing to start the child at all (before or right after fork).
+struct SpawnError {
+  const char* what;
+  int error;  // errno
+};
+
+// Forks a child that locks itself down per `config` and then returns
+// child_main(broker_fd) as its exit status (stdio is flushed, then
+// _exit: no atexit handlers or static destructors run in the child).
+// child_main runs under the seccomp filter: no opening paths, no new
+// sockets, no exceptions expected to escape. The parent must be single
+// threaded (fork copies one thread; the child allocates); otherwise
+// SpawnError with EBUSY. Never leaves a zombie or a descriptor behind,
+// also on errors. Not async-signal-safe; not reentrant.
+Result<RunResult, SpawnError> run_sandboxed(
+    const SandboxConfig& config,
+    const std::function<int(int broker_fd)>& child_main);
+
+// Status of a child whose lockdown failed (it also leaves a ChildReport).
+inline constexpr int kSetupFailedStatus = 125;
+
+}  // namespace capbox::sandbox
