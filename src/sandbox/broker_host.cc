@@ -129,6 +129,24 @@ broker::StatFields stat_fields(const struct stat& st) {
   return s;
 }
 
+// The rights word that grants `bit`, for denial messages; the first word
+// wins where words overlap (opening a path is in read, write and create).
+const char* word_for(uint64_t bit) {
+  static constexpr struct {
+    const char* name;
+    uint64_t bits;
+  } kWords[] = {
+      {"read", wasi::kGrantRead},     {"write", wasi::kGrantWrite},
+      {"create", wasi::kGrantCreate}, {"delete", wasi::kGrantDelete},
+      {"rename", wasi::kGrantRename}, {"metadata", wasi::kGrantMetadata},
+  };
+  for (const auto& word : kWords) {
+    if ((word.bits & bit) != 0)
+      return word.name;
+  }
+  return "a right no word grants";
+}
+
 std::string join(const std::string& dir, std::string_view path) {
   if (path.empty())
     return dir;
@@ -251,9 +269,9 @@ bool BrokerHost::allowed(const OpRule& rule, const Request& request) {
       continue;
     if (on_denial_) {
       uint64_t first = missing & (~missing + 1);
-      on_denial_(Denial{
-          broker::op_name(request.op), join(handle.guest_dir, check.path),
-          wasi::describe_grant_rights(wasi::Rights{first}), grant.source});
+      on_denial_(Denial{broker::op_name(request.op),
+                        join(handle.guest_dir, check.path), word_for(first),
+                        grant.source});
     }
     return false;
   }
