@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <functional>
+#include <string>
 
 #include <doctest/doctest.h>
 
@@ -151,6 +152,31 @@ TEST_CASE("Landlock alone denies the filesystem, even beneath an open dir") {
           return fd >= 0 ? 0 : 1;
         }) == 0);
   CHECK(in_child(Lock::Yes, config, opens) == 0);
+}
+
+TEST_CASE("without a report page a blocked call is told on stderr (raw_die)") {
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  const UniqueFd read_end(out[0]);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(out[1], STDERR_FILENO);
+    if (!lockdown(LockdownConfig{}))
+      ::_exit(1);
+    ::syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY);
+    ::_exit(0);
+  }
+  ::close(out[1]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == kBlockedSyscallStatus);
+  char text[128] = {};
+  const ssize_t n = ::read(read_end.get(), text, sizeof text - 1);
+  CHECK(n > 0);
+  CHECK(std::string(text) ==
+        "capbox: blocked system call " + std::to_string(SYS_openat) + "\n");
 }
 
 }  // namespace
