@@ -6,9 +6,11 @@
 #include "sandbox/broker_host.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "broker/channel.h"
 #include "wasi/grant_rights.h"
@@ -191,6 +193,18 @@ const BrokerHost::OpRule* BrokerHost::rule_for(Op op) {
 std::string describe_denial(const Denial& d) {
   return "capbox: denied " + d.operation + " of \"" + d.guest_path +
          "\": the grant lacks \"" + d.missing + "\"; add it at " + d.source;
+}
+
+DenialHook print_denials_once(int fd) {
+  auto seen = std::make_shared<std::set<std::string>>();
+  return [fd, seen](const Denial& d) {
+    std::string rule = d.source + '\n' + d.operation + '\n' + d.missing;
+    if (!seen->insert(rule).second)
+      return;
+    std::string line = describe_denial(d) + "\n";
+    // Best effort: a full or closed stderr must not stop the broker.
+    (void)!::write(fd, line.data(), line.size());
+  };
 }
 
 Result<std::unique_ptr<BrokerHost>, std::string> BrokerHost::create(

@@ -44,6 +44,11 @@ using DenialHook = std::function<void(const Denial&)>;
 // One line for stderr, naming what to change.
 std::string describe_denial(const Denial& denial);
 
+// A hook that writes describe_denial(d) and a newline to `fd` the first
+// time each rule (source, operation, missing right) denies something, and
+// stays quiet for its later denials. `fd` must outlive the hook.
+DenialHook print_denials_once(int fd);
+
 enum class ServeStatus : uint8_t {
   Served,       // one request answered; keep serving
   ChildClosed,  // the child closed its end: it exited or dropped the broker

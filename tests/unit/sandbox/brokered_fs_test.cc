@@ -232,3 +232,31 @@ TEST_CASE("denials give EACCES and name the op, path, right and source") {
 
 }  // namespace
 }  // namespace capbox::sandbox
+
+namespace capbox::sandbox {
+namespace {
+
+TEST_CASE("print_denials_once writes each rule's denial once") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  DenialHook hook = print_denials_once(write_end.get());
+  hook({"open", "/data/a", "write", "policy.toml:3"});
+  hook({"open", "/data/b", "write", "policy.toml:3"});  // same rule
+  hook({"unlink", "/data/a", "delete", "policy.toml:3"});
+  hook({"open", "/logs/a", "write", "--dir flag"});
+  write_end.reset();
+  char buffer[1024];
+  ssize_t n = ::read(read_end.get(), buffer, sizeof(buffer));
+  REQUIRE(n > 0);
+  CHECK(std::string(buffer, static_cast<size_t>(n)) ==
+        "capbox: denied open of \"/data/a\": the grant lacks \"write\"; add "
+        "it at policy.toml:3\n"
+        "capbox: denied unlink of \"/data/a\": the grant lacks \"delete\"; "
+        "add it at policy.toml:3\n"
+        "capbox: denied open of \"/logs/a\": the grant lacks \"write\"; add "
+        "it at --dir flag\n");
+}
+
+}  // namespace
+}  // namespace capbox::sandbox
