@@ -380,11 +380,26 @@ BrokerHost::Outcome BrokerHost::do_preopen(const Request& r) {
   return o;
 }
 
+// Opens always O_NONBLOCK, so that a FIFO (or a device) cannot block the
+// supervisor, and clears it afterwards unless the child asked for it. A
+// FIFO opened to write with no reader therefore fails with ENXIO instead
+// of waiting for one.
 BrokerHost::Outcome BrokerHost::do_open(const Request& r) {
   wasi::DirHandle dir{r.fields.dir};
-  auto opened = fs_.open_at(dir, r.path, open_request(r.fields.flags));
+  wasi::OpenRequest request = open_request(r.fields.flags);
+  bool nonblock = request.nonblock;
+  request.nonblock = true;
+  auto opened = fs_.open_at(dir, r.path, request);
   if (!opened)
     return Outcome::failed(opened.error());
+  int fl = ::fcntl(opened->fd.get(), F_GETFL);
+  if (!nonblock &&
+      (fl < 0 || ::fcntl(opened->fd.get(), F_SETFL, fl & ~O_NONBLOCK) != 0)) {
+    int error = errno;
+    if (opened->is_directory)
+      fs_.close_dir(opened->dir);
+    return Outcome::failed(error);
+  }
   Outcome o;
   if (opened->is_directory) {
     if (handles_.size() >= kMaxHandles) {

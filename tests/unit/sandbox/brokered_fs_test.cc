@@ -154,6 +154,25 @@ TEST_CASE("directory operations, links and times through the broker") {
   CHECK(!b.client().broken());
 }
 
+TEST_CASE("a FIFO cannot block the host; O_NONBLOCK only when asked") {
+  Brokered b;
+  REQUIRE(::mkfifo(b.path("fifo").c_str(), 0600) == 0);
+  auto reader = b.fs().open_at(b.dir(), "fifo", reading());
+  REQUIRE(reader.has_value());
+  CHECK((::fcntl(reader->fd.get(), F_GETFL) & O_NONBLOCK) == 0);
+  OpenRequest nonblock = reading();
+  nonblock.nonblock = true;
+  auto second = b.fs().open_at(b.dir(), "fifo", nonblock);
+  REQUIRE(second.has_value());
+  CHECK((::fcntl(second->fd.get(), F_GETFL) & O_NONBLOCK) != 0);
+  reader->fd.reset();
+  second->fd.reset();
+  OpenRequest write;
+  write.write = true;
+  CHECK(b.fs().open_at(b.dir(), "fifo", write).error() == ENXIO);
+  CHECK(!b.client().broken());
+}
+
 TEST_CASE("escapes are refused by the host's resolution") {
   Brokered b;
   REQUIRE(::symlink("../..", b.path("up").c_str()) == 0);
