@@ -145,6 +145,11 @@ class Parser {
   void parse_program(const toml::table& root);
   void parse_fs(const toml::table& root);
   void parse_dir(const toml::table& table);
+  std::optional<Located<std::string>> dir_path(const toml::table& table,
+                                               const Location& where,
+                                               std::string_view key,
+                                               std::string_view example);
+  Missing parse_missing(const toml::table& table);
   std::optional<wasi::Rights> parse_rights(const toml::node& node);
   void parse_env(const toml::table& root);
   void parse_env_set(const toml::table& set);
@@ -344,51 +349,59 @@ void Parser::parse_fs(const toml::table& root) {
   }
 }
 
+std::optional<Located<std::string>> Parser::dir_path(const toml::table& table,
+                                                     const Location& where,
+                                                     std::string_view key,
+                                                     std::string_view example) {
+  if (!table.contains(key)) {
+    error(where, "[[fs.dir]] has no '" + std::string(key) + "'",
+          "add: " + std::string(example));
+    return std::nullopt;
+  }
+  auto path = get<std::string>(table, "fs.dir", key, example);
+  if (path && path->value.empty()) {
+    error(path->where, "fs.dir." + std::string(key) + " is empty");
+    return std::nullopt;
+  }
+  return path;
+}
+
+Missing Parser::parse_missing(const toml::table& table) {
+  auto missing =
+      get<std::string>(table, "fs.dir", "missing", "missing = \"error\"");
+  if (!missing || missing->value == "error")
+    return Missing::kError;
+  if (missing->value == "create")
+    return Missing::kCreate;
+  if (missing->value == "skip")
+    return Missing::kSkip;
+  error(missing->where,
+        "fs.dir.missing must be \"error\", \"create\" or \"skip\", not " +
+            toml_quote(missing->value));
+  return Missing::kError;
+}
+
 void Parser::parse_dir(const toml::table& table) {
   check_keys(table, "fs.dir", kDirKeys);
   DirGrant grant;
   grant.where = at(table.source());
-  auto host = get<std::string>(table, "fs.dir", "host", "host = \"./in\"");
-  auto guest = get<std::string>(table, "fs.dir", "guest", "guest = \"/in\"");
-  bool ok = host && guest;
-  for (const auto& [value, key] :
-       {std::pair{&host, "host"}, std::pair{&guest, "guest"}}) {
-    if (!table.contains(key))
-      error(grant.where, std::string("[[fs.dir]] has no '") + key + "'",
-            std::string("add: ") + key + " = \"" +
-                (key == std::string_view("host") ? "./in" : "/in") + "\"");
-    else if (*value && (*value)->value.empty()) {
-      error((*value)->where, std::string("fs.dir.") + key + " is empty");
-      ok = false;
-    }
-  }
+  auto host = dir_path(table, grant.where, "host", "host = \"./in\"");
+  auto guest = dir_path(table, grant.where, "guest", "guest = \"/in\"");
+  grant.missing = parse_missing(table);
   const toml::node* rights = table.get("rights");
-  if (rights == nullptr) {
+  std::optional<wasi::Rights> bits;
+  if (rights == nullptr)
     error(grant.where, "[[fs.dir]] has no 'rights'",
           "spell them out, e.g. rights = [\"read\"]; rights: read, write, "
           "create, delete, rename, metadata, or \"ro\" / \"rw\"");
-    ok = false;
-  } else if (auto bits = parse_rights(*rights)) {
-    grant.rights = *bits;
-    grant.rights_where = at(rights->source());
-  } else {
-    ok = false;
-  }
-  if (auto missing =
-          get<std::string>(table, "fs.dir", "missing", "missing = \"error\"")) {
-    if (missing->value == "create")
-      grant.missing = Missing::kCreate;
-    else if (missing->value == "skip")
-      grant.missing = Missing::kSkip;
-    else if (missing->value != "error")
-      error(missing->where,
-            "fs.dir.missing must be \"error\", \"create\" or \"skip\", not " +
-                toml_quote(missing->value));
-  }
-  if (!ok)
+  else
+    bits = parse_rights(*rights);
+  if (!host || !guest || !bits)
     return;
   grant.host = host->value;
   grant.guest = guest->value;
+  grant.rights = *bits;
+  grant.rights_where = at(rights->source());
   auto [first, inserted] = guests_.emplace(grant.guest, guest->where);
   if (!inserted) {
     error(guest->where,
@@ -572,33 +585,9 @@ void Parser::parse_wasi(const toml::table& root) {
 Error syntax_error(const toml::parse_error& e,
                    std::string_view text,
                    const std::string& file) {
-  Error error{Location{file, e.source().begin.line, e.source().begin.column},
-              std::string(e.description()),
-              {}};
-  size_t start = 0;
-  for (uint32_t line = 1; line < error.where.line && start < text.size();
-       ++line)
-    start = std::min(text.find('\n', start), text.size()) + 1;
-  const std::string_view rest = text.substr(std::min(start, text.size()));
-  const std::string_view line = rest.substr(0, rest.find('\n'));
-  const size_t eq = line.find('=');
-  if (eq == std::string_view::npos)
-    return error;
-  std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-      s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-      s.remove_suffix(1);
-    return s;
-  };
-  key = trim(key);
-  value = trim(value.substr(0, value.find('#')));
-  if (!value.empty() && std::isdigit(static_cast<unsigned char>(value[0])) &&
-      std::isalpha(static_cast<unsigned char>(value.back())))
-    error.hint = "sizes and durations are strings: " + std::string(key) +
-                 " = \"" + std::string(value) + "\"";
-  return error;
+  const toml::source_position at = e.source().begin;
+  return Error{Location{file, at.line, at.column}, std::string(e.description()),
+               unquoted_value_hint(text, at.line)};
 }
 
 }  // namespace

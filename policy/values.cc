@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <limits>
 #include <utility>
@@ -113,6 +114,32 @@ std::string format_size(uint64_t bytes) {
 
 std::string format_duration_ms(uint64_t ms) {
   return format_with_units(ms, kDurationUnits);
+}
+
+std::string unquoted_value_hint(std::string_view text, uint32_t line) {
+  size_t start = 0;
+  for (uint32_t n = 1; n < line && start < text.size(); ++n)
+    start = std::min(text.find('\n', start), text.size()) + 1;
+  const std::string_view rest = text.substr(std::min(start, text.size()));
+  const std::string_view current = rest.substr(0, rest.find('\n'));
+  const size_t eq = current.find('=');
+  if (eq == std::string_view::npos)
+    return {};
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+      s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+      s.remove_suffix(1);
+    return s;
+  };
+  const std::string_view key = trim(current.substr(0, eq));
+  std::string_view value = current.substr(eq + 1);
+  value = trim(value.substr(0, value.find('#')));
+  if (value.empty() || !std::isdigit(static_cast<unsigned char>(value[0])) ||
+      !std::isalpha(static_cast<unsigned char>(value.back())))
+    return {};
+  return "sizes and durations are strings: " + std::string(key) + " = \"" +
+         std::string(value) + "\"";
 }
 
 std::string toml_quote(std::string_view text) {

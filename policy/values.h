@@ -26,6 +26,11 @@ std::string format_size(uint64_t bytes);
 // The largest exact unit: 120000 -> "2m", 1500 -> "1500ms".
 std::string format_duration_ms(uint64_t ms);
 
+// For a syntax error on line `line` of `text`: when that line reads like
+// `key = 256MiB` (a number run into letters), the quoted form to write
+// instead; otherwise empty.
+std::string unquoted_value_hint(std::string_view text, uint32_t line);
+
 // A TOML basic string, quoted and escaped.
 std::string toml_quote(std::string_view text);
 

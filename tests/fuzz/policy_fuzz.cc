@@ -22,8 +22,7 @@ namespace {
 using namespace capbox::policy;
 
 [[noreturn]] void fail(const char* what, const std::string& text) {
-  std::fprintf(stderr, "policy_fuzz: %s\n--- shown:\n%s\n", what,
-               text.c_str());
+  std::fprintf(stderr, "policy_fuzz: %s\n--- shown:\n%s\n", what, text.c_str());
   std::abort();
 }
 

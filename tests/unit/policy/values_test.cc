@@ -62,6 +62,16 @@ TEST_CASE("did you mean") {
   CHECK_FALSE(nearest_word("x", kWords).has_value());
 }
 
+TEST_CASE("the hint for an unquoted size or duration") {
+  const std::string text = "version = 1\n memory = 256MiB # big\nfuel = 5\n";
+  CHECK(unquoted_value_hint(text, 2) ==
+        "sizes and durations are strings: memory = \"256MiB\"");
+  CHECK(unquoted_value_hint(text, 3).empty());
+  CHECK(unquoted_value_hint(text, 1).empty());
+  CHECK(unquoted_value_hint(text, 99).empty());
+  CHECK(unquoted_value_hint("[limits\n", 1).empty());
+}
+
 TEST_CASE("toml strings") {
   CHECK(toml_quote("a\"b\\c") == "\"a\\\"b\\\\c\"");
   CHECK(toml_quote(std::string_view("\n\x01", 2)) == "\"\\u000A\\u0001\"");
