@@ -58,7 +58,8 @@ int make_socket_pair(UniqueFd& a, UniqueFd& b) {
 
 Result<void, int> send_message(int sock,
                                std::span<const uint8_t> data,
-                               int fd) {
+                               int fd,
+                               int flags) {
   struct iovec iov = {const_cast<uint8_t*>(data.data()), data.size()};
   struct msghdr msg {};
   msg.msg_iov = &iov;
@@ -78,7 +79,7 @@ Result<void, int> send_message(int sock,
     std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
   }
   for (;;) {
-    ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+    ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
     if (n >= 0)
       return n == static_cast<ssize_t>(data.size()) ? Result<void, int>()
                                                     : Unexpected(EMSGSIZE);

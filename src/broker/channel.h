@@ -21,11 +21,13 @@ namespace capbox::broker {
 int make_socket_pair(UniqueFd& a, UniqueFd& b);
 
 // Sends `data` as one datagram and, if `fd` >= 0, a duplicate of it (the
-// caller keeps `fd`). Errors: the errno of sendmsg (EPIPE when the peer is
-// gone; MSG_NOSIGNAL keeps SIGPIPE away).
+// caller keeps `fd`). `flags` are added to sendmsg's (MSG_DONTWAIT for a
+// sender that must not block). Errors: the errno of sendmsg (EPIPE when
+// the peer is gone; MSG_NOSIGNAL keeps SIGPIPE away).
 Result<void, int> send_message(int sock,
                                std::span<const uint8_t> data,
-                               int fd = -1);
+                               int fd = -1,
+                               int flags = 0);
 
 struct Received {
   size_t size = 0;  // bytes written to the buffer

@@ -6,6 +6,7 @@
 #include "sandbox/broker_host.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -352,7 +353,12 @@ ServeResult BrokerHost::reply(int sock,
     fd = -1;
     size = broker::encode_reply(reply, reply_buffer_);
   }
-  auto sent = broker::send_message(sock, std::span(reply_buffer_, *size), fd);
+  // An honest client waits for each reply, so there is always room for
+  // it; a child that lets replies pile up must not block the supervisor.
+  auto sent = broker::send_message(sock, std::span(reply_buffer_, *size), fd,
+                                   MSG_DONTWAIT);
+  if (!sent && (sent.error() == EAGAIN || sent.error() == EWOULDBLOCK))
+    return misbehaved("replies left unread");
   if (!sent && (sent.error() == EPIPE || sent.error() == ECONNRESET))
     return stopped_ = {ServeStatus::ChildClosed, "child closed"};
   if (!sent)

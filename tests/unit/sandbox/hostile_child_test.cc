@@ -7,6 +7,7 @@
 // timeouts turn a hang into a failure.
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -169,6 +170,26 @@ TEST_CASE("a misbehaving child's requests after the first are not read") {
   REQUIRE(broker::send_message(host.child(), Bytes(3, 0)).has_value());
   REQUIRE(broker::send_message(host.child(), hello()).has_value());
   CHECK(host.finish().why == "child misbehaved: truncated header");
+}
+
+TEST_CASE("a child that never reads its replies cannot block the host") {
+  testing::ServedHost host;
+  exchange(host.child(), hello());
+  exchange(host.child(), request(Op::Preopen, 2, 0));
+  // Listing past the last preopen is an honest ENOENT, again and again.
+  int refused = 0;
+  for (uint32_t seq = 3; seq < 20000 && refused < 50; ++seq) {
+    Bytes bytes = request(Op::Preopen, seq, 1);
+    while (!broker::send_message(host.child(), bytes, -1, MSG_DONTWAIT)) {
+      if (++refused >= 50)
+        break;
+      ::usleep(2000);
+    }
+  }
+  CHECK(refused >= 50);  // the host stopped reading
+  const ServeResult& result = host.finish();
+  CHECK(result.status == ServeStatus::Misbehaved);
+  CHECK(result.why == "child misbehaved: replies left unread");
 }
 
 TEST_CASE("a child that goes away ends the service quietly") {
