@@ -42,8 +42,10 @@ struct Flags {
   bool empty() const;
 };
 
-// `policy` with the flags applied. A locked policy refuses every flag:
-// one error per flag, located at the `locked = true` line.
+// `policy` with the flags applied: dirs and env added (a --dir for a guest
+// path the policy grants replaces that grant), limits overridden. A locked
+// policy refuses every flag: one error per flag, located at the
+// `locked = true` line.
 Result<Policy, Errors> apply_flags(Policy policy, const Flags& flags);
 
 }  // namespace capbox::policy

@@ -151,6 +151,29 @@ Result<policy::Policy, policy::Errors> load_effective_policy(
   return policy::apply_flags(std::move(*loaded), flags);
 }
 
+std::string policy_name_for_module(const std::string& module_path) {
+  std::string name = fs::path(module_path).filename().string();
+  if (name.ends_with(".wasm"))
+    name.resize(name.size() - 5);
+  return name;
+}
+
+Result<policy::Policy, policy::Errors> load_policy_for_module(
+    const std::string& module_path,
+    const policy::Flags& flags) {
+  const std::string name = policy_name_for_module(module_path);
+  const std::vector<std::string> dirs =
+      policy_search_dirs(std::getenv("XDG_CONFIG_HOME"), std::getenv("HOME"));
+  // A module name that reads as a path ("x.toml") or cannot be a policy
+  // name (".x") names no policy; nor does a name found nowhere.
+  if (names_a_path(name) || !find_policy(name, dirs))
+    return policy::apply_flags(policy::Policy{}, flags);
+  auto loaded = load_policy(name, dirs);
+  if (!loaded)
+    return loaded;
+  return policy::apply_flags(std::move(*loaded), flags);
+}
+
 Result<policy::Flags, std::string> policy_flags(const RunOptions& options) {
   policy::Flags flags;
   for (const std::string& text : options.dirs) {

@@ -44,6 +44,18 @@ Result<policy::Policy, policy::Errors> load_effective_policy(
     const std::string& name_or_path,
     const policy::Flags& flags);
 
+// The policy NAME a module is found by: its file name without ".wasm"
+// ("/opt/imgconv.wasm" -> "imgconv").
+std::string policy_name_for_module(const std::string& module_path);
+
+// What `capbox run MODULE` uses without --policy: the policy named after
+// the module when one of the directories has it, else the default (stdio
+// only); `flags` applied either way. A policy that exists but is invalid
+// is an error, never skipped.
+Result<policy::Policy, policy::Errors> load_policy_for_module(
+    const std::string& module_path,
+    const policy::Flags& flags);
+
 // run's --dir, --env and -S options as policy flags; each remembers its
 // flag's text for messages. Fails on a malformed --dir.
 Result<policy::Flags, std::string> policy_flags(const RunOptions& options);

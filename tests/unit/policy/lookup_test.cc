@@ -128,6 +128,36 @@ TEST_CASE("load_effective_policy reads XDG_CONFIG_HOME") {
   CHECK(flagged.error()[0].where.line == 2);
 }
 
+TEST_CASE("a module's policy, or the default") {
+  CHECK(policy_name_for_module("/opt/imgconv.wasm") == "imgconv");
+  CHECK(policy_name_for_module("tool") == "tool");
+  CHECK(policy_name_for_module("dir/a.b.wasm") == "a.b");
+  TempDir t;
+  t.write("capbox/policies/known.toml", "version = 1\n[limits]\nfuel = 6\n");
+  t.write("capbox/policies/broken.toml", "version = 1\nfuel = 6\n");
+  const char* old = std::getenv("XDG_CONFIG_HOME");
+  const std::string saved = old ? old : "";
+  ::setenv("XDG_CONFIG_HOME", t.path.c_str(), 1);
+  policy::Flags flags;
+  flags.env.push_back({"A=1", {"--env A=1", 0, 0}});
+  auto known = load_policy_for_module("/x/known.wasm", flags);
+  auto unknown = load_policy_for_module("/x/unknown.wasm", flags);
+  auto broken = load_policy_for_module("broken.wasm", {});
+  if (old)
+    ::setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
+  else
+    ::unsetenv("XDG_CONFIG_HOME");
+  REQUIRE(known.has_value());
+  CHECK(known->limits.fuel->value == 6);
+  CHECK(known->env.set.at("A").value == "1");
+  REQUIRE(unknown.has_value());
+  CHECK(unknown->dirs.empty());
+  CHECK_FALSE(unknown->limits.fuel);
+  CHECK(unknown->env.set.at("A").value == "1");
+  REQUIRE_FALSE(broken.has_value());
+  CHECK(broken.error()[0].message == "unknown key 'fuel' at the top level");
+}
+
 TEST_CASE("run's options become flags") {
   RunOptions options;
   options.dirs = {"/srv::/data::ro"};
