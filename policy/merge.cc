@@ -69,7 +69,7 @@ Result<Policy, Errors> resolve(Policy policy,
       return Unexpected(Errors{{ref.where,
                                 "extends nests too deeply (" +
                                     std::to_string(kMaxDepth) + " levels)",
-                                {}}});
+                                "extend fewer, larger base policies"}});
     auto resolved = resolve(std::move(*parent), load, chain);
     if (!resolved)
       return resolved;

@@ -304,7 +304,8 @@ void Parser::parse_program(const toml::table& root) {
   Program& program = policy_.program;
   program.module = get<std::string>(*table, "program", "module",
                                     "module = \"/opt/app/app.wasm\"");
-  program.sha256 = get<std::string>(*table, "program", "sha256", "");
+  program.sha256 = get<std::string>(*table, "program", "sha256",
+                                    "sha256 = \"<64 hex digits>\"");
   if (program.sha256) {
     std::string& hex = program.sha256->value;
     std::transform(hex.begin(), hex.end(), hex.begin(),
@@ -360,7 +361,8 @@ std::optional<Located<std::string>> Parser::dir_path(const toml::table& table,
   }
   auto path = get<std::string>(table, "fs.dir", key, example);
   if (path && path->value.empty()) {
-    error(path->where, "fs.dir." + std::string(key) + " is empty");
+    error(path->where, "fs.dir." + std::string(key) + " is empty",
+          "for example: " + std::string(example));
     return std::nullopt;
   }
   return path;
@@ -377,7 +379,9 @@ Missing Parser::parse_missing(const toml::table& table) {
     return Missing::kSkip;
   error(missing->where,
         "fs.dir.missing must be \"error\", \"create\" or \"skip\", not " +
-            toml_quote(missing->value));
+            toml_quote(missing->value),
+        "error (the default) refuses to run without the directory, create "
+        "makes it, skip leaves the grant out");
   return Missing::kError;
 }
 
@@ -485,7 +489,8 @@ std::optional<Located<uint64_t>> Parser::get_count(const toml::table& table,
   if (!value)
     return std::nullopt;
   if (value->value <= 0) {
-    error(value->where, "limits." + std::string(key) + " must be positive");
+    error(value->where, "limits." + std::string(key) + " must be positive",
+          "to set no limit, leave " + std::string(key) + " out");
     return std::nullopt;
   }
   return Located<uint64_t>{static_cast<uint64_t>(value->value), value->where};
@@ -502,7 +507,8 @@ std::optional<Located<uint64_t>> Parser::get_size(const toml::table& table,
     if (node->as_integer()->get() >= 0)
       return Located<uint64_t>{static_cast<uint64_t>(node->as_integer()->get()),
                                at(node->source())};
-    error(at(node->source()), name + " must not be negative");
+    error(at(node->source()), name + " must not be negative",
+          "for example: " + example);
     return std::nullopt;
   }
   const auto* text = expect<toml::value<std::string>>(*node, name, example);

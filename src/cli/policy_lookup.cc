@@ -134,6 +134,10 @@ Result<policy::Policy, policy::Errors> load_policy(
       error.message = "extends \"" + ref.value + "\": " + error.message;
       error.where = ref.where;
       error.not_found = false;
+      if (error.hint.empty())
+        error.hint =
+            "a path in extends is relative to the file that names it; a "
+            "name is looked up like a policy name";
     }
     return Unexpected(std::move(errors));
   };
