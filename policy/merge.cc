@@ -21,7 +21,7 @@ void override_with(std::optional<T>& base, const std::optional<T>& child) {
 
 void add_dir(std::vector<DirGrant>& dirs, const DirGrant& grant) {
   auto same = std::find_if(dirs.begin(), dirs.end(), [&](const DirGrant& d) {
-    return d.guest == grant.guest;
+    return guest_key(d.guest) == guest_key(grant.guest);
   });
   if (same != dirs.end())
     *same = grant;

@@ -406,7 +406,8 @@ void Parser::parse_dir(const toml::table& table) {
   grant.guest = guest->value;
   grant.rights = *bits;
   grant.rights_where = at(rights->source());
-  auto [first, inserted] = guests_.emplace(grant.guest, guest->where);
+  auto [first, inserted] =
+      guests_.emplace(guest_key(grant.guest), guest->where);
   if (!inserted) {
     error(guest->where,
           "guest path " + toml_quote(grant.guest) + " is granted twice",

@@ -93,6 +93,14 @@ struct DirGrant {
   Location rights_where;  // the `rights` value, the line to edit
 };
 
+// The form guest paths are compared in: "/data" and "/data/" are one
+// directory to the guest.
+inline std::string guest_key(std::string guest) {
+  while (guest.size() > 1 && guest.back() == '/')
+    guest.pop_back();
+  return guest;
+}
+
 struct Program {
   std::optional<Located<std::string>> module;
   std::optional<Located<std::string>> sha256;  // lower-case hex

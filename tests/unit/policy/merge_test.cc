@@ -136,6 +136,17 @@ TEST_CASE("flags add grants and override limits") {
   CHECK(applied->env.inherit.at(0).value == "HOME");
   CHECK(applied->limits.fuel->value == 99);
   CHECK(applied->limits.memory->value == 65536);
+  // A flag for a guest path the policy grants replaces that grant.
+  Flags same;
+  DirGrant grant;
+  grant.host = "/elsewhere";
+  grant.guest = "/a/";
+  grant.where = {"--dir /elsewhere::/a/", 0, 0};
+  same.dirs.push_back(grant);
+  auto replaced = apply_flags(p, same);
+  REQUIRE(replaced.has_value());
+  REQUIRE(replaced->dirs.size() == 1);
+  CHECK(replaced->dirs[0].host == "/elsewhere");
   CHECK(apply_flags(p, Flags{}).has_value());
 }
 

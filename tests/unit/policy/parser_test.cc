@@ -129,6 +129,17 @@ TEST_CASE("rights: words, shorthands, and a comma inside one word") {
   CHECK_FALSE(rights("\"all\"").has_value());
 }
 
+TEST_CASE("a trailing slash does not make a second guest path") {
+  auto parsed = parse_policy(
+      "version = 1\n"
+      "[[fs.dir]]\nhost = \"a\"\nguest = \"/d\"\nrights = \"ro\"\n"
+      "[[fs.dir]]\nhost = \"b\"\nguest = \"/d//\"\nrights = \"rw\"\n",
+      "d.toml");
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(to_string(parsed.error()[0].where) == "d.toml:8:9");
+  CHECK(parsed.error()[0].hint.starts_with("the first grant is at d.toml:4:9"));
+}
+
 TEST_CASE("host and guest are required and not empty") {
   auto parsed = parse_policy(
       "version = 1\n[[fs.dir]]\nguest = \"\"\nrights = []\n", "h.toml");
