@@ -200,7 +200,10 @@ Result<std::vector<wasi::Preopen>, int> fetch_preopens(broker::Client& client) {
   if (auto answer = client.call(hello); !answer)
     return Unexpected(answer.error());
   std::vector<wasi::Preopen> preopens;
-  for (uint32_t index = 0;; ++index) {
+  // The host is trusted, but a bound keeps a confused one from making
+  // start-up loop forever.
+  constexpr uint32_t kMaxPreopens = 4096;
+  for (uint32_t index = 0; index < kMaxPreopens; ++index) {
     Request r;
     r.op = Op::Preopen;
     r.fields.dir = index;
@@ -217,6 +220,7 @@ Result<std::vector<wasi::Preopen>, int> fetch_preopens(broker::Client& client) {
     preopen.dir = opened_from(*answer);
     preopens.push_back(std::move(preopen));
   }
+  return Unexpected(EIO);
 }
 
 }  // namespace capbox::sandbox
