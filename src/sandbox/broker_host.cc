@@ -160,7 +160,7 @@ std::string join(const std::string& dir, std::string_view path) {
 
 }  // namespace
 
-const BrokerHost::OpRule* BrokerHost::rule_for(Op op) {
+const BrokerHost::OpRule& BrokerHost::rule_for(Op op) {
   using B = BrokerHost;
   static constexpr OpRule kRules[] = {
       {Op::Hello, false, false, fixed<0>, 0, &B::do_hello},
@@ -187,8 +187,15 @@ const BrokerHost::OpRule* BrokerHost::rule_for(Op op) {
       {Op::CloseDir, true, false, fixed<0>, 0, &B::do_close_dir},
   };
   static_assert(std::size(kRules) == broker::kLastOp - broker::kFirstOp + 1);
-  const OpRule& rule = kRules[static_cast<uint16_t>(op) - broker::kFirstOp];
-  return rule.op == op ? &rule : nullptr;
+  static_assert([] {
+    for (size_t i = 0; i < std::size(kRules); ++i) {
+      if (static_cast<size_t>(kRules[i].op) != broker::kFirstOp + i)
+        return false;
+    }
+    return true;
+  }());
+  // `op` was decoded, so it is in range.
+  return kRules[static_cast<uint16_t>(op) - broker::kFirstOp];
 }
 
 std::string describe_denial(const Denial& d) {
@@ -254,7 +261,7 @@ const char* BrokerHost::check_order(const Request& request) {
     return nullptr;
   }
   started_ = true;
-  const OpRule& rule = *rule_for(request.op);
+  const OpRule& rule = rule_for(request.op);
   if (rule.dir_is_handle && handles_.count(request.fields.dir) == 0)
     return "a directory handle the host did not issue";
   if (rule.dir2_is_handle && handles_.count(request.fields.dir2) == 0)
@@ -318,7 +325,7 @@ ServeResult BrokerHost::serve_one(int sock) {
     return misbehaved(request.error());
   if (const char* why = check_order(*request))
     return misbehaved(why);
-  const OpRule& rule = *rule_for(request->op);
+  const OpRule& rule = rule_for(request->op);
   Outcome outcome = allowed(rule, *request) ? (this->*rule.run)(*request)
                                             : Outcome::failed(EACCES);
   return reply(sock, *request, outcome);

@@ -84,7 +84,7 @@ class BrokerHost {
   };
   struct Outcome;
   struct OpRule;
-  static const OpRule* rule_for(broker::Op op);
+  static const OpRule& rule_for(broker::Op op);
 
   BrokerHost(std::vector<Grant> grants,
              DenialHook on_denial,
