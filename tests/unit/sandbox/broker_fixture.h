@@ -36,13 +36,15 @@ inline wasi::Rights rights_of(const char* words) {
 class ServedHost {
  public:
   explicit ServedHost(wasi::Rights rights = {wasi::right::kAll},
-                      std::string source = "policy.toml:3") {
+                      std::string source = "policy.toml:3",
+                      broker::Resolver resolver = broker::Resolver::Kernel) {
     REQUIRE(broker::make_socket_pair(child_, host_sock_) == 0);
     set_timeout(child_.get(), 10);
     set_timeout(host_sock_.get(), 10);
     Grant grant{dir_.path(), "/data", rights, std::move(source)};
-    auto host = BrokerHost::create(std::span(&grant, 1),
-                                   [this](auto& d) { denials_.push_back(d); });
+    auto host = BrokerHost::create(
+        std::span(&grant, 1), [this](auto& d) { denials_.push_back(d); },
+        resolver);
     REQUIRE(host.has_value());
     host_ = std::move(*host);
     thread_ = std::thread([this] { result_ = host_->serve(host_sock_.get()); });

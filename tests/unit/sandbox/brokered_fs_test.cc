@@ -28,8 +28,9 @@ using wasi::OpenRequest;
 
 class Brokered {
  public:
-  explicit Brokered(wasi::Rights rights = {wasi::right::kAll})
-      : host_(rights),
+  explicit Brokered(wasi::Rights rights = {wasi::right::kAll},
+                    broker::Resolver resolver = broker::Resolver::Kernel)
+      : host_(rights, "policy.toml:3", resolver),
         client_(std::make_unique<broker::Client>(host_.take_child())),
         fs_(std::make_unique<BrokeredFs>(*client_)) {
     auto preopens = fetch_preopens(*client_);
@@ -173,19 +174,24 @@ TEST_CASE("a FIFO cannot block the host; O_NONBLOCK only when asked") {
   CHECK(!b.client().broken());
 }
 
-TEST_CASE("escapes are refused by the host's resolution") {
-  Brokered b;
+void check_escapes_refused(broker::Resolver resolver) {
+  Brokered b({wasi::right::kAll}, resolver);
   REQUIRE(::symlink("../..", b.path("up").c_str()) == 0);
   REQUIRE(::symlink("/etc/passwd", b.path("abs").c_str()) == 0);
-  for (const char* path :
-       {"../x", "/etc/passwd", "up/etc/passwd", "abs", "a/../../x"}) {
+  for (const char* path : {"../x", "/etc/passwd", "up/etc/passwd", "abs"}) {
     auto opened = b.fs().open_at(b.dir(), path, reading());
     REQUIRE(!opened.has_value());
-    CHECK_MESSAGE((opened.error() == EPERM || opened.error() == ENOENT), path);
+    CHECK_MESSAGE(opened.error() == EPERM, path);
   }
   CHECK(b.fs().stat_at(b.dir(), "..", Follow::Yes).error() == EPERM);
   CHECK(b.fs().mkdir_at(b.dir(), "../escaped").error() == EPERM);
+  CHECK(::access(b.path("../escaped").c_str(), F_OK) != 0);
   CHECK(!b.client().broken());
+}
+
+TEST_CASE("escapes are refused by the host's resolution, both resolvers") {
+  check_escapes_refused(broker::Resolver::Kernel);
+  check_escapes_refused(broker::Resolver::Walk);
 }
 
 TEST_CASE("a read-only grant never yields a writable fd or a change") {
