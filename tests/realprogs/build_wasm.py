@@ -85,6 +85,8 @@ def run(command):
 
 
 def build(name, src, out, cc):
+    # Absolute paths, so the recorded commands do not depend on the cwd.
+    src, out = os.path.abspath(src), os.path.abspath(out)
     programs, objects, deps = RECIPES[name](src)
     os.makedirs(os.path.join(out, "obj"), exist_ok=True)
     jobs = []
