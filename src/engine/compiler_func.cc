@@ -2,9 +2,10 @@
 // FunctionCompiler: the virtual stack, emission and control flow. The
 // design is described in compiler_func.h; per-instruction translation of
 // data operations is in compiler_ops.cc.
-#include <cstring>
-
 #include "engine/compiler_func.h"
+
+#include <cassert>
+#include <cstring>
 
 namespace capbox::engine {
 
@@ -90,8 +91,10 @@ void FunctionCompiler::push_const(uint64_t value) {
 FunctionCompiler::Entry FunctionCompiler::pop() {
   Entry e = stack_.back();
   stack_.pop_back();
-  if (e.reads_local())
+  if (e.reads_local()) {
+    assert(local_refs_[e.local] > 0 && "lazy local counted twice");
     --local_refs_[e.local];
+  }
   return e;
 }
 
@@ -113,8 +116,10 @@ void FunctionCompiler::materialize(uint32_t index) {
   if (e.kind == Entry::Kind::Temp)
     return;
   write_entry_to(e, index, home(index));
-  if (e.reads_local())
+  if (e.reads_local()) {
+    assert(local_refs_[e.local] > 0 && "lazy local counted twice");
     --local_refs_[e.local];
+  }
   e.kind = Entry::Kind::Temp;
 }
 
@@ -336,10 +341,10 @@ void FunctionCompiler::emit_branch_if(Cond c, Label& l) {
 }
 
 void FunctionCompiler::emit_br_table(const Instr& in) {
-  Entry index = pop();
-  stack_.push_back(index);  // keep it addressable while reading its slot
+  // Read the slot before popping: materializing a lazy entry updates the
+  // local reference counts, which pop() then settles exactly once.
   uint32_t index_slot = slot_of(height() - 1);
-  stack_.pop_back();
+  pop();
   size_t n = in.targets.size();
   uint32_t start = emit(Op::BrTable);
   word(index_slot);

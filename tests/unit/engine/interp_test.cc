@@ -244,6 +244,25 @@ TEST_CASE("a load fused into a funnel store copies and traps like the three") {
   CHECK(store_fault.offset == load_fault.offset + 3 + 11);
 }
 
+// Regression (wasi-libc's strtod, found by tests/realprogs' Lua): a
+// br_table index that is a lazy local+imm was counted off its local twice,
+// so a later local.tee no longer saw an older lazy read of the same local
+// and overwrote it before select read it.
+TEST_CASE("a br_table on local+imm keeps later lazy reads of that local") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "run") (result i32)
+      (local i32 i32)
+      (block (br_table 0 0 (i32.sub (local.get 0) (i32.const 32))))
+      ;; select(0, tee 1, tee 0): the condition is 0, so the second
+      ;; operand, the 1 that the first tee wrote, is the result.
+      (local.set 1 (select (i32.const 0)
+                           (local.tee 0 (i32.const 1))
+                           (local.tee 0 (i32.const 0))))
+      (local.get 1))))");
+  CHECK(call(store, inst, "run", {})[0].bits == 1);
+}
+
 TEST_CASE("deep recursion traps and the store stays usable") {
   Store store;
   Instance* inst = instantiate(store, R"((module
