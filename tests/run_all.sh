@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # Every test, as CI runs it (through `./dev test`, which first installs the
 # missing packages):
-#   1. g++ build, `meson test`: unit (doctest), spec (every assertion), cli
-#   2. clang build with ASan+UBSan: unit, spec and cli again
-#   3. the libFuzzer target(s) of tests/fuzz, 60 s each from the spec
-#      tests' .wasm modules (built in the sanitizer build, -Dfuzzing=true)
+#   1. g++ build, `meson test`: unit (doctest), spec (every assertion), cli,
+#      wasi, realprogs, sandbox
+#   2. clang build with ASan+UBSan: unit, spec, cli, wasi and sandbox again
+#   3. the libFuzzer targets of tests/fuzz (built in the sanitizer build,
+#      -Dfuzzing=true): decode_fuzz for FUZZ_SECONDS from the spec tests'
+#      .wasm modules, the others (policy, broker messages, resolver) for
+#      half of that, policy_fuzz seeded from the policy fixtures
 # Ends with one line "N passed, M failed" counting every test case and
 # assertion that ran; exits non-zero when anything failed or did not build.
 # Environment: CAPBOX_BUILD (default "build"; the sanitizer build is
@@ -65,9 +68,9 @@ asan_args=(-Db_sanitize=address,undefined -Db_lundef=false
 # tests/fuzz does); the sanitizer runtimes provide the hooks elsewhere.
 [ "$fuzz_enabled" = true ] && asan_args+=(-Dcpp_args=-fsanitize=fuzzer-no-link)
 if CXX=clang++ CC=clang configure_build "$ASAN_BUILD" "asan" "${asan_args[@]}"; then
-  say "tests under ASan+UBSan: unit, spec, cli"
+  say "tests under ASan+UBSan: unit, spec, cli, wasi, sandbox"
   meson_tests "$ASAN_BUILD" "asan" --suite unit --suite spec --suite cli \
-    --timeout-multiplier 4
+    --suite wasi --suite sandbox --timeout-multiplier 4
   asan_built=true
 else
   asan_built=false
@@ -83,18 +86,26 @@ if [ ${#targets[@]} -eq 0 ]; then
   printf '== SKIPPED: no libFuzzer target in tests/fuzz yet (fuzz run not counted)\n'
 else
   seeds=$ASAN_BUILD/fuzz-seeds
-  rm -rf "$seeds" && mkdir -p "$seeds" "$ASAN_BUILD/fuzz-artifacts"
-  find "$ASAN_BUILD/tests/spec" -name '*.wasm' -exec cp -t "$seeds" {} +
-  printf '== seed corpus: %s modules from the spec tests\n' "$(ls "$seeds" | wc -l)"
+  rm -rf "$seeds" && mkdir -p "$seeds/wasm" "$seeds/policy" "$seeds/none" \
+    "$ASAN_BUILD/fuzz-artifacts"
+  find "$ASAN_BUILD/tests/spec" -name '*.wasm' -exec cp -t "$seeds/wasm" {} +
+  find tests/unit/policy/fixtures -name '*.toml' -exec cp -t "$seeds/policy" {} +
+  printf '== seed corpora: %s spec modules, %s policy fixtures\n' \
+    "$(ls "$seeds/wasm" | wc -l)" "$(ls "$seeds/policy" | wc -l)"
   for target in "${targets[@]}"; do
     name=$(basename "$target")
     corpus=$ASAN_BUILD/fuzz-corpus-$name
     log=$ASAN_BUILD/fuzz-$name.log
     mkdir -p "$corpus"
-    printf '== %s for %s s\n' "$name" "$FUZZ_SECONDS"
-    if "$target" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+    case $name in
+      decode_fuzz) seed=$seeds/wasm seconds=$FUZZ_SECONDS ;;
+      policy_fuzz) seed=$seeds/policy seconds=$((FUZZ_SECONDS / 2)) ;;
+      *) seed=$seeds/none seconds=$((FUZZ_SECONDS / 2)) ;;
+    esac
+    printf '== %s for %s s\n' "$name" "$seconds"
+    if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$ASAN_BUILD/fuzz-artifacts/" \
-        "$corpus" "$seeds" >"$log" 2>&1; then
+        "$corpus" "$seed" >"$log" 2>&1; then
       grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' "$log" | tail -n 2
       pass 1
     else
