@@ -58,6 +58,15 @@ int add_each(scmp_filter_ctx ctx, int nr, unsigned arg, std::span<const T> v) {
   return 0;
 }
 
+// Argument `arg` compared with `op` to `value`. libseccomp's
+// SCMP_An(op, value) macros leave the second datum out, which clang's
+// -Wmissing-field-initializers rejects, so the fields are spelled out.
+constexpr scmp_arg_cmp arg_is(unsigned arg,
+                              scmp_compare op,
+                              scmp_datum_t value) {
+  return scmp_arg_cmp{arg, op, value, 0};
+}
+
 int add_row(scmp_filter_ctx ctx,
             int nr,
             Rule rule,
@@ -67,12 +76,13 @@ int add_row(scmp_filter_ctx ctx,
     case Rule::Sanitizer:
       return add(ctx, nr, 0, nullptr);
     case Rule::NoExec: {
-      const scmp_arg_cmp no_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
+      // (prot & PROT_EXEC) == 0: datum_a is the mask, datum_b the value.
+      const scmp_arg_cmp no_exec = {2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0};
       return add(ctx, nr, 1, &no_exec);
     }
     case Rule::SelfOnly: {
       const scmp_arg_cmp self =
-          SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(options.self));
+          arg_is(0, SCMP_CMP_EQ, static_cast<scmp_datum_t>(options.self));
       return add(ctx, nr, 1, &self);
     }
     case Rule::IoctlListed:
@@ -80,14 +90,14 @@ int add_row(scmp_filter_ctx ctx,
     case Rule::FcntlListed:
       return add_each(ctx, nr, 1, allowed_fcntl_commands());
     case Rule::NotSigsys: {
-      const scmp_arg_cmp other = SCMP_A0(SCMP_CMP_NE, SIGSYS);
-      const scmp_arg_cmp query[] = {SCMP_A0(SCMP_CMP_EQ, SIGSYS),
-                                    SCMP_A1(SCMP_CMP_EQ, 0)};
+      const scmp_arg_cmp other = arg_is(0, SCMP_CMP_NE, SIGSYS);
+      const scmp_arg_cmp query[] = {arg_is(0, SCMP_CMP_EQ, SIGSYS),
+                                    arg_is(1, SCMP_CMP_EQ, 0)};
       const int rc = add(ctx, nr, 1, &other);
       return rc != 0 ? rc : add(ctx, nr, 2, query);
     }
     case Rule::NullPath: {
-      const scmp_arg_cmp null_path = SCMP_A1(SCMP_CMP_EQ, 0);
+      const scmp_arg_cmp null_path = arg_is(1, SCMP_CMP_EQ, 0);
       return add(ctx, nr, 1, &null_path);
     }
     case Rule::Emulated:
