@@ -53,7 +53,7 @@ configure_build() {
 
 say "g++ build ($BUILD)"
 if configure_build "$BUILD" "g++"; then
-  say "tests: unit, spec, cli (g++)"
+  say "tests: every suite (g++)"
   meson_tests "$BUILD" "g++"
 fi
 
@@ -82,7 +82,9 @@ if [ "$asan_built" = true ] && [ -d "$ASAN_BUILD/tests/fuzz" ]; then
   mapfile -t targets < <(find "$ASAN_BUILD/tests/fuzz" -maxdepth 1 -type f \
     -executable | sort)
 fi
-if [ ${#targets[@]} -eq 0 ]; then
+if [ "$asan_built" != true ]; then
+  printf '== not run: the sanitizer build failed (counted above)\n'
+elif [ ${#targets[@]} -eq 0 ]; then
   printf '== SKIPPED: no libFuzzer target in tests/fuzz yet (fuzz run not counted)\n'
 else
   seeds=$ASAN_BUILD/fuzz-seeds
