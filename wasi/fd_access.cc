@@ -41,6 +41,20 @@ Result<std::string, Errno> guest_path(Call& call, uint32_t ptr, uint32_t len) {
   return path;
 }
 
+Result<PathBeneath, Errno> path_beneath(Call& call,
+                                        uint32_t fd,
+                                        uint64_t rights,
+                                        uint32_t ptr,
+                                        uint32_t len) {
+  auto dir = dir_fd(call, fd, rights);
+  if (!dir)
+    return Unexpected(dir.error());
+  auto path = guest_path(call, ptr, len);
+  if (!path)
+    return Unexpected(path.error());
+  return PathBeneath{*(*dir)->dir, std::move(*path)};
+}
+
 Result<Follow, Errno> follow_from_lookup(uint32_t flags) {
   if ((flags & ~kLookupSymlinkFollow) != 0)
     return Unexpected(Errno::Inval);

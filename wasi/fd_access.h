@@ -48,6 +48,17 @@ Result<FdEntry*, Errno> dir_fd(Call& call, uint32_t fd, uint64_t rights);
 // well, this only gives the guest the expected errno).
 Result<std::string, Errno> guest_path(Call& call, uint32_t ptr, uint32_t len);
 
+// A path beneath a directory fd: dir_fd's checks first, then guest_path's.
+struct PathBeneath {
+  DirHandle dir;
+  std::string path;
+};
+Result<PathBeneath, Errno> path_beneath(Call& call,
+                                        uint32_t fd,
+                                        uint64_t rights,
+                                        uint32_t ptr,
+                                        uint32_t len);
+
 // Lookup flags: only SYMLINK_FOLLOW is defined; anything else is Inval.
 Result<Follow, Errno> follow_from_lookup(uint32_t flags);
 

@@ -64,42 +64,33 @@ Errno must_be_directory(Call& call, DirHandle dir, const std::string& path) {
 
 // "dir/" creates "dir", as mkdir(2) does.
 Ret path_create_directory(Call& call, u32 fd, u32 path, u32 path_len) {
-  auto dir = dir_fd(call, fd, right::kPathCreateDirectory);
-  if (!dir)
-    return dir.error();
-  auto p = guest_path(call, path, path_len);
-  if (!p)
-    return p.error();
-  return done(call.ctx.fs().mkdir_at(*(*dir)->dir,
-                                     strip_trailing_slashes(std::move(*p))));
+  auto at = path_beneath(call, fd, right::kPathCreateDirectory, path, path_len);
+  if (!at)
+    return at.error();
+  return done(call.ctx.fs().mkdir_at(
+      at->dir, strip_trailing_slashes(std::move(at->path))));
 }
 
 Ret path_remove_directory(Call& call, u32 fd, u32 path, u32 path_len) {
-  auto dir = dir_fd(call, fd, right::kPathRemoveDirectory);
-  if (!dir)
-    return dir.error();
-  auto p = guest_path(call, path, path_len);
-  if (!p)
-    return p.error();
-  return done(call.ctx.fs().rmdir_at(*(*dir)->dir,
-                                     strip_trailing_slashes(std::move(*p))));
+  auto at = path_beneath(call, fd, right::kPathRemoveDirectory, path, path_len);
+  if (!at)
+    return at.error();
+  return done(call.ctx.fs().rmdir_at(
+      at->dir, strip_trailing_slashes(std::move(at->path))));
 }
 
 // "name/" never unlinks: Isdir if name is a directory, Notdir otherwise
 // (a symlink to a directory included), as unlink(2) answers.
 Ret path_unlink_file(Call& call, u32 fd, u32 path, u32 path_len) {
-  auto dir = dir_fd(call, fd, right::kPathUnlinkFile);
-  if (!dir)
-    return dir.error();
-  auto p = guest_path(call, path, path_len);
-  if (!p)
-    return p.error();
-  const DirHandle handle = *(*dir)->dir;
-  if (has_trailing_slash(*p)) {
-    Errno e = must_be_directory(call, handle, strip_trailing_slashes(*p));
+  auto at = path_beneath(call, fd, right::kPathUnlinkFile, path, path_len);
+  if (!at)
+    return at.error();
+  if (has_trailing_slash(at->path)) {
+    Errno e =
+        must_be_directory(call, at->dir, strip_trailing_slashes(at->path));
     return e == Errno::Success ? Errno::Isdir : e;
   }
-  return done(call.ctx.fs().unlink_at(handle, *p));
+  return done(call.ctx.fs().unlink_at(at->dir, at->path));
 }
 
 // Trailing slashes are allowed on either name when the source is a
@@ -210,16 +201,13 @@ Ret path_readlink(Call& call,
                   u32 buf,
                   u32 buf_len,
                   u32 out) {
-  auto dir = dir_fd(call, fd, right::kPathReadlink);
-  if (!dir)
-    return dir.error();
-  auto p = guest_path(call, path, path_len);
-  if (!p)
-    return p.error();
+  auto at = path_beneath(call, fd, right::kPathReadlink, path, path_len);
+  if (!at)
+    return at.error();
   auto span = call.mem.bytes(buf, buf_len);
   if (!span || !call.mem.memory().contains(out, sizeof(uint32_t)))
     return Errno::Fault;
-  auto contents = call.ctx.fs().readlink_at(*(*dir)->dir, *p);
+  auto contents = call.ctx.fs().readlink_at(at->dir, at->path);
   if (!contents)
     return from_host_errno(contents.error());
   const size_t n = std::min<size_t>(contents->size(), buf_len);
@@ -237,15 +225,12 @@ Ret path_filestat_get(Call& call,
   auto follow = follow_from_lookup(flags);
   if (!follow)
     return follow.error();
-  auto dir = dir_fd(call, fd, right::kPathFilestatGet);
-  if (!dir)
-    return dir.error();
-  auto p = guest_path(call, path, path_len);
-  if (!p)
-    return p.error();
+  auto at = path_beneath(call, fd, right::kPathFilestatGet, path, path_len);
+  if (!at)
+    return at.error();
   if (!call.mem.memory().contains(out, filestat_size(call.abi)))
     return Errno::Fault;
-  auto st = call.ctx.fs().stat_at(*(*dir)->dir, *p, *follow);
+  auto st = call.ctx.fs().stat_at(at->dir, at->path, *follow);
   if (!st)
     return from_host_errno(st.error());
   return store_filestat(call.mem, call.abi, out, *st,
@@ -266,13 +251,11 @@ Ret path_filestat_set_times(Call& call,
   auto follow = follow_from_lookup(flags);
   if (!follow)
     return follow.error();
-  auto dir = dir_fd(call, fd, right::kPathFilestatSetTimes);
-  if (!dir)
-    return dir.error();
-  auto p = guest_path(call, path, path_len);
-  if (!p)
-    return p.error();
-  return done(call.ctx.fs().set_times_at(*(*dir)->dir, *p, *follow,
+  auto at =
+      path_beneath(call, fd, right::kPathFilestatSetTimes, path, path_len);
+  if (!at)
+    return at.error();
+  return done(call.ctx.fs().set_times_at(at->dir, at->path, *follow,
                                          times->atime, times->mtime));
 }
 
