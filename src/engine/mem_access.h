@@ -16,7 +16,7 @@
 // other fault is passed on and crashes as it would without capbox.
 //
 // Measured (bench/, g++ -O2, median of 5): explicit checks cost 4-8% on
-// the memory-heavy kernels; see README "Linear memory" for the numbers.
+// the memory-heavy kernels; README.md ("The engine", Memory) has the numbers.
 #pragma once
 
 #include <cstdint>
