@@ -117,6 +117,10 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   void set_limits(const StoreLimits& limits);
+  // How many memory.grow calls failed only because of
+  // StoreLimits::max_memory_pages (the declared maximum would have allowed
+  // them), so an embedder can say which limit a guest ran into.
+  uint64_t memory_grows_refused_by_limit() const;
 
   FuncInst* create_host_function(FuncType type, HostCallback callback);
   // Fails (nullptr) only when the limits cannot be met.

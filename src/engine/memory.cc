@@ -55,8 +55,11 @@ int64_t MemoryInst::grow(uint64_t delta) {
   uint64_t old_pages = pages();
   if (delta == 0)
     return static_cast<int64_t>(old_pages);
-  if (delta > max_pages - old_pages)
+  if (delta > max_pages - old_pages) {
+    if (delta <= declared_max_pages - old_pages)
+      ++grows_refused_by_limit;
     return -1;
+  }
   uint64_t new_size = (old_pages + delta) * kPageSize;
   if (base == nullptr || new_size > max_pages * kPageSize ||
       new_size > reserved)

@@ -33,6 +33,10 @@ struct MemoryInst {
   uint64_t size = 0;           // accessible bytes = pages * 65536
   uint64_t max_pages = 65536;  // declared max, capped by the store limit
   uint64_t reserved = 0;       // bytes of address space reserved at base
+  // The declared max alone (65536 when none), so a refusal can be blamed
+  // on the store's limit when the declared max would have allowed it.
+  uint64_t declared_max_pages = 65536;
+  uint64_t grows_refused_by_limit = 0;
 
   MemoryInst() = default;
   ~MemoryInst();

@@ -24,7 +24,9 @@ std::optional<Extern> Imports::find(std::string_view module,
 }
 
 MemoryInst* StoreState::new_memory(const MemoryType& type) {
-  uint64_t max = std::min<uint64_t>(type.limits.max.value_or(65536), 65536);
+  const uint64_t declared =
+      std::min<uint64_t>(type.limits.max.value_or(65536), 65536);
+  uint64_t max = declared;
   if (limits.max_memory_pages != 0)
     max = std::min(max, limits.max_memory_pages);
   if (type.limits.min > max)
@@ -32,6 +34,7 @@ MemoryInst* StoreState::new_memory(const MemoryType& type) {
   auto memory = std::make_unique<MemoryInst>();
   memory->type = type;
   memory->max_pages = max;
+  memory->declared_max_pages = declared;
   if (!memory->allocate(type.limits.min))
     return nullptr;
   memories.push_back(std::move(memory));
@@ -62,6 +65,13 @@ void Store::set_limits(const StoreLimits& limits) {
   ExecutorLimits executor_limits;
   executor_limits.fuel = limits.fuel;
   impl_->executor.set_limits(executor_limits);
+}
+
+uint64_t Store::memory_grows_refused_by_limit() const {
+  uint64_t refused = 0;
+  for (const auto& memory : impl_->memories)
+    refused += memory->grows_refused_by_limit;
+  return refused;
 }
 
 FuncInst* Store::create_host_function(FuncType type, HostCallback callback) {

@@ -268,9 +268,14 @@ TEST_CASE("memory.grow obeys the declared max and the store limit") {
   CHECK(Store::memory_view(mem).size() == 3 * 65536);
   CHECK(store.call(poke, std::vector<Value>{Value::i32(3 * 65536 - 1)})
             .has_value());
+  CHECK(store.memory_grows_refused_by_limit() == 0);
   CHECK(call1(store, grow, {Value::i32(1)}).bits == 0xffffffff);
+  CHECK(store.memory_grows_refused_by_limit() == 1);
   CHECK(call1(store, grow, {Value::i32(0)}).bits == 3);
   CHECK(Store::memory_pages(mem) == 3);
+  // Beyond 4 GiB the declared max refuses, not the store's limit.
+  CHECK(call1(store, grow, {Value::i32(70000)}).bits == 0xffffffff);
+  CHECK(store.memory_grows_refused_by_limit() == 1);
 
   // Over the limit at creation: refused.
   CHECK(store.create_memory({{4, {}}}) == nullptr);
