@@ -64,11 +64,14 @@ uint64_t fixed(uint32_t) {
 // Least access: each host access mode needs its right, and an open asking
 // for neither reading nor writing still yields an O_RDONLY descriptor,
 // so it needs read too unless it is a directory (opened for paths
-// beneath it).
+// beneath it). O_APPEND alone writes nothing (it only places writes), so
+// it needs no right of its own, and open_request drops it when the open
+// does not write: wasi-libc asks for it on open(O_APPEND) under a
+// read-only grant, and gets a plain read-only descriptor.
 uint64_t open_needs(uint32_t f) {
   uint64_t needs = right::kPathOpen;
-  bool write_like = (f & (broker::kOpenWrite | broker::kOpenAppend |
-                          broker::kOpenTruncate)) != 0;
+  bool write_like =
+      (f & (broker::kOpenWrite | broker::kOpenTruncate)) != 0;
   if ((f & broker::kOpenRead) != 0 ||
       (!write_like && (f & broker::kOpenDirectory) == 0))
     needs |= right::kFdRead;
@@ -91,7 +94,7 @@ wasi::OpenRequest open_request(uint32_t f) {
   r.exclusive = (f & broker::kOpenExclusive) != 0;
   r.truncate = (f & broker::kOpenTruncate) != 0;
   r.directory = (f & broker::kOpenDirectory) != 0;
-  r.append = (f & broker::kOpenAppend) != 0;
+  r.append = (f & broker::kOpenAppend) != 0 && r.write;
   r.nonblock = (f & broker::kOpenNonblock) != 0;
   r.sync_flags = ((f & broker::kOpenDsync) != 0 ? O_DSYNC : 0) |
                  ((f & broker::kOpenRsync) != 0 ? O_RSYNC : 0) |

@@ -216,12 +216,17 @@ bool supervise(const SandboxConfig& config, int pidfd, UniqueFd& broker) {
     if (fds[0].revents != 0)
       return timed_out;
     // A hang-up with nothing left to read ends serving without asking, so
-    // a serve_broker that keeps returning true cannot make this spin.
+    // a serve_broker that keeps saying Serve cannot make this spin.
     const short broker_events = count == 2 ? fds[1].revents : 0;
     if ((broker_events & POLLIN) == 0 && broker_events != 0)
       broker.reset();
-    else if (broker_events != 0 && !config.serve_broker(broker.get()))
-      broker.reset();
+    else if (broker_events != 0) {
+      const BrokerVerdict verdict = config.serve_broker(broker.get());
+      if (verdict != BrokerVerdict::Serve)
+        broker.reset();
+      if (verdict == BrokerVerdict::Kill)
+        ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    }
     if (n == 0 && limited && !timed_out) {
       ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
       timed_out = true;

@@ -17,6 +17,15 @@
 
 namespace capbox::sandbox {
 
+// What the supervisor does after serving the broker once.
+enum class BrokerVerdict : uint8_t {
+  Serve,  // keep serving
+  Stop,   // close the supervisor's end (the child hung up)
+  // Close it and kill the child: it broke the protocol, or the socket
+  // failed, and a child that lost its broker cannot go on correctly.
+  Kill,
+};
+
 struct SandboxConfig {
   Rlimits limits;                          // applied in the child
   std::chrono::milliseconds wall_time{0};  // 0: none; then SIGKILL
@@ -26,11 +35,10 @@ struct SandboxConfig {
   LandlockMode landlock = LandlockMode::BestEffort;
   SeccompOptions seccomp_options;
   // Runs in the supervisor whenever its end of the broker socket (a
-  // SOCK_SEQPACKET socketpair) is readable or hung up; returns false to
-  // stop serving, and that end is closed. Must not block for long: the
-  // wall-time limit is only checked between calls. Empty: no broker; the
-  // child gets -1.
-  std::function<bool(int supervisor_fd)> serve_broker;
+  // SOCK_SEQPACKET socketpair) is readable or hung up, and says what next.
+  // Must not block for long: the wall-time limit is only checked between
+  // calls. Empty: no broker; the child gets -1.
+  std::function<BrokerVerdict(int supervisor_fd)> serve_broker;
 };
 
 enum class EndKind : uint8_t {

@@ -151,9 +151,10 @@ TEST_CASE("the broker socket joins child and supervisor") {
     char buf[16];
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0)
-      return false;
+      return BrokerVerdict::Stop;
     ++served;
-    return ::send(fd, "pong", 4, MSG_NOSIGNAL) == 4;
+    return ::send(fd, "pong", 4, MSG_NOSIGNAL) == 4 ? BrokerVerdict::Serve
+                                                      : BrokerVerdict::Stop;
   };
   // sendmsg and recvmsg, as broker/channel.cc: send() and recv() would be
   // sendto and recvfrom, which the child does not need.
@@ -179,7 +180,7 @@ TEST_CASE("the broker socket joins child and supervisor") {
 TEST_CASE("a thousand sandboxes leave no descriptor and no process") {
   const int before = count_fds();
   SandboxConfig config;
-  config.serve_broker = [](int) { return false; };
+  config.serve_broker = [](int) { return BrokerVerdict::Stop; };
   int failures = 0;
   for (int i = 0; i < 1000; ++i) {
     auto result = run_sandboxed(config, [](int) { return 0; });
