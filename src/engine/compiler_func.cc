@@ -34,8 +34,11 @@ Result<void, LoadError> FunctionCompiler::compile() {
   func.kind = Label::Kind::Func;
   func.results = fn_.result_slots;
   labels_.push_back(func);
-  if (metered_)
+  if (metered_) {
+    // Running out of fuel on entry is blamed on the function's body.
+    note_source(body.code.offset);
     emit(Op::Fuel);
+  }
 
   std::span<const uint8_t> bytes(module_.bytes.data() + body.code.offset,
                                  body.code.size);
@@ -476,8 +479,10 @@ void FunctionCompiler::open_block(const Instr& in) {
   if (in.op == Opcode::Loop) {
     l.kind = Label::Kind::Loop;
     l.loop_pos = pos();
-    if (metered_)
+    if (metered_) {
+      note_source(in.offset);
       emit(Op::Fuel);
+    }
   } else if (in.op == Opcode::If) {
     l.kind = Label::Kind::If;
     l.else_start = pos();

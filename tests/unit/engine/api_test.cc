@@ -476,6 +476,13 @@ TEST_CASE("fuel limit stops an endless loop") {
   auto result = store.call(export_func(store, *inst, "spin"), {});
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().kind == TrapKind::OutOfFuel);
+  // Blamed on the loop: its 0x03 0x40 comes before br 0 (0x0c 0x00) and
+  // the two ends, the last six bytes of a module without a name section.
+  const std::vector<uint8_t> wasm = wat_to_wasm(R"(
+    (module (func (export "spin") (loop $l (br $l))))
+  )");
+  REQUIRE_FALSE(result.error().backtrace.empty());
+  CHECK(result.error().backtrace[0].offset == wasm.size() - 6);
 }
 
 TEST_CASE("fuel is counted only in modules loaded with metering") {
