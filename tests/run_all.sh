@@ -70,7 +70,7 @@ asan_args=(-Db_sanitize=address,undefined -Db_lundef=false
 if CXX=clang++ CC=clang configure_build "$ASAN_BUILD" "asan" "${asan_args[@]}"; then
   say "tests under ASan+UBSan: unit, spec, cli, wasi, sandbox"
   meson_tests "$ASAN_BUILD" "asan" --suite unit --suite spec --suite cli \
-    --suite wasi --suite sandbox --timeout-multiplier 4
+    --suite wasi --suite sandbox --suite escape --timeout-multiplier 4
   asan_built=true
 else
   asan_built=false
