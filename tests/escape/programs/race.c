@@ -2,10 +2,11 @@
 // The swap race: while the runner keeps exchanging /sandbox/sub between a
 // real directory and a symlink to a directory outside the grant, this
 // opens, stats and lists sub/secret.txt and sub, and creates files and
-// directories in sub, for argv[1] seconds. Every answer either comes from
-// the real sub or is a refusal; anything that shows the outside directory
-// (its secret's text or size, its marker file) is counted as a leak. Ends
-// with "key value" lines the runner checks. Depends on wasi-libc.
+// directories in sub, for argv[1] seconds and at least 2000 rounds. Every
+// answer either comes from the real sub or is a refusal; anything that shows
+// the outside directory (its secret's text or size, its marker file) is counted
+// as a leak. Ends with "key value" lines the runner checks. Depends on
+// wasi-libc.
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,7 +18,13 @@
 
 #define INSIDE "inside-secret"
 #define OUTSIDE "OUTSIDE-SECRET!"
-enum { kMaxCreates = 3000, kMaxMkdirs = 300, kMaxErrno = 80 };
+// At least kMinIterations rounds however slow the build (sanitizers).
+enum {
+  kMinIterations = 2000,
+  kMaxCreates = 3000,
+  kMaxMkdirs = 300,
+  kMaxErrno = 80
+};
 
 static long errors_[kMaxErrno];
 static long leaks_, reads_in_, stats_in_, lists_in_, creates_, mkdirs_;
@@ -84,7 +91,7 @@ int main(int argc, char** argv) {
   double seconds = argc > 1 ? atof(argv[1]) : 3;
   double end = now() + seconds;
   long i = 0;
-  for (; now() < end; i++) {
+  for (; now() < end || i < kMinIterations; i++) {
     read_secret();
     stat_secret();
     if (i % 4 == 0)
