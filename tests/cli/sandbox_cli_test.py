@@ -12,6 +12,7 @@ import ctypes
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -175,6 +176,23 @@ def limits_from_flags(t, m, tmp):
         t.result(f"wall time ({words}) ends the run after 300ms, not long "
                  "after", [] if 0.3 <= proc.elapsed < 10 else
                  [f"took {proc.elapsed:.2f}s"])
+    # A guest blocked reading a stdin that never ends uses no CPU: the
+    # wall-time limit still ends it.
+    read_end, write_end = os.pipe()
+    start = time.monotonic()
+    proc = subprocess.run([CAPBOX, "run", "--limit", "wall-time=300ms",
+                           probe, "stdin"], stdin=read_end,
+                          capture_output=True, env=t.env, timeout=60)
+    elapsed = time.monotonic() - start
+    os.close(read_end)
+    os.close(write_end)
+    want = (f"capbox: error: {probe} was stopped: wall-time limit of 300ms "
+            f"(from --limit wall-time=300ms) exceeded\n  = help: give a "
+            f"larger value to --limit wall-time=300ms\n").encode()
+    t.result("wall time ends a guest blocked on stdin",
+             [] if (proc.returncode, proc.stdout, proc.stderr) ==
+             (134, b"", want) and elapsed < 10 else
+             [f"status {proc.returncode} after {elapsed:.2f}s"], proc)
     t.expect("cpu time", ["--limit", "cpu-time=1s", spin], 134,
              stderr=f"capbox: error: {spin} was stopped: cpu-time limit of "
                     f"1s (from --limit cpu-time=1s) exceeded\n"
@@ -565,13 +583,62 @@ def descendants(root):
     return found
 
 
+def running(pids):
+    """Those of `pids` that are alive and not zombies."""
+    alive = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if stat[stat.rindex(")") + 2] != "Z":
+            alive.append(pid)
+    return alive
+
+
+def reap_orphans():
+    """Waits for the zombies re-parented to us (we are a subreaper)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def supervisor_killed(t, m, tmp):
+    """capbox killed by a signal takes its sandboxed child with it."""
+    for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT):
+        proc = subprocess.Popen([CAPBOX, "run", m["spin"]], env=t.env,
+                                stderr=subprocess.DEVNULL)
+        # The spinning child exists once the supervisor has forked it.
+        deadline = time.monotonic() + 10
+        child = []
+        while not child and time.monotonic() < deadline:
+            time.sleep(0.05)
+            child = descendants(proc.pid)
+        proc.send_signal(sig)
+        status = proc.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while running(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = running(child)
+        for pid in left:  # a failed check must not leave a spinner behind
+            os.kill(pid, signal.SIGKILL)
+        reap_orphans()
+        problems = [] if child else ["no sandboxed child was seen"]
+        if status != -sig:
+            problems.append(f"capbox ended with {status}")
+        if left:
+            problems.append(f"still running: {left}")
+        t.result(f"capbox killed by {sig.name}: its sandbox ends too",
+                 problems)
+
+
 def stress(t, m, tmp):
-    # Orphans of a capbox (a sandboxed child it failed to reap) would be
-    # re-parented to us rather than to init, where descendants() finds
-    # them. Other helpers' capbox runs on this machine are not ours.
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_child_subreaper = 36
-    subreaper = libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0) == 0
+    subreaper = become_subreaper()
     fresh_tmp = os.path.join(tmp, "stress-tmp")
     os.makedirs(fresh_tmp)
     fds_before = sorted(os.listdir("/proc/self/fd"))
@@ -602,12 +669,22 @@ def stress(t, m, tmp):
              [f"{fds_before} before, {fds_after} after"])
 
 
+def become_subreaper():
+    """Orphans of a capbox (a sandboxed child it failed to reap or kill)
+    are then re-parented to us rather than to init, where descendants()
+    finds them; other capbox runs on this machine are not ours."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_child_subreaper = 36
+    return libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0) == 0
+
+
 def main():
+    become_subreaper()
     with tempfile.TemporaryDirectory(prefix="capbox-sandbox-") as tmp:
         t = Tests(tmp)
         m = build_modules(tmp)
         for group in (limits_from_flags, limits_from_policy, policy_lookup,
-                      policy_tables, denials, stress):
+                      policy_tables, denials, supervisor_killed, stress):
             start = time.monotonic()
             group(t, m, tmp)
             print(f"     ({group.__name__}: "

@@ -135,12 +135,25 @@ static int open_no_rights(int count, char** names) {
   return 0;
 }
 
+// Reads stdin to its end, then says how many bytes came.
+static int count_stdin(void) {
+  char buf[4096];
+  long total = 0;
+  ssize_t n;
+  while ((n = read(0, buf, sizeof buf)) > 0)
+    total += n;
+  printf("stdin: %ld bytes\n", total);
+  return n < 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2)
     return show_args(argc, argv);
   const char* cmd = argv[1];
   if (strcmp(cmd, "env") == 0)
     return show_env();
+  if (strcmp(cmd, "stdin") == 0)
+    return count_stdin();
   if (strcmp(cmd, "read") == 0 && argc == 3)
     return read_file(argv[2]);
   if (strcmp(cmd, "write") == 0 && argc == 4)
