@@ -21,8 +21,8 @@ import time
 CAPBOX, WAT2WASM, CLANG, FIXTURES = (os.path.abspath(sys.argv[1]),
                                      sys.argv[2], sys.argv[3],
                                      os.path.abspath(sys.argv[4]))
-# Sandboxes in a row for the leak check (1000 took about 30 s on an idle
-# two-core machine).
+# Sandboxes in a row for the leak check: 1000 took 45 to 51 s on a shared
+# two-core machine (load 3 to 6), about 32 ms of CPU each.
 STRESS_RUNS = 1000
 
 WAT = {
