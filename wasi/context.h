@@ -2,12 +2,18 @@
 // Context: everything one running WASI guest owns on the host side: its
 // arguments, environment, descriptor table and the filesystem authority it
 // reaches paths through. Built by the embedder (the CLI, the sandbox child,
-// tests), then handed to link_wasi(). Depends on wasi/ and base/ only.
+// tests), then handed to link_wasi(). Also where the run's limits on open
+// descriptors and written bytes are kept, since they span every call.
+// Depends on wasi/ and base/ only.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wasi/dir_cookies.h"
@@ -30,18 +36,65 @@ struct Listener {
   UniqueFd fd;
 };
 
+// A limit the embedder sets. `max` 0 means none. `described` names the
+// limit and where it was set, for the message when it is hit, e.g.
+// "output limit of 1 MiB (app.toml:12:10)".
+struct ContextLimit {
+  uint64_t max = 0;
+  std::string described;
+};
+
 struct ContextOptions {
   std::vector<std::string> args;  // argv[0] first
   std::vector<std::string> env;   // "NAME=VALUE"
+  // The table's own ceiling, whatever the policy says.
   uint32_t max_fds = 1024;
+  // Descriptors the guest may hold at once, stdio and preopens included:
+  // beyond it an open fails with Errno::Mfile.
+  ContextLimit open_files;
+  // Bytes written through the original stdio entries (whatever numbers
+  // the guest moved them to), in total; reaching it ends the run.
+  ContextLimit output;
+  // Bytes written through every other descriptor that is a regular file,
+  // in total; reaching it ends the run.
+  ContextLimit file_output;
+  // One-line notices for limits that do not end the run (open_files: the
+  // first refusal only); may be empty.
+  std::function<void(std::string_view)> notice;
 };
+
+// How much of one byte limit the run has used. Writes are clipped to what
+// fits, so the guest's output is exactly `max` bytes when it is reached.
+class ByteBudget {
+ public:
+  // `fallback` names the limit when `limit.described` is empty.
+  ByteBudget(ContextLimit limit, std::string_view fallback);
+
+  bool limited() const { return limit_.max != 0; }
+  uint64_t remaining() const { return limit_.max - used_; }
+  // Shortens `iov` to the bytes that still fit; true if it had to.
+  bool clip(std::vector<struct iovec>& iov) const;
+  void spend(uint64_t bytes);
+  // What ends the run: "<described> reached".
+  std::string reached() const;
+
+ private:
+  ContextLimit limit_;
+  uint64_t used_ = 0;
+};
+
+// Guest-supplied text (a path) for a one-line message: quoted, control
+// bytes and quotes escaped, long text shortened.
+std::string quote_for_message(std::string_view guest_text);
 
 class Context {
  public:
   // The authority must outlive the context. stdio (host 0, 1, 2, dup'd)
   // become fds 0-2, preopens 3.., then listeners.
-  Context(ContextOptions options, FsAuthority& fs,
-          std::vector<Preopen> preopens, std::vector<Listener> listeners);
+  Context(ContextOptions options,
+          FsAuthority& fs,
+          std::vector<Preopen> preopens,
+          std::vector<Listener> listeners);
 
   const std::vector<std::string>& args() const { return options_.args; }
   const std::vector<std::string>& env() const { return options_.env; }
@@ -50,11 +103,24 @@ class Context {
   // fd_readdir's cookie table (wasi/dir_cookies.h).
   DirCookies& dir_cookies() { return dir_cookies_; }
 
+  // A call that would make a new descriptor found fds().full(): returns
+  // Mfile, and reports the first such refusal under
+  // ContextOptions::open_files through `notice`. `what` names the call,
+  // e.g. "path_open of 'a/b.txt'". Checked before the host opens anything,
+  // so a refused open has no side effect.
+  Errno refuse_fd(std::string_view what);
+  // The byte limit a write through `entry` counts against: output for the
+  // stdio entries, file_output for other regular files; null if none.
+  ByteBudget* write_budget(const FdEntry& entry);
+
  private:
   ContextOptions options_;
   FsAuthority& fs_;
   FdTable fds_;
   DirCookies dir_cookies_;
+  ByteBudget output_;
+  ByteBudget file_output_;
+  bool open_files_noticed_ = false;
 };
 
 }  // namespace capbox::wasi

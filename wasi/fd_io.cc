@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // fd_read, fd_write, fd_pread, fd_pwrite, fd_seek and fd_tell: data and
 // offset of an open non-directory descriptor, with readv/writev and their
-// positioned forms. Every iovec and the out pointer are checked before any
-// byte moves, so a Fault never follows a partial transfer. wasi_unstable
-// differs only in fd_seek's whence numbering. Depends on wasi/ only.
+// positioned forms; writes count against the context's output limits.
+// Every iovec and the out pointer are checked before any byte moves, so a
+// Fault never follows a partial transfer. wasi_unstable differs only in
+// fd_seek's whence numbering. Depends on wasi/ only.
 #include <limits.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -44,9 +45,13 @@ Errno host_iovecs(const Guest& mem,
   return Errno::Success;
 }
 
+enum class Direction { kRead, kWrite };
+
 // The common shape of the four transfers: find the fd with `rights`, check
 // every buffer and the out pointer, run `io` on the host fd and iovecs,
-// store the byte count.
+// store the byte count. A write under an output limit (context.h) moves
+// only what fits; once the limit is reached the call ends the run, so the
+// guest cannot spin on short writes.
 template <typename Io>
 Ret transfer(Call& call,
              u32 fd,
@@ -54,6 +59,7 @@ Ret transfer(Call& call,
              u32 iovs,
              u32 iovs_len,
              u32 out,
+             Direction direction,
              Io io) {
   auto entry = file_fd(call, fd, rights);
   if (!entry)
@@ -63,10 +69,19 @@ Ret transfer(Call& call,
     return e;
   if (!call.mem.memory().contains(out, sizeof(uint32_t)))
     return Errno::Fault;
+  ByteBudget* budget =
+      direction == Direction::kWrite ? call.ctx.write_budget(**entry) : nullptr;
+  const bool clipped = budget && budget->clip(vec);
+  if (clipped && budget->remaining() == 0)
+    return Unexpected(engine::Trap::host_error(budget->reached()));
   const ssize_t n =
       io((*entry)->fd.get(), vec.data(), static_cast<int>(vec.size()));
   if (n < 0)
     return from_host_errno(errno);
+  if (budget)
+    budget->spend(static_cast<uint64_t>(n));
+  if (clipped && budget->remaining() == 0)
+    return Unexpected(engine::Trap::host_error(budget->reached()));
   (void)call.mem.store<uint32_t>(out, static_cast<uint32_t>(n));
   return Errno::Success;
 }
@@ -96,6 +111,7 @@ constexpr uint64_t kTellRights = right::kFdTell | right::kFdSeek;
 
 Ret fd_read(Call& call, u32 fd, u32 iovs, u32 iovs_len, u32 out) {
   return transfer(call, fd, right::kFdRead, iovs, iovs_len, out,
+                  Direction::kRead,
                   [](int host, const struct iovec* iov, int n) {
                     return ::readv(host, iov, n);
                   });
@@ -103,6 +119,7 @@ Ret fd_read(Call& call, u32 fd, u32 iovs, u32 iovs_len, u32 out) {
 
 Ret fd_write(Call& call, u32 fd, u32 iovs, u32 iovs_len, u32 out) {
   return transfer(call, fd, right::kFdWrite, iovs, iovs_len, out,
+                  Direction::kWrite,
                   [](int host, const struct iovec* iov, int n) {
                     return ::writev(host, iov, n);
                   });
@@ -112,7 +129,8 @@ Ret fd_pread(Call& call, u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 out) {
   if (!valid_offset(offset))
     return Errno::Inval;
   return transfer(call, fd, right::kFdRead | right::kFdSeek, iovs, iovs_len,
-                  out, [offset](int host, const struct iovec* iov, int n) {
+                  out, Direction::kRead,
+                  [offset](int host, const struct iovec* iov, int n) {
                     return ::preadv(host, iov, n, static_cast<off_t>(offset));
                   });
 }
@@ -125,7 +143,8 @@ Ret fd_pwrite(Call& call, u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 out) {
   if (!valid_offset(offset))
     return Errno::Inval;
   return transfer(call, fd, right::kFdWrite | right::kFdSeek, iovs, iovs_len,
-                  out, [offset](int host, const struct iovec* iov, int n) {
+                  out, Direction::kWrite,
+                  [offset](int host, const struct iovec* iov, int n) {
                     return ::pwritev(host, iov, n, static_cast<off_t>(offset));
                   });
 }

@@ -11,7 +11,8 @@ FdTable::~FdTable() {
     release(entry);
 }
 
-Result<FdEntry*, Errno> FdTable::get(uint32_t fd, uint64_t base,
+Result<FdEntry*, Errno> FdTable::get(uint32_t fd,
+                                     uint64_t base,
                                      uint64_t inheriting) {
   auto it = entries_.find(fd);
   if (it == entries_.end())
@@ -23,7 +24,7 @@ Result<FdEntry*, Errno> FdTable::get(uint32_t fd, uint64_t base,
 }
 
 Result<uint32_t, Errno> FdTable::insert(FdEntry entry) {
-  if (entries_.size() >= max_fds_)
+  if (full())
     return Unexpected(Errno::Mfile);
   // The lowest free number, as POSIX open() picks it: walk the ordered keys
   // until a gap appears.

@@ -28,6 +28,9 @@ struct FdEntry {
   std::optional<DirHandle> dir;
   // Preopened directories: the name the guest sees (fd_prestat_dir_name).
   std::optional<std::string> preopen_name;
+  // One of the stdio streams the context started with, whatever number
+  // the guest has moved it to: its writes count as the run's output.
+  bool stdio = false;
 };
 
 class FdTable {
@@ -41,7 +44,8 @@ class FdTable {
 
   // The entry for `fd` if it exists (Badf) and has every right in `base`
   // and `inheriting` (Notcapable).
-  Result<FdEntry*, Errno> get(uint32_t fd, uint64_t base,
+  Result<FdEntry*, Errno> get(uint32_t fd,
+                              uint64_t base,
                               uint64_t inheriting = 0);
   // Places an entry at the lowest free number.
   Result<uint32_t, Errno> insert(FdEntry entry);
@@ -52,6 +56,8 @@ class FdTable {
   // emulation expects); it is closed and replaced by `from`.
   Result<void, Errno> renumber(uint32_t from, uint32_t to);
   size_t size() const { return entries_.size(); }
+  // insert() would fail with Mfile.
+  bool full() const { return entries_.size() >= max_fds_; }
 
  private:
   void release(FdEntry& entry);

@@ -142,6 +142,9 @@ Ret path_open(Call& call,
   // Checked before opening so that a bad pointer cannot leak an fd.
   if (!call.mem.memory().contains(out, sizeof(uint32_t)))
     return Errno::Fault;
+  // Before opening, as open(2) checks: a refused O_CREAT creates nothing.
+  if (call.ctx.fds().full())
+    return call.ctx.refuse_fd("path_open of " + quote_for_message(*p));
   auto opened = call.ctx.fs().open_at(*(*dir)->dir, *p, args->request);
   if (!opened)
     return from_host_errno(opened.error());

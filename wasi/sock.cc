@@ -6,7 +6,8 @@
 // socket is touched, because an accepted connection or received data
 // cannot be given back. Sends use MSG_NOSIGNAL: a closed peer is
 // Errno::Pipe for the guest, never a SIGPIPE that would end the host
-// process. Identical in wasi_unstable. Depends on wasi/ only.
+// process. Sends through a stdio socket count as the run's output.
+// Identical in wasi_unstable. Depends on wasi/ only.
 #include <limits.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "wasi/errno_map.h"
@@ -58,6 +60,10 @@ Ret sock_accept(Call& call, u32 fd, u32 flags, u32 out) {
     return Errno::Inval;
   if (!call.mem.memory().contains(out, sizeof(uint32_t)))
     return Errno::Fault;
+  // Before accepting: a connection taken off the queue and then dropped
+  // would look to the peer like a refusal.
+  if (call.ctx.fds().full())
+    return call.ctx.refuse_fd("sock_accept on fd " + std::to_string(fd));
   const int host_flags =
       SOCK_CLOEXEC | ((flags & fdflag::kNonblock) ? SOCK_NONBLOCK : 0);
   int conn;
@@ -75,7 +81,7 @@ Ret sock_accept(Call& call, u32 fd, u32 flags, u32 out) {
   entry.inheriting = (*listener)->inheriting;
   auto guest_fd = call.ctx.fds().insert(std::move(entry));
   if (!guest_fd)
-    return guest_fd.error();  // the table is full: the peer sees a close
+    return guest_fd.error();
   if (!call.mem.store<uint32_t>(out, *guest_fd))
     return Errno::Fault;
   return Errno::Success;
@@ -137,6 +143,12 @@ Ret sock_send(Call& call,
   if (!call.mem.memory().contains(out, sizeof(uint32_t)))
     return Errno::Fault;
   std::vector<iovec> iov = host_iovecs(*bufs);
+  // A stdio stream that is a socket counts as output, as fd_write to it
+  // would (fd_io.cc).
+  ByteBudget* budget = call.ctx.write_budget(**sock);
+  const bool clipped = budget && budget->clip(iov);
+  if (clipped && budget->remaining() == 0)
+    return Unexpected(engine::Trap::host_error(budget->reached()));
   msghdr msg{};
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
@@ -146,6 +158,10 @@ Ret sock_send(Call& call,
   } while (n < 0 && errno == EINTR);
   if (n < 0)
     return from_host_errno(errno);
+  if (budget)
+    budget->spend(static_cast<uint64_t>(n));
+  if (clipped && budget->remaining() == 0)
+    return Unexpected(engine::Trap::host_error(budget->reached()));
   if (!call.mem.store<uint32_t>(out, static_cast<uint32_t>(n)))
     return Errno::Fault;
   return Errno::Success;

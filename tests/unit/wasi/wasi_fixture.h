@@ -50,7 +50,8 @@ class WasiFixture {
 
   explicit WasiFixture(Rights rights = {right::kAll},
                        Rights inheriting = {right::kAll},
-                       Abi abi = Abi::Preview1)
+                       Abi abi = Abi::Preview1,
+                       ContextOptions options = {})
       : memory_(65536), abi_(abi) {
     std::vector<Preopen> preopens;
     auto root = fs_.open_root(dir_.path());
@@ -62,7 +63,6 @@ class WasiFixture {
       p.inheriting = inheriting;
       preopens.push_back(std::move(p));
     }
-    ContextOptions options;
     options.args = {"prog", "arg1"};
     options.env = {"A=1"};
     ctx_ = std::make_unique<Context>(std::move(options), fs_,
