@@ -63,24 +63,35 @@ engine::HostCallback wrap(Context& ctx, Abi abi) {
 
 }  // namespace
 
-void link_wasi(engine::Store& store, engine::Imports& imports, Context& ctx,
+void link_wasi(engine::Store& store,
+               engine::Imports& imports,
+               Context& ctx,
                const LinkOptions& options) {
   for (const auto& [module, abi] :
        {std::pair{kPreview1Module, Abi::Preview1},
         std::pair{kUnstableModule, Abi::Unstable}}) {
-#define WASI_FN(name, group)                                              \
-  if (!options.disabled_groups.contains(#group)) {                        \
-    auto* fn = store.create_host_function(                                \
-        Signature<decltype(&preview1::name)>::type(),                     \
-        wrap<&preview1::name>(ctx, abi));                                 \
-    engine::Extern ext;                                                   \
-    ext.kind = engine::ExternKind::Func;                                  \
-    ext.func = fn;                                                        \
-    imports.define(module, #name, ext);                                   \
+#define WASI_FN(name, group)                          \
+  if (!options.disabled_groups.contains(#group)) {    \
+    auto* fn = store.create_host_function(            \
+        Signature<decltype(&preview1::name)>::type(), \
+        wrap<&preview1::name>(ctx, abi));             \
+    engine::Extern ext;                               \
+    ext.kind = engine::ExternKind::Func;              \
+    ext.func = fn;                                    \
+    imports.define(module, #name, ext);               \
   }
 #include "wasi/api.def"
 #undef WASI_FN
   }
+}
+
+std::string_view wasi_group_of(std::string_view function) {
+#define WASI_FN(name, group) \
+  if (function == #name)     \
+    return #group;
+#include "wasi/api.def"
+#undef WASI_FN
+  return "";
 }
 
 }  // namespace capbox::wasi

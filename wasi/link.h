@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "engine/engine.h"
 #include "wasi/context.h"
@@ -22,8 +23,14 @@ struct LinkOptions {
   std::set<std::string> disabled_groups;
 };
 
+// The api.def group of a preview1 function ("random_get" -> "random"), or
+// "" when preview1 has no function of that name.
+std::string_view wasi_group_of(std::string_view function);
+
 // The context must outlive every call into the store.
-void link_wasi(engine::Store& store, engine::Imports& imports, Context& ctx,
+void link_wasi(engine::Store& store,
+               engine::Imports& imports,
+               Context& ctx,
                const LinkOptions& options = {});
 
 }  // namespace capbox::wasi

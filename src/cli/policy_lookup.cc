@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/wasi_setup.h"
+#include "cli/dir_spec.h"
 #include "policy/parser.h"
 
 namespace fs = std::filesystem;
@@ -199,6 +199,13 @@ Result<policy::Flags, std::string> policy_flags(const RunOptions& options) {
   for (const std::string& address : options.tcplisten)
     flags.listen.push_back(
         {address, policy::Location{"-S tcplisten=" + address, 0, 0}});
+  for (const LimitFlag& limit : options.limits) {
+    for (const policy::LimitField& field : policy::kLimitFields) {
+      if (field.key == limit.key)
+        flags.limits.*field.member =
+            policy::Located<uint64_t>{limit.value, {limit.text, 0, 0}};
+    }
+  }
   return flags;
 }
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// `capbox run`: read the module, load it, give it WASI preview1 (and
-// wasi_unstable) over the --dir preopens, call `_initialize` when exported
-// (a WASI reactor), then the --invoke function or `_start`. Every failure is one
-// `capbox: error:` line and an exit status from cli/exit_codes.h. Uses only
-// engine/engine.h of the engine.
+// `capbox run`, the supervisor: find the policy and apply the flags, read,
+// pin-check and load the module, plan the run (grants, argv, environment,
+// limits), then fork the sandboxed child that runs it (cli/guest_run.h)
+// while serving its broker requests against the grants, and report how it
+// ended. The module is compiled before the fork, so the child starts from
+// a copy-on-write image and never reads a file. Every failure is one
+// `capbox: error:` line (and a help line when a limit explains it) and an
+// exit status from cli/exit_codes.h.
 #include "cli/run_command.h"
 
 #include <fcntl.h>
@@ -17,25 +20,24 @@
 #include <iostream>
 #include <vector>
 
+#include "broker/client.h"
 #include "cli/exit_codes.h"
+#include "cli/guest_run.h"
+#include "cli/listen.h"
+#include "cli/policy_lookup.h"
 #include "cli/run_options.h"
-#include "cli/values.h"
-#include "cli/wasi_setup.h"
+#include "cli/run_plan.h"
+#include "cli/sha256.h"
 #include "engine/engine.h"
-#include "wasi/context.h"
-#include "wasi/direct_fs.h"
-#include "wasi/link.h"
+#include "policy/merge.h"
+#include "sandbox/broker_host.h"
+#include "sandbox/brokered_fs.h"
+#include "sandbox/supervisor.h"
 
 extern char** environ;
 
 namespace capbox::cli {
 namespace {
-
-using engine::Extern;
-using engine::ExternKind;
-using engine::FuncInst;
-using engine::Store;
-using engine::Value;
 
 int fail(int status, const std::string& message) {
   std::cerr << "capbox: error: " << message << "\n";
@@ -46,10 +48,11 @@ int fail(int status, const std::string& message) {
 struct Failure {
   int status = kExitCannotStart;
   std::string message;
+  std::string help;  // "  = help: ..." under the message, when not empty
 };
 
-Failure failure(int status, std::string message) {
-  return Failure{status, std::move(message)};
+Failure failure(int status, std::string message, std::string help = "") {
+  return Failure{status, std::move(message), std::move(help)};
 }
 
 // Reads the whole file. Not found (ENOENT, ENOTDIR) is 127; anything else
@@ -91,88 +94,157 @@ Result<std::vector<uint8_t>, Failure> read_module(const std::string& path) {
   return bytes;
 }
 
-// The backtrace lines under a trap message, innermost first.
-std::string backtrace_text(const std::string& path, const engine::Trap& trap) {
-  if (trap.backtrace.empty())
-    return "";
-  std::string text = "\n  wasm backtrace:";
-  for (size_t i = 0; i < trap.backtrace.size(); ++i) {
-    const engine::TraceFrame& frame = trap.backtrace[i];
-    char line[64];
-    std::snprintf(line, sizeof line, "\n    %zu: 0x%x ", i, frame.offset);
-    text += line;
-    text += path + "!" +
-            (frame.function_name.empty()
-                 ? "<function " + std::to_string(frame.function) + ">"
-                 : frame.function_name);
-  }
-  if (trap.omitted_frames > 0)
-    text += "\n    ... " + std::to_string(trap.omitted_frames) +
-            " more frames";
-  return text;
+// The effective policy: --policy's, else the module's own when one is
+// installed, else the default (stdio only), with the flags applied.
+Result<policy::Policy, Failure> effective_policy(const RunOptions& options) {
+  auto flags = policy_flags(options);
+  if (!flags)
+    return Unexpected(failure(kExitUsage, flags.error()));
+  auto loaded =
+      options.no_policy ? policy::apply_flags(policy::Policy{}, *flags)
+      : options.policy  ? load_effective_policy(*options.policy, *flags)
+                        : load_policy_for_module(options.module_path, *flags);
+  if (loaded)
+    return std::move(*loaded);
+  // format_error gives "capbox: error: ..." lines; Failure adds the prefix.
+  std::string text;
+  for (const policy::Error& error : loaded.error())
+    text += (text.empty() ? "" : "\n") + policy::format_error(error);
+  constexpr std::string_view kPrefix = "capbox: error: ";
+  if (text.starts_with(kPrefix))
+    text.erase(0, kPrefix.size());
+  while (text.ends_with('\n'))
+    text.pop_back();
+  return Unexpected(failure(kExitUsage, text));
 }
 
-Failure trapped(const std::string& path, const engine::Trap& trap) {
-  if (trap.kind == engine::TrapKind::Exit) {
-    // A guest that raised a terminating signal ends as a native program
-    // killed by it would: 128 + N, with the WASI layer's explanation.
-    if (!trap.message.empty())
-      return failure(trap.exit_code, path + ": " + trap.message);
-    // proc_exit: the guest's status passes through, as in wasmtime.
-    if (trap.exit_code >= 0 && trap.exit_code < 126)
-      return Failure{trap.exit_code, ""};
-    return failure(kExitGuestStatusOutOfRange,
-                   path + " exited with status " +
-                       std::to_string(trap.exit_code) +
-                       ", outside [0..126) (reported as 1, as wasmtime does)");
-  }
-  return failure(kExitTrap, path + " trapped: " + trap.describe() +
-                                backtrace_text(path, trap));
+// A module pinned by the policy's sha256 must be exactly that module.
+Result<void, Failure> check_pin(const policy::Policy& policy,
+                                const std::string& path,
+                                std::span<const uint8_t> bytes) {
+  if (!policy.program.sha256)
+    return {};
+  const std::string actual = sha256_hex(bytes);
+  if (actual == policy.program.sha256->value)
+    return {};
+  return Unexpected(
+      failure(kExitCannotStart,
+              path + " is not the module the policy pins: its sha256 is " +
+                  actual + ", the policy says " + policy.program.sha256->value +
+                  " at " + origin(policy.program.sha256->where)));
 }
 
-FuncInst* find_function(Store& store,
-                        const engine::Instance* instance,
-                        std::string_view name) {
-  std::optional<Extern> found = store.find_export(instance, name);
-  if (!found || found->kind != ExternKind::Func)
-    return nullptr;
-  return found->func;
+Result<std::vector<wasi::Listener>, Failure> open_listeners(
+    const RunPlan& plan) {
+  std::vector<wasi::Listener> listeners;
+  for (const auto& address : plan.listen) {
+    auto listener = listen_tcp(address.value);
+    if (!listener)
+      return Unexpected(failure(kExitUsage, listener.error() + " (from " +
+                                                origin(address.where) + ")"));
+    listeners.push_back(wasi::Listener{std::move(*listener)});
+  }
+  return listeners;
 }
 
-// The names of the exported functions, for "does not export" messages.
-std::string exported_functions(const engine::Module& module) {
-  std::string names;
-  for (const engine::Export& e : module.exports) {
-    if (e.kind != ExternKind::Func)
-      continue;
-    names += names.empty() ? "" : ", ";
-    names += e.name;
+// "MODULE was stopped: ..." for the ways a sandboxed run ends other than
+// its own exit, with the limit's help line when a limit ended it.
+Failure stopped(const std::string& path,
+                const RunPlan& plan,
+                const sandbox::RunResult& result,
+                const std::string& broker_error) {
+  using sandbox::EndKind;
+  std::string message = path + " was stopped: ";
+  switch (result.kind) {
+    case EndKind::WallTime:
+      return failure(kExitTrap,
+                     message + plan.wall_time.described + " exceeded",
+                     plan.wall_time.help);
+    case EndKind::CpuTime:
+      return failure(kExitTrap, message + plan.cpu_time.described + " exceeded",
+                     plan.cpu_time.help);
+    case EndKind::SetupFailed:
+      return failure(kExitUsage, "cannot start the sandbox for " + path + ": " +
+                                     result.message);
+    default:
+      break;
   }
-  return names.empty() ? "none" : names;
+  if (!broker_error.empty())
+    return failure(kExitTrap, message +
+                                  "the sandboxed interpreter broke "
+                                  "the broker protocol (" +
+                                  broker_error + ") and was killed");
+  return failure(kExitTrap, message + result.message);
 }
 
-Result<std::vector<Value>, Failure> parse_args(
-    const engine::FuncType& type,
-    const std::string& func_name,
-    const std::vector<std::string>& words) {
-  if (words.size() != type.params.size()) {
-    return Unexpected(failure(
-        kExitUsage, func_name + " has type " + describe_type(type) +
-                        " and takes " + std::to_string(type.params.size()) +
-                        " argument(s), but " + std::to_string(words.size()) +
-                        " were given"));
-  }
-  std::vector<Value> args;
-  for (size_t i = 0; i < words.size(); ++i) {
-    auto value = parse_value(type.params[i], words[i]);
-    if (!value) {
-      return Unexpected(
-          failure(kExitUsage, "argument " + std::to_string(i + 1) + " of " +
-                                  func_name + ": " + value.error()));
+// The supervisor's part: serve the broker to a locked-down child running
+// run_guest until it ends, then say how it ended.
+Result<int, Failure> supervise_guest(
+    const RunOptions& options,
+    const RunPlan& plan,
+    std::shared_ptr<const engine::CompiledModule> module) {
+  auto host = sandbox::BrokerHost::create(
+      plan.grants, sandbox::print_denials_once(STDERR_FILENO));
+  if (!host) {
+    std::string help;
+    for (const sandbox::Grant& grant : plan.grants) {
+      struct stat st {};
+      if (::stat(grant.host_path.c_str(), &st) != 0 &&
+          ::stat(grant.guest_name.c_str(), &st) == 0)
+        help =
+            "capbox reads HOST::GUEST, host first (like wasmtime 14+ "
+            "and docker -v); did you swap them?";
     }
-    args.push_back(*value);
+    return Unexpected(failure(kExitUsage, host.error(), help));
   }
-  return args;
+  auto listeners = open_listeners(plan);
+  if (!listeners)
+    return Unexpected(listeners.error());
+  sandbox::SandboxConfig config;
+  config.limits = plan.rlimits();
+  config.wall_time = plan.wall_time_ms();
+  for (const wasi::Listener& listener : *listeners)
+    config.keep_fds.push_back(listener.fd.get());
+  std::string broker_error;
+  config.serve_broker = [&](int fd) {
+    const sandbox::ServeResult served = (*host)->serve_one(fd);
+    switch (served.status) {
+      case sandbox::ServeStatus::Served:
+        return sandbox::BrokerVerdict::Serve;
+      case sandbox::ServeStatus::ChildClosed:
+        return sandbox::BrokerVerdict::Stop;
+      case sandbox::ServeStatus::Misbehaved:
+      case sandbox::ServeStatus::ChannelError:
+        break;
+    }
+    broker_error = served.why;
+    return sandbox::BrokerVerdict::Kill;
+  };
+  // A write to a closed pipe is the guest's error (Errno::Pipe), not a
+  // signal that kills the child before it can report anything.
+  ::signal(SIGPIPE, SIG_IGN);
+  auto result = sandbox::run_sandboxed(config, [&](int broker_fd) {
+    broker::Client client{UniqueFd(broker_fd)};
+    sandbox::BrokeredFs fs(client);
+    auto preopens = sandbox::fetch_preopens(client);
+    if (!preopens) {
+      std::cerr << "capbox: error: the sandboxed interpreter could not get "
+                   "its preopened directories from the supervisor: "
+                << std::strerror(preopens.error()) << "\n";
+      return kExitUsage;
+    }
+    return run_guest(GuestJob{options, plan, module, std::move(*preopens),
+                              std::move(*listeners)},
+                     fs);
+  });
+  if (!result)
+    return Unexpected(
+        failure(kExitUsage, std::string("cannot start the sandbox: ") +
+                                result.error().what + ": " +
+                                std::strerror(result.error().error)));
+  if (result->kind == sandbox::EndKind::Exited && broker_error.empty())
+    return result->exit_status;
+  return Unexpected(stopped(options.module_path, plan, *result, broker_error));
 }
 
 std::vector<std::string> caller_environment() {
@@ -182,79 +254,27 @@ std::vector<std::string> caller_environment() {
   return env;
 }
 
-// Instantiates, runs _initialize if exported, then calls the target and
-// prints its results. Returns the exit status.
+// Policy, module, plan, then the sandboxed run. Returns the exit status.
 Result<int, Failure> run_module(const RunOptions& options) {
   const std::string& path = options.module_path;
+  auto policy = effective_policy(options);
+  if (!policy)
+    return Unexpected(policy.error());
   auto bytes = read_module(path);
   if (!bytes)
     return Unexpected(bytes.error());
-  auto compiled = engine::load_module(*bytes);
+  if (auto pinned = check_pin(*policy, path, *bytes); !pinned)
+    return Unexpected(pinned.error());
+  auto plan = make_run_plan(*policy, options, caller_environment());
+  if (!plan)
+    return Unexpected(failure(plan.error().status, plan.error().message));
+  engine::LoadOptions load_options;
+  load_options.fuel_metering = plan->fuel.value != 0;
+  auto compiled = engine::load_module(*bytes, load_options);
   if (!compiled)
     return Unexpected(
         failure(kExitCannotStart, path + ": " + compiled.error().describe()));
-  const engine::Module& module = engine::module_of(**compiled);
-  wasi::DirectFs fs;
-  auto setup = prepare_wasi(options, fs, caller_environment());
-  if (!setup)
-    return Unexpected(failure(kExitUsage, setup.error()));
-  // A write to a closed pipe is the guest's error (Errno::Pipe), not a
-  // signal that kills capbox before it can report anything.
-  ::signal(SIGPIPE, SIG_IGN);
-  wasi::Context context(std::move(setup->options), fs,
-                        std::move(setup->preopens),
-                        std::move(setup->listeners));
-  Store store;
-  engine::Imports imports;
-  wasi::link_wasi(store, imports, context);
-  for (const engine::Import& import : module.imports) {
-    if (!imports.find(import.module, import.name)) {
-      return Unexpected(failure(
-          kExitCannotStart, path + " imports " + import.module +
-                                "::" + import.name +
-                                ", which capbox does not provide"));
-    }
-  }
-  auto instance = store.instantiate(*compiled, imports);
-  if (!instance) {
-    const engine::InstantiateError& e = instance.error();
-    if (e.kind == engine::InstantiateError::Kind::Trapped)
-      return Unexpected(trapped(path, e.trap));
-    return Unexpected(failure(kExitCannotStart, path + ": " + e.message));
-  }
-  // As wasmtime: a WASI reactor's constructors run before any export.
-  if (FuncInst* init = find_function(store, *instance, "_initialize");
-      init != nullptr && Store::type_of(init).params.empty()) {
-    if (auto r = store.call(init, {}); !r)
-      return Unexpected(trapped(path, r.error()));
-  }
-  const std::string name = options.invoke.value_or("_start");
-  FuncInst* func = find_function(store, *instance, name);
-  if (func == nullptr) {
-    std::string message =
-        path + " does not export a function named '" + name + "'";
-    if (!options.invoke)
-      message += "; name one with --invoke FUNC";
-    return Unexpected(
-        failure(kExitCannotStart,
-                message + " (exported: " + exported_functions(module) + ")"));
-  }
-  // With --invoke the words are the function's arguments; otherwise they
-  // are the command's argv, already in the WASI context.
-  std::vector<Value> args;
-  if (options.invoke) {
-    auto parsed = parse_args(Store::type_of(func), name, options.module_args);
-    if (!parsed)
-      return Unexpected(parsed.error());
-    args = std::move(*parsed);
-  }
-  auto results = store.call(func, args);
-  if (!results)
-    return Unexpected(trapped(path, results.error()));
-  for (const Value& v : *results)
-    std::cout << format_value(v) << "\n";
-  std::cout.flush();
-  return kExitOk;
+  return supervise_guest(options, *plan, std::move(*compiled));
 }
 
 }  // namespace
@@ -269,9 +289,12 @@ int run_command(std::span<const std::string> args) {
   }
   auto status = run_module(*options);
   if (!status) {
-    if (status.error().message.empty())
-      return status.error().status;
-    return fail(status.error().status, status.error().message);
+    const Failure& failed = status.error();
+    if (!failed.message.empty())
+      std::cerr << "capbox: error: " << failed.message << "\n";
+    if (!failed.help.empty())
+      std::cerr << "  = help: " << failed.help << "\n";
+    return failed.status;
   }
   return *status;
 }
@@ -279,20 +302,27 @@ int run_command(std::span<const std::string> args) {
 void print_run_help(std::ostream& out) {
   out << "Usage: capbox run [OPTIONS] [--] MODULE.wasm [ARGS...]\n"
          "\n"
-         "Run the WASI command MODULE.wasm with ARGS: it sees only the\n"
-         "directories given with --dir, the environment given with --env\n"
-         "or -S inherit-env, and stdin, stdout and stderr. A reactor's\n"
-         "_initialize runs first; --invoke FUNC calls FUNC instead of\n"
-         "_start and prints its results, one per line. Options go before\n"
-         "the module; every word after it belongs to the module.\n"
+         "Run the WASI command MODULE.wasm with ARGS in a sandbox: the\n"
+         "interpreter runs in a child process that cannot open files, make\n"
+         "sockets or start programs (seccomp, Landlock, no capabilities);\n"
+         "capbox opens for it only what the policy and the flags grant.\n"
+         "The policy is --policy's, else the one named after the module\n"
+         "(MODULE without .wasm) in $XDG_CONFIG_HOME/capbox/policies,\n"
+         "/etc/capbox/policies or /usr/share/capbox/policies, else none:\n"
+         "stdin, stdout and stderr only. A reactor's _initialize runs first;\n"
+         "--invoke FUNC calls FUNC instead of _start and prints its results,\n"
+         "one per line. Options go before the module; every word after it\n"
+         "belongs to the module.\n"
          "\n";
   print_run_options(out);
   out << "\n"
          "Exit status: the guest's own (proc_exit with 0..125; 126 and above\n"
-         "are reported and give 1), or 125 bad usage or a --dir that cannot\n"
-         "be opened, 126 the module cannot be started (unreadable, invalid,\n"
-         "an import capbox does not provide, no such export), 127 module not\n"
-         "found, 134 the guest trapped, 128+N the guest raised signal N.\n";
+         "are reported and give 1), or 125 bad usage, a bad or locked policy\n"
+         "or a grant that cannot be opened, 126 the module cannot be started\n"
+         "(unreadable, invalid, not the module the policy pins, an import\n"
+         "capbox does not provide or the policy turns off, no such export),\n"
+         "127 module not found, 134 the guest trapped, hit a limit or was\n"
+         "stopped by the sandbox, 128+N the guest raised signal N.\n";
 }
 
 }  // namespace capbox::cli

@@ -2,12 +2,17 @@
 // Splits `run`'s words into capbox options and the guest's words, then
 // hands the options to Boost.Program_options. The CLI may use exceptions
 // (Boost.PO throws); they never leave this file. Depends on Boost.PO and
-// cli/suggest.h only.
+// cli/suggest.h and policy/values.h (sizes, durations) only.
 #include "cli/run_options.h"
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
+#include <charconv>
+#include <tuple>
+
 #include "cli/suggest.h"
+#include "policy/values.h"
 
 namespace po = boost::program_options;
 
@@ -18,6 +23,13 @@ po::options_description make_options() {
   po::options_description options("Options");
   // clang-format off
   options.add_options()
+    ("policy,p", po::value<std::string>()->value_name("NAME|FILE"),
+     "use this policy: a NAME is looked up in $XDG_CONFIG_HOME/capbox/"
+     "policies, /etc/capbox/policies and /usr/share/capbox/policies; a "
+     "path (with a '/' or ending in .toml) is read as is (default: the "
+     "policy named after the module, else stdio only)")
+    ("no-policy", "ignore policy files: the guest gets only what the "
+     "flags give")
     ("dir", po::value<std::vector<std::string>>()->composing()
               ->value_name("HOST[::GUEST[::RIGHTS]]"),
      "give the guest the host directory HOST, seen as GUEST (default: "
@@ -26,12 +38,24 @@ po::options_description make_options() {
     ("env", po::value<std::vector<std::string>>()->composing()
               ->value_name("NAME[=VALUE]"),
      "set NAME in the guest's environment; NAME alone passes this "
-     "process's value")
+     "process's value (the guest sees passed variables first, then set "
+     "ones by name)")
     ("wasi,S", po::value<std::vector<std::string>>()->composing()
                  ->value_name("KEY[=VALUE][,...]"),
      "WASI options: inherit-env (pass this process's whole environment), "
      "tcplisten=ADDR:PORT (a listening TCP socket the guest can accept "
      "on)")
+    ("wasm,W", po::value<std::vector<std::string>>()->composing()
+                 ->value_name("KEY=VALUE[,...]"),
+     "wasmtime's limits: fuel=N (one unit per call and loop iteration), "
+     "max-memory-size=SIZE "
+     "(memory.grow fails beyond it), timeout=DURATION (wall time)")
+    ("limit", po::value<std::vector<std::string>>()->composing()
+                ->value_name("KEY=VALUE"),
+     "override a policy limit: memory=SIZE, fuel=N, cpu-time=DURATION, "
+     "wall-time=DURATION, open-files=N, output=SIZE (stdout and stderr), "
+     "file-output=SIZE (bytes written to files); SIZE as 64MiB, "
+     "DURATION as 500ms, 10s, 2m")
     ("argv0", po::value<std::string>()->value_name("NAME"),
      "the guest's argv[0] (default: MODULE as written)")
     ("invoke", po::value<std::string>()->value_name("FUNC"),
@@ -118,6 +142,103 @@ std::string parse_wasi_keys(const std::vector<std::string>& words,
   return "";
 }
 
+enum class LimitValue { kCount, kSize, kDuration };
+
+struct LimitKey {
+  const char* flag_key;    // as written after -W or --limit
+  const char* policy_key;  // the [limits] key it overrides
+  LimitValue kind;
+};
+
+// -W keys take wasmtime's names; --limit keys are the policy's, dashed.
+constexpr LimitKey kWasmKeys[] = {
+    {"fuel", "fuel", LimitValue::kCount},
+    {"max-memory-size", "memory", LimitValue::kSize},
+    {"timeout", "wall_time", LimitValue::kDuration},
+};
+constexpr LimitKey kLimitKeys[] = {
+    {"memory", "memory", LimitValue::kSize},
+    {"fuel", "fuel", LimitValue::kCount},
+    {"cpu-time", "cpu_time", LimitValue::kDuration},
+    {"wall-time", "wall_time", LimitValue::kDuration},
+    {"open-files", "open_files", LimitValue::kCount},
+    {"output", "output", LimitValue::kSize},
+    {"file-output", "file_output", LimitValue::kSize},
+};
+
+Result<uint64_t, std::string> parse_limit_value(LimitValue kind,
+                                                const std::string& text) {
+  if (kind == LimitValue::kSize)
+    return policy::parse_size(text);
+  if (kind == LimitValue::kDuration)
+    return policy::parse_duration_ms(text);
+  uint64_t value = 0;
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+    return Unexpected("'" + text + "' is not a whole number");
+  return value;
+}
+
+// One KEY=VALUE of -W or --limit into `result.limits`; "" or a message.
+std::string parse_limit_item(std::span<const LimitKey> keys,
+                             const std::string& flag,
+                             const std::string& item,
+                             RunOptions& result) {
+  const size_t eq = item.find('=');
+  const std::string key = item.substr(0, eq);
+  const std::string text = flag + " " + item;
+  for (const LimitKey& known : keys) {
+    if (key != known.flag_key)
+      continue;
+    if (eq == std::string::npos || eq + 1 == item.size())
+      return text + ": no value; write " + flag + " " + key + "=VALUE";
+    auto value = parse_limit_value(known.kind, item.substr(eq + 1));
+    if (!value)
+      return text + ": " + value.error();
+    if (*value == 0)
+      return text + ": a limit must be above 0 (leave it out for none)";
+    result.limits.push_back({known.policy_key, *value, text});
+    return "";
+  }
+  if (flag == "-W" && key == "max-wasm-stack")
+    return text + ": capbox's call depth is fixed (a deeper guest traps " +
+           "with 'call stack exhausted'); use --limit memory=SIZE for memory";
+  if (flag == "-W" && key.starts_with("unknown-imports"))
+    return text + ": capbox refuses a module with an unknown import at " +
+           "start (exit 126) and does not define stand-ins";
+  std::vector<std::string> names;
+  for (const LimitKey& known : keys)
+    names.emplace_back(known.flag_key);
+  std::string message = "unknown key in " + text;
+  if (auto near = nearest(key, names))
+    return message + "; did you mean '" + *near + "'?";
+  message += "; known:";
+  for (const std::string& name : names)
+    message += " " + name;
+  return message;
+}
+
+std::string parse_limit_words(std::span<const LimitKey> keys,
+                              const std::string& flag,
+                              const std::vector<std::string>& words,
+                              RunOptions& result) {
+  for (const std::string& word : words) {
+    size_t start = 0;
+    for (;;) {
+      const size_t comma = std::min(word.find(',', start), word.size());
+      std::string error = parse_limit_item(
+          keys, flag, word.substr(start, comma - start), result);
+      if (!error.empty())
+        return error;
+      if (comma == word.size())
+        break;
+      start = comma + 1;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Result<RunOptions, std::string> parse_run_options(
@@ -154,6 +275,23 @@ Result<RunOptions, std::string> parse_run_options(
     return Unexpected(std::string(e.what()));
   }
   result.help = vm.count("help") != 0;
+  if (vm.count("policy"))
+    result.policy = vm["policy"].as<std::string>();
+  result.no_policy = vm.count("no-policy") != 0;
+  if (result.policy && result.no_policy)
+    return Unexpected(std::string(
+        "--policy and --no-policy contradict each other; give one"));
+  for (const auto& [name, flag, keys] :
+       {std::tuple{"wasm", "-W", std::span<const LimitKey>(kWasmKeys)},
+        std::tuple{"limit", "--limit",
+                   std::span<const LimitKey>(kLimitKeys)}}) {
+    if (!vm.count(name))
+      continue;
+    auto error = parse_limit_words(
+        keys, flag, vm[name].as<std::vector<std::string>>(), result);
+    if (!error.empty())
+      return Unexpected(error);
+  }
   if (vm.count("invoke"))
     result.invoke = vm["invoke"].as<std::string>();
   if (vm.count("argv0"))

@@ -5,6 +5,7 @@
 // off: a mistyped option is an error with a "did you mean" hint.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -15,8 +16,19 @@
 
 namespace capbox::cli {
 
+// A limit given with -W or --limit, as the policy key it overrides
+// ("fuel", "memory", "wall_time", ...), with its flag's text for messages.
+struct LimitFlag {
+  std::string key;
+  uint64_t value = 0;  // bytes, milliseconds or a count, as the key says
+  std::string text;    // "-W fuel=1000"
+};
+
 struct RunOptions {
   bool help = false;
+  std::optional<std::string> policy;  // -p/--policy NAME|FILE
+  bool no_policy = false;             // --no-policy: flags alone
+  std::vector<LimitFlag> limits;      // -W and --limit, in order
   std::optional<std::string> invoke;  // --invoke FUNC
   std::optional<std::string> argv0;   // --argv0 NAME
   std::vector<std::string> dirs;      // --dir HOST[::GUEST[::RIGHTS]], raw

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/dir_spec.h"
+
+#include "wasi/grant_rights.h"
+
+namespace capbox::cli {
+
+Result<DirSpec, std::string> parse_dir_spec(const std::string& text) {
+  DirSpec spec;
+  const size_t first = text.find("::");
+  spec.host = text.substr(0, first);
+  if (first != std::string::npos) {
+    const size_t second = text.find("::", first + 2);
+    spec.guest = text.substr(first + 2, second == std::string::npos
+                                            ? std::string::npos
+                                            : second - first - 2);
+    if (second != std::string::npos) {
+      auto rights = wasi::parse_grant_rights(text.substr(second + 2));
+      if (!rights)
+        return Unexpected("--dir " + text + ": " + rights.error());
+      spec.rights = *rights;
+    }
+  }
+  if (spec.host.empty())
+    return Unexpected("--dir " + text +
+                      ": no host directory; use --dir HOST[::GUEST[::RIGHTS]]");
+  if (spec.guest.empty())
+    spec.guest = spec.host;
+  return spec;
+}
+
+}  // namespace capbox::cli

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/guest_run.h"
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "cli/exit_codes.h"
+#include "cli/values.h"
+#include "wasi/link.h"
+
+namespace capbox::cli {
+namespace {
+
+using engine::Extern;
+using engine::ExternKind;
+using engine::FuncInst;
+using engine::Store;
+using engine::Value;
+
+// A failure with its exit status and, when a limit explains it, the way
+// to raise that limit.
+struct Failure {
+  int status = kExitCannotStart;
+  std::string message;  // empty: exit silently with `status`
+  std::string help;
+};
+
+int report(const Failure& failure) {
+  if (!failure.message.empty())
+    std::cerr << "capbox: error: " << failure.message << "\n";
+  if (!failure.help.empty())
+    std::cerr << "  = help: " << failure.help << "\n";
+  return failure.status;
+}
+
+// The backtrace lines under a trap message, innermost first.
+std::string backtrace_text(const std::string& path, const engine::Trap& trap) {
+  if (trap.backtrace.empty())
+    return "";
+  std::string text = "\n  wasm backtrace:";
+  for (size_t i = 0; i < trap.backtrace.size(); ++i) {
+    const engine::TraceFrame& frame = trap.backtrace[i];
+    char line[64];
+    std::snprintf(line, sizeof line, "\n    %zu: 0x%x ", i, frame.offset);
+    text += line;
+    text += path + "!" +
+            (frame.function_name.empty()
+                 ? "<function " + std::to_string(frame.function) + ">"
+                 : frame.function_name);
+  }
+  if (trap.omitted_frames > 0)
+    text += "\n    ... " + std::to_string(trap.omitted_frames) + " more frames";
+  return text;
+}
+
+Failure exited(const std::string& path, const engine::Trap& trap) {
+  // A guest that raised a terminating signal ends as a native program
+  // killed by it would: 128 + N, with the WASI layer's explanation.
+  if (!trap.message.empty())
+    return {trap.exit_code, path + ": " + trap.message, ""};
+  // proc_exit: the guest's status passes through, as in wasmtime.
+  if (trap.exit_code >= 0 && trap.exit_code < 126)
+    return {trap.exit_code, "", ""};
+  return {kExitGuestStatusOutOfRange,
+          path + " exited with status " + std::to_string(trap.exit_code) +
+              ", outside [0..126) (reported as 1, as wasmtime does)",
+          ""};
+}
+
+// The WASI layer's limit traps say "<limit described> reached".
+const PlannedLimit* limit_named_by(const RunPlan& plan,
+                                   const engine::Trap& trap) {
+  for (const PlannedLimit* limit : {&plan.output, &plan.file_output}) {
+    if (limit->value != 0 && !limit->described.empty() &&
+        trap.message.find(limit->described) != std::string::npos)
+      return limit;
+  }
+  return nullptr;
+}
+
+Failure trapped(const GuestJob& job, const engine::Trap& trap) {
+  const std::string& path = job.options.module_path;
+  if (trap.kind == engine::TrapKind::Exit)
+    return exited(path, trap);
+  const std::string backtrace = backtrace_text(path, trap);
+  if (trap.kind == engine::TrapKind::OutOfFuel)
+    return {kExitTrap,
+            path + " trapped: all fuel consumed: " + job.plan.fuel.described +
+                backtrace,
+            job.plan.fuel.help};
+  if (const PlannedLimit* limit = limit_named_by(job.plan, trap))
+    return {kExitTrap, path + " was stopped: " + trap.message + backtrace,
+            limit->help};
+  return {kExitTrap, path + " trapped: " + trap.describe() + backtrace, ""};
+}
+
+FuncInst* find_function(Store& store,
+                        const engine::Instance* instance,
+                        std::string_view name) {
+  std::optional<Extern> found = store.find_export(instance, name);
+  if (!found || found->kind != ExternKind::Func)
+    return nullptr;
+  return found->func;
+}
+
+// The names of the exported functions, for "does not export" messages.
+std::string exported_functions(const engine::Module& module) {
+  std::string names;
+  for (const engine::Export& e : module.exports) {
+    if (e.kind != ExternKind::Func)
+      continue;
+    names += names.empty() ? "" : ", ";
+    names += e.name;
+  }
+  return names.empty() ? "none" : names;
+}
+
+Result<std::vector<Value>, Failure> parse_args(
+    const engine::FuncType& type,
+    const std::string& func_name,
+    const std::vector<std::string>& words) {
+  if (words.size() != type.params.size()) {
+    return Unexpected(
+        Failure{kExitUsage,
+                func_name + " has type " + describe_type(type) + " and takes " +
+                    std::to_string(type.params.size()) + " argument(s), but " +
+                    std::to_string(words.size()) + " were given",
+                ""});
+  }
+  std::vector<Value> args;
+  for (size_t i = 0; i < words.size(); ++i) {
+    auto value = parse_value(type.params[i], words[i]);
+    if (!value) {
+      return Unexpected(Failure{kExitUsage,
+                                "argument " + std::to_string(i + 1) + " of " +
+                                    func_name + ": " + value.error(),
+                                ""});
+    }
+    args.push_back(*value);
+  }
+  return args;
+}
+
+wasi::ContextLimit context_limit(const PlannedLimit& limit) {
+  return wasi::ContextLimit{limit.value, limit.described};
+}
+
+wasi::ContextOptions context_options(const RunPlan& plan) {
+  wasi::ContextOptions options;
+  options.args = plan.args;
+  options.env = plan.env;
+  options.open_files = context_limit(plan.open_files);
+  options.output = context_limit(plan.output);
+  options.file_output = context_limit(plan.file_output);
+  options.notice = [](std::string_view line) {
+    std::cerr << "capbox: warning: " << line << "\n";
+  };
+  return options;
+}
+
+Failure instantiate_failure(const GuestJob& job,
+                            const engine::InstantiateError& error) {
+  const std::string& path = job.options.module_path;
+  if (error.kind == engine::InstantiateError::Kind::Trapped &&
+      error.trap.kind != engine::TrapKind::HostError)
+    return trapped(job, error.trap);
+  std::string message = error.kind == engine::InstantiateError::Kind::Trapped
+                            ? error.trap.message
+                            : error.message;
+  if (message.find("memory") != std::string::npos && job.plan.memory.value != 0)
+    return {kExitTrap, path + ": " + message + ": " + job.plan.memory.described,
+            job.plan.memory.help};
+  return {kExitCannotStart, path + ": " + message, ""};
+}
+
+Failure unknown_import(const GuestJob& job, const engine::Import& import) {
+  const std::string what = job.options.module_path + " imports " +
+                           import.module + "::" + import.name;
+  if (import.module == wasi::kPreview1Module ||
+      import.module == wasi::kUnstableModule) {
+    auto off = job.plan.disabled_groups.find(
+        std::string(wasi::wasi_group_of(import.name)));
+    if (off != job.plan.disabled_groups.end())
+      return {kExitCannotStart,
+              what + ", which the policy turns off (" + off->second + ")",
+              "allow it in the policy's [wasi] table, or give the guest a "
+              "build that does not need it"};
+  }
+  return {kExitCannotStart, what + ", which capbox does not provide", ""};
+}
+
+// Instantiates, runs _initialize if exported, then calls the target and
+// prints its results. Returns the exit status.
+Result<int, Failure> run_instance(GuestJob& job,
+                                  Store& store,
+                                  const engine::Imports& imports) {
+  const std::string& path = job.options.module_path;
+  const engine::Module& module = engine::module_of(*job.module);
+  for (const engine::Import& import : module.imports) {
+    if (!imports.find(import.module, import.name))
+      return Unexpected(unknown_import(job, import));
+  }
+  auto instance = store.instantiate(job.module, imports);
+  if (!instance)
+    return Unexpected(instantiate_failure(job, instance.error()));
+  // As wasmtime: a WASI reactor's constructors run before any export.
+  if (FuncInst* init = find_function(store, *instance, "_initialize");
+      init != nullptr && Store::type_of(init).params.empty()) {
+    if (auto r = store.call(init, {}); !r)
+      return Unexpected(trapped(job, r.error()));
+  }
+  const std::string name = job.options.invoke.value_or("_start");
+  FuncInst* func = find_function(store, *instance, name);
+  if (func == nullptr) {
+    std::string message =
+        path + " does not export a function named '" + name + "'";
+    if (!job.options.invoke)
+      message += "; name one with --invoke FUNC";
+    return Unexpected(Failure{
+        kExitCannotStart,
+        message + " (exported: " + exported_functions(module) + ")", ""});
+  }
+  // With --invoke the words are the function's arguments; otherwise they
+  // are the command's argv, already in the WASI context.
+  std::vector<Value> args;
+  if (job.options.invoke) {
+    auto parsed =
+        parse_args(Store::type_of(func), name, job.options.module_args);
+    if (!parsed)
+      return Unexpected(parsed.error());
+    args = std::move(*parsed);
+  }
+  auto results = store.call(func, args);
+  if (!results)
+    return Unexpected(trapped(job, results.error()));
+  for (const Value& v : *results)
+    std::cout << format_value(v) << "\n";
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_guest(GuestJob job, wasi::FsAuthority& fs) {
+  wasi::Context context(context_options(job.plan), fs, std::move(job.preopens),
+                        std::move(job.listeners));
+  Store store;
+  engine::StoreLimits limits;
+  limits.max_memory_pages = job.plan.memory_pages();
+  limits.fuel = job.plan.fuel.value;
+  store.set_limits(limits);
+  engine::Imports imports;
+  wasi::LinkOptions link_options;
+  for (const auto& [group, where] : job.plan.disabled_groups)
+    link_options.disabled_groups.insert(group);
+  wasi::link_wasi(store, imports, context, link_options);
+  auto status = run_instance(job, store, imports);
+  if (const uint64_t refused = store.memory_grows_refused_by_limit()) {
+    std::cerr << "capbox: warning: " << job.options.module_path
+              << ": memory.grow was refused " << refused
+              << (refused == 1 ? " time" : " times") << " by the "
+              << job.plan.memory.described << "\n"
+              << "  = help: " << job.plan.memory.help << "\n";
+  }
+  return status ? *status : report(status.error());
+}
+
+}  // namespace capbox::cli

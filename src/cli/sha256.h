@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SHA-256 of a module, for the policy's [program] sha256 pin. Nettle
+// (Debian nettle-dev) does the hashing: a pin is only as good as its hash,
+// so it comes from a maintained cryptographic library, not our own code.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace capbox::cli {
+
+// 64 lower-case hex digits, as sha256sum prints them.
+std::string sha256_hex(std::span<const uint8_t> bytes);
+
+}  // namespace capbox::cli
