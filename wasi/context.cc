@@ -149,6 +149,7 @@ Context::Context(ContextOptions options,
     entry.inheriting = preopen.inheriting;
     entry.dir = preopen.dir.dir;
     entry.fd = std::move(preopen.dir.fd);
+    entry.guest_path = preopen.guest_name;
     entry.preopen_name = std::move(preopen.guest_name);
     fds_.insert_at(next++, std::move(entry));
   }
@@ -163,6 +164,26 @@ Context::Context(ContextOptions options,
     entry.fd = std::move(listener.fd);
     fds_.insert_at(next++, std::move(entry));
   }
+}
+
+std::string join_guest_path(std::string_view dir, std::string_view path) {
+  std::string joined(dir);
+  if (path.empty() || path == ".")
+    return joined;
+  if (!joined.ends_with('/'))
+    joined += '/';
+  joined += path;
+  return joined;
+}
+
+void Context::report_denial(std::string_view function,
+                            const FdEntry& entry,
+                            std::string_view path,
+                            uint64_t missing) {
+  if (!options_.on_denied || entry.guest_path.empty() || missing == 0)
+    return;
+  options_.on_denied(
+      RightsDenial{function, join_guest_path(entry.guest_path, path), missing});
 }
 
 Errno Context::refuse_fd(std::string_view what) {

@@ -44,6 +44,15 @@ struct ContextLimit {
   std::string described;
 };
 
+// A call the rights refused: the function, the guest path it named
+// (the descriptor's, joined with the path argument when there is one) and
+// the rights it needed and the descriptor lacked.
+struct RightsDenial {
+  std::string_view function;
+  std::string guest_path;
+  uint64_t missing = 0;
+};
+
 struct ContextOptions {
   std::vector<std::string> args;  // argv[0] first
   std::vector<std::string> env;   // "NAME=VALUE"
@@ -58,6 +67,10 @@ struct ContextOptions {
   // Bytes written through every other descriptor that is a regular file,
   // in total; reaching it ends the run.
   ContextLimit file_output;
+  // Told when the rights of a descriptor that descends from a preopen
+  // refuse a call (Notcapable), so the embedder can say which grant to
+  // widen; may be empty.
+  std::function<void(const RightsDenial&)> on_denied;
   // One-line notices for limits that do not end the run (open_files: the
   // first refusal only); may be empty.
   std::function<void(std::string_view)> notice;
@@ -87,6 +100,10 @@ class ByteBudget {
 // bytes and quotes escaped, long text shortened.
 std::string quote_for_message(std::string_view guest_text);
 
+// `dir` (a guest path) joined with `path` beneath it: "/data" + "a/b" is
+// "/data/a/b"; an empty or "." path is `dir` itself.
+std::string join_guest_path(std::string_view dir, std::string_view path);
+
 class Context {
  public:
   // The authority must outlive the context. stdio (host 0, 1, 2, dup'd)
@@ -112,6 +129,13 @@ class Context {
   // The byte limit a write through `entry` counts against: output for the
   // stdio entries, file_output for other regular files; null if none.
   ByteBudget* write_budget(const FdEntry& entry);
+  // Tells ContextOptions::on_denied that `function` was refused on `entry`
+  // (and `path` beneath it) for want of `missing`; nothing for entries that
+  // descend from no preopen.
+  void report_denial(std::string_view function,
+                     const FdEntry& entry,
+                     std::string_view path,
+                     uint64_t missing);
 
  private:
   ContextOptions options_;

@@ -4,16 +4,36 @@
 namespace capbox::wasi {
 namespace {
 
-Result<FdEntry*, Errno> with_rights(FdEntry* entry, uint64_t rights) {
-  if (!entry->base.contains(rights))
-    return Unexpected(Errno::Notcapable);
+// Notcapable unless `entry` holds `rights`; a refusal is reported to the
+// context with `path` (best effort: read only for the report).
+Result<FdEntry*, Errno> with_rights(Call& call,
+                                    FdEntry* entry,
+                                    uint64_t rights,
+                                    std::string_view path = "") {
+  if (entry->base.contains(rights))
+    return entry;
+  call.ctx.report_denial(call.function, *entry, path,
+                         rights & ~entry->base.bits);
+  return Unexpected(Errno::Notcapable);
+}
+
+// The entry of a directory fd, its rights not yet checked.
+Result<FdEntry*, Errno> any_dir(Call& call, uint32_t fd) {
+  auto entry = call.ctx.fds().get(fd, 0);
+  if (!entry)
+    return entry;
+  if (!(*entry)->dir)
+    return Unexpected(Errno::Notdir);
   return entry;
 }
 
 }  // namespace
 
 Result<FdEntry*, Errno> any_fd(Call& call, uint32_t fd, uint64_t rights) {
-  return call.ctx.fds().get(fd, rights);
+  auto entry = call.ctx.fds().get(fd, 0);
+  if (!entry)
+    return entry;
+  return with_rights(call, *entry, rights);
 }
 
 Result<FdEntry*, Errno> file_fd(Call& call, uint32_t fd, uint64_t rights) {
@@ -22,16 +42,26 @@ Result<FdEntry*, Errno> file_fd(Call& call, uint32_t fd, uint64_t rights) {
     return entry;
   if ((*entry)->type == Filetype::Directory)
     return Unexpected(Errno::Badf);
-  return with_rights(*entry, rights);
+  return with_rights(call, *entry, rights);
 }
 
 Result<FdEntry*, Errno> dir_fd(Call& call, uint32_t fd, uint64_t rights) {
-  auto entry = call.ctx.fds().get(fd, 0);
+  auto entry = any_dir(call, fd);
   if (!entry)
     return entry;
-  if (!(*entry)->dir)
-    return Unexpected(Errno::Notdir);
-  return with_rights(*entry, rights);
+  return with_rights(call, *entry, rights);
+}
+
+Result<FdEntry*, Errno> dir_fd_for_path(Call& call,
+                                        uint32_t fd,
+                                        uint64_t rights,
+                                        uint32_t ptr,
+                                        uint32_t len) {
+  auto entry = any_dir(call, fd);
+  if (!entry || (*entry)->base.contains(rights))
+    return entry;
+  auto path = call.mem.path(ptr, len);
+  return with_rights(call, *entry, rights, path ? *path : "");
 }
 
 Result<std::string, Errno> guest_path(Call& call, uint32_t ptr, uint32_t len) {
@@ -46,7 +76,7 @@ Result<PathBeneath, Errno> path_beneath(Call& call,
                                         uint64_t rights,
                                         uint32_t ptr,
                                         uint32_t len) {
-  auto dir = dir_fd(call, fd, rights);
+  auto dir = dir_fd_for_path(call, fd, rights, ptr, len);
   if (!dir)
     return Unexpected(dir.error());
   auto path = guest_path(call, ptr, len);

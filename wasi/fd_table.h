@@ -28,6 +28,9 @@ struct FdEntry {
   std::optional<DirHandle> dir;
   // Preopened directories: the name the guest sees (fd_prestat_dir_name).
   std::optional<std::string> preopen_name;
+  // What the guest opened, for denial reports: the preopen's name joined
+  // with the path ("/data/in/a.txt"); empty for stdio and sockets.
+  std::string guest_path;
   // One of the stdio streams the context started with, whatever number
   // the guest has moved it to: its writes count as the run's output.
   bool stdio = false;

@@ -43,12 +43,12 @@ auto invoke(Call& call, const uint64_t* args, std::index_sequence<I...>) {
 }
 
 template <auto F>
-engine::HostCallback wrap(Context& ctx, Abi abi) {
+engine::HostCallback wrap(Context& ctx, Abi abi, std::string_view name) {
   using Sig = Signature<decltype(F)>;
   constexpr size_t kArity = std::tuple_size_v<typename Sig::Args>;
-  return [&ctx, abi](engine::HostCall& host, const uint64_t* args,
-                     uint64_t* results) -> std::optional<engine::Trap> {
-    Call call{ctx, Guest(host.memory()), abi};
+  return [&ctx, abi, name](engine::HostCall& host, const uint64_t* args,
+                           uint64_t* results) -> std::optional<engine::Trap> {
+    Call call{ctx, Guest(host.memory()), abi, name};
     auto outcome = invoke<F>(call, args, std::make_index_sequence<kArity>());
     if constexpr (std::is_same_v<typename Sig::Return, Ret>) {
       if (!outcome)
@@ -74,7 +74,7 @@ void link_wasi(engine::Store& store,
   if (!options.disabled_groups.contains(#group)) {    \
     auto* fn = store.create_host_function(            \
         Signature<decltype(&preview1::name)>::type(), \
-        wrap<&preview1::name>(ctx, abi));             \
+        wrap<&preview1::name>(ctx, abi, #name));      \
     engine::Extern ext;                               \
     ext.kind = engine::ExternKind::Func;              \
     ext.func = fn;                                    \

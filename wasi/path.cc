@@ -102,10 +102,12 @@ Ret path_rename(Call& call,
                 u32 new_fd,
                 u32 new_path,
                 u32 new_path_len) {
-  auto from = dir_fd(call, fd, right::kPathRenameSource);
+  auto from = dir_fd_for_path(call, fd, right::kPathRenameSource, old_path,
+                              old_path_len);
   if (!from)
     return from.error();
-  auto to = dir_fd(call, new_fd, right::kPathRenameTarget);
+  auto to = dir_fd_for_path(call, new_fd, right::kPathRenameTarget, new_path,
+                            new_path_len);
   if (!to)
     return to.error();
   auto old_p = guest_path(call, old_path, old_path_len);
@@ -138,10 +140,12 @@ Ret path_link(Call& call,
   auto follow = follow_from_lookup(old_flags);
   if (!follow)
     return follow.error();
-  auto from = dir_fd(call, old_fd, right::kPathLinkSource);
+  auto from = dir_fd_for_path(call, old_fd, right::kPathLinkSource, old_path,
+                              old_path_len);
   if (!from)
     return from.error();
-  auto to = dir_fd(call, new_fd, right::kPathLinkTarget);
+  auto to = dir_fd_for_path(call, new_fd, right::kPathLinkTarget, new_path,
+                            new_path_len);
   if (!to)
     return to.error();
   auto old_p = guest_path(call, old_path, old_path_len);
@@ -175,7 +179,8 @@ Ret path_symlink(Call& call,
                  u32 fd,
                  u32 new_path,
                  u32 new_path_len) {
-  auto dir = dir_fd(call, fd, right::kPathSymlink);
+  auto dir =
+      dir_fd_for_path(call, fd, right::kPathSymlink, new_path, new_path_len);
   if (!dir)
     return dir.error();
   auto target = call.mem.path(old_path, old_path_len);

@@ -130,12 +130,16 @@ Ret path_open(Call& call,
   auto args = open_args(dirflags, oflags, rights_base, fdflags);
   if (!args)
     return args.error();
-  auto dir = dir_fd(call, fd, args->dir_base);
+  auto dir = dir_fd_for_path(call, fd, args->dir_base, path, path_len);
   if (!dir)
     return dir.error();
   const Rights allowed = (*dir)->inheriting;
-  if (!allowed.contains(args->dir_inheriting))
+  if (!allowed.contains(args->dir_inheriting)) {
+    auto named = call.mem.path(path, path_len);
+    call.ctx.report_denial(call.function, **dir, named ? *named : "",
+                           args->dir_inheriting & ~allowed.bits);
     return Errno::Notcapable;
+  }
   auto p = guest_path(call, path, path_len);
   if (!p)
     return p.error();
@@ -158,6 +162,8 @@ Ret path_open(Call& call,
                          Rights{rights_inheriting} & allowed);
   if (!entry)
     return entry.error();
+  if (!(*dir)->guest_path.empty())
+    entry->guest_path = join_guest_path((*dir)->guest_path, *p);
   auto number = call.ctx.fds().insert(std::move(*entry));
   if (!number) {
     // The table never took the entry, so it will not release the handle.

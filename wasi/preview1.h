@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "base/result.h"
 #include "engine/trap.h"
@@ -24,6 +25,7 @@ struct Call {
   Context& ctx;
   Guest mem;
   Abi abi;
+  std::string_view function = "";  // "path_open": for denial reports
 };
 
 // An errno for the guest, or a trap (proc_exit, a broken invariant).
@@ -62,20 +64,58 @@ Ret fd_sync(Call&, u32 fd);
 Ret fd_tell(Call&, u32 fd, u32 out);
 Ret fd_write(Call&, u32 fd, u32 iovs, u32 iovs_len, u32 out);
 Ret path_create_directory(Call&, u32 fd, u32 path, u32 path_len);
-Ret path_filestat_get(Call&, u32 fd, u32 flags, u32 path, u32 path_len,
+Ret path_filestat_get(Call&,
+                      u32 fd,
+                      u32 flags,
+                      u32 path,
+                      u32 path_len,
                       u32 out);
-Ret path_filestat_set_times(Call&, u32 fd, u32 flags, u32 path, u32 path_len,
-                            u64 atim, u64 mtim, u32 fst_flags);
-Ret path_link(Call&, u32 old_fd, u32 old_flags, u32 old_path,
-              u32 old_path_len, u32 new_fd, u32 new_path, u32 new_path_len);
-Ret path_open(Call&, u32 fd, u32 dirflags, u32 path, u32 path_len, u32 oflags,
-              u64 rights_base, u64 rights_inheriting, u32 fdflags, u32 out);
-Ret path_readlink(Call&, u32 fd, u32 path, u32 path_len, u32 buf,
-                  u32 buf_len, u32 out);
+Ret path_filestat_set_times(Call&,
+                            u32 fd,
+                            u32 flags,
+                            u32 path,
+                            u32 path_len,
+                            u64 atim,
+                            u64 mtim,
+                            u32 fst_flags);
+Ret path_link(Call&,
+              u32 old_fd,
+              u32 old_flags,
+              u32 old_path,
+              u32 old_path_len,
+              u32 new_fd,
+              u32 new_path,
+              u32 new_path_len);
+Ret path_open(Call&,
+              u32 fd,
+              u32 dirflags,
+              u32 path,
+              u32 path_len,
+              u32 oflags,
+              u64 rights_base,
+              u64 rights_inheriting,
+              u32 fdflags,
+              u32 out);
+Ret path_readlink(Call&,
+                  u32 fd,
+                  u32 path,
+                  u32 path_len,
+                  u32 buf,
+                  u32 buf_len,
+                  u32 out);
 Ret path_remove_directory(Call&, u32 fd, u32 path, u32 path_len);
-Ret path_rename(Call&, u32 fd, u32 old_path, u32 old_path_len, u32 new_fd,
-                u32 new_path, u32 new_path_len);
-Ret path_symlink(Call&, u32 old_path, u32 old_path_len, u32 fd, u32 new_path,
+Ret path_rename(Call&,
+                u32 fd,
+                u32 old_path,
+                u32 old_path_len,
+                u32 new_fd,
+                u32 new_path,
+                u32 new_path_len);
+Ret path_symlink(Call&,
+                 u32 old_path,
+                 u32 old_path_len,
+                 u32 fd,
+                 u32 new_path,
                  u32 new_path_len);
 Ret path_unlink_file(Call&, u32 fd, u32 path, u32 path_len);
 Ret poll_oneoff(Call&, u32 in, u32 out, u32 nsubscriptions, u32 nevents_out);
@@ -85,9 +125,18 @@ Ret proc_raise(Call&, u32 sig);
 Ret sched_yield(Call&);
 Ret random_get(Call&, u32 buf, u32 buf_len);
 Ret sock_accept(Call&, u32 fd, u32 flags, u32 out);
-Ret sock_recv(Call&, u32 fd, u32 ri_data, u32 ri_data_len, u32 ri_flags,
-              u32 ro_datalen_out, u32 ro_flags_out);
-Ret sock_send(Call&, u32 fd, u32 si_data, u32 si_data_len, u32 si_flags,
+Ret sock_recv(Call&,
+              u32 fd,
+              u32 ri_data,
+              u32 ri_data_len,
+              u32 ri_flags,
+              u32 ro_datalen_out,
+              u32 ro_flags_out);
+Ret sock_send(Call&,
+              u32 fd,
+              u32 si_data,
+              u32 si_data_len,
+              u32 si_flags,
               u32 out);
 Ret sock_shutdown(Call&, u32 fd, u32 how);
 }  // namespace preview1

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/guest_run.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 #include <string>
 
 #include "cli/exit_codes.h"
 #include "cli/values.h"
+#include "sandbox/broker_host.h"
+#include "wasi/grant_rights.h"
 #include "wasi/link.h"
 
 namespace capbox::cli {
@@ -146,6 +150,57 @@ wasi::ContextLimit context_limit(const PlannedLimit& limit) {
   return wasi::ContextLimit{limit.value, limit.described};
 }
 
+// The grant a guest path lies under: the longest guest name that is the
+// path or a directory above it.
+const sandbox::Grant* grant_of(const RunPlan& plan, std::string_view path) {
+  const sandbox::Grant* best = nullptr;
+  for (const sandbox::Grant& grant : plan.grants) {
+    const std::string name = policy::guest_key(grant.guest_name);
+    const bool under =
+        path == name || (path.starts_with(name) &&
+                         (name.ends_with('/') || path[name.size()] == '/'));
+    if (under && (best == nullptr ||
+                  name.size() > policy::guest_key(best->guest_name).size()))
+      best = &grant;
+  }
+  return best;
+}
+
+// The rights words (wasi/grant_rights.h) that would give any of
+// `missing`, comma-separated; "" when no word does.
+std::string words_for(uint64_t missing) {
+  static constexpr std::pair<const char*, uint64_t> kWords[] = {
+      {"read", wasi::kGrantRead},       {"write", wasi::kGrantWrite},
+      {"create", wasi::kGrantCreate},   {"delete", wasi::kGrantDelete},
+      {"rename", wasi::kGrantRename},   {"metadata", wasi::kGrantMetadata}};
+  std::string words;
+  for (const auto& [word, bits] : kWords) {
+    if ((missing & bits & ~wasi::right::kPathOpen) != 0)
+      words += (words.empty() ? "" : ",") + std::string(word);
+  }
+  return words;
+}
+
+// Rights refusals become the same "capbox: denied ..." lines the broker
+// prints, once per rule, naming the grant to widen. A refusal of rights
+// the grant has (the guest narrowed its own descriptor) names no rule and
+// is not reported.
+std::function<void(const wasi::RightsDenial&)> denial_reporter(
+    const RunPlan& plan) {
+  auto print = sandbox::print_denials_once(STDERR_FILENO);
+  return [&plan, print](const wasi::RightsDenial& denial) {
+    const sandbox::Grant* grant = grant_of(plan, denial.guest_path);
+    if (grant == nullptr)
+      return;
+    const std::string missing =
+        words_for(denial.missing & ~grant->rights.bits);
+    if (missing.empty())
+      return;
+    print(sandbox::Denial{std::string(denial.function), denial.guest_path,
+                          missing, grant->source});
+  };
+}
+
 wasi::ContextOptions context_options(const RunPlan& plan) {
   wasi::ContextOptions options;
   options.args = plan.args;
@@ -153,6 +208,7 @@ wasi::ContextOptions context_options(const RunPlan& plan) {
   options.open_files = context_limit(plan.open_files);
   options.output = context_limit(plan.output);
   options.file_output = context_limit(plan.file_output);
+  options.on_denied = denial_reporter(plan);
   options.notice = [](std::string_view line) {
     std::cerr << "capbox: warning: " << line << "\n";
   };

@@ -530,7 +530,7 @@ def missing_cases(t, m, tmp):
 
 def denials(t, m, tmp):
     """The WASI layer refuses most things a grant lacks with ENOTCAPABLE
-    before the broker is asked (and prints nothing). An open that asks for
+    before the broker is asked, and reports it the same way. An open that asks for
     no rights under a write-only grant passes the WASI layer (it wants
     nothing of the directory but PATH_OPEN) and reaches the broker, which
     would hand out an O_RDONLY descriptor and so needs "read"."""
@@ -552,9 +552,11 @@ def denials(t, m, tmp):
              stdout=b"path_open f: EACCES\n",
              stderr=f'capbox: denied open of "/d/f": the grant lacks '
                     f'"read"; add it at {policy}:5:10\n')
-    t.expect("read-only grant: the WASI layer refuses a write, silently",
+    t.expect("read-only grant: the WASI layer refuses a write and says why",
              ["--dir", f"{data}::/d::ro", probe, "write", "/d/f", "x"], 1,
-             stdout=b"open /d/f: ENOTCAPABLE\n", stderr="")
+             stdout=b"open /d/f: ENOTCAPABLE\n",
+             stderr=f'capbox: denied path_open of "/d/f": the grant lacks '
+                    f'"write,create"; add it at --dir {data}::/d::ro\n')
     with open(os.path.join(data, "f")) as f:
         content = f.read()
     t.result("read-only grant: the file is unchanged",

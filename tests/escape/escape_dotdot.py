@@ -10,7 +10,7 @@ import os
 import random
 
 from escape_lib import move_entries, run_capbox, snapshot, tree_problems, \
-    text_problem
+    text_problem, unexpected_stderr
 
 MAX_DEPTH = 8
 # The grant sits at OUTER/u3/u2/u1/sandbox, so climbs of up to four levels
@@ -169,8 +169,8 @@ def run(opts, tmp):
     problems = []
     if timed_out or status != 0:
         problems.append(f"exit status {status} (timed out: {timed_out})")
-    if err:
-        problems.append("stderr: " + err)
+    if unexpected_stderr(err):
+        problems.append("stderr: " + unexpected_stderr(err))
     want = "".join(expected + "\n" for _, expected, _ in gen.ops)
     diff = text_problem("stdout", want, out)
     if diff:
