@@ -530,10 +530,11 @@ def missing_cases(t, m, tmp):
 
 def denials(t, m, tmp):
     """The WASI layer refuses most things a grant lacks with ENOTCAPABLE
-    before the broker is asked, and reports it the same way. An open that asks for
-    no rights under a write-only grant passes the WASI layer (it wants
-    nothing of the directory but PATH_OPEN) and reaches the broker, which
-    would hand out an O_RDONLY descriptor and so needs "read"."""
+    before the broker is asked, and says so in the broker's words. An open
+    that asks for no rights under a write-only grant passes the WASI layer
+    (it wants nothing of the directory but PATH_OPEN) and reaches the
+    broker, which would hand out an O_RDONLY descriptor and so needs
+    "read"."""
     probe = m["probe"]
     data = os.path.join(tmp, "denied")
     write(os.path.join(data, "f"), "secret")
