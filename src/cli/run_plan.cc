@@ -126,6 +126,16 @@ Result<std::vector<std::string>, PlanError> plan_args(
     const policy::Policy& policy,
     const RunOptions& options) {
   const policy::Program& program = policy.program;
+  if (options.argv0 && policy.is_locked())
+    return Unexpected(usage("the policy is locked (" +
+                            origin(policy.locked->where) +
+                            "): --argv0 may not change the guest's argv[0]"));
+  if (options.invoke && !options.module_args.empty() && program.extra_args &&
+      !program.extra_args->value)
+    return Unexpected(
+        usage("the policy does not let the user add arguments (extra_args = "
+              "false at " +
+              origin(program.extra_args->where) + "), --invoke's included"));
   std::vector<std::string> args;
   if (options.argv0)
     args.push_back(*options.argv0);
@@ -216,6 +226,15 @@ Result<RunPlan, PlanError> make_run_plan(
   plan.env = plan_env(policy.env, caller_env);
   plan.listen = policy.listen;
   plan_limits(policy, plan);
+  // stdio, then one descriptor per grant and per listening socket.
+  const uint64_t at_start = 3 + plan.grants.size() + plan.listen.size();
+  if (plan.open_files.value != 0 && plan.open_files.value <= at_start)
+    return Unexpected(usage(
+        "the " + plan.open_files.described + " leaves no room beside the " +
+        std::to_string(at_start) +
+        " descriptors the guest starts with (stdio, grants, sockets); give "
+        "at least " +
+        std::to_string(at_start + 1)));
   if (plan.memory.value != 0 && plan.memory.value < 65536)
     return Unexpected(usage("the " + plan.memory.described +
                             " is below one 64KiB wasm page; give at least "

@@ -278,6 +278,13 @@ def limits_from_flags(t, m, tmp):
                     "(from --limit open-files=10) reached: path_open of "
                     "'f' failed with EMFILE; later refusals are not "
                     "reported\n")
+    t.expect("an open-files limit with no room is refused",
+             ["--dir", f"{data}::/d::ro", "--limit", "open-files=4", probe,
+              "open-many", "/d/f"], 125,
+             stderr="capbox: error: the open-files limit of 4 descriptors "
+                    "(from --limit open-files=4) leaves no room beside the 4 "
+                    "descriptors the guest starts with (stdio, grants, "
+                    "sockets); give at least 5\n")
 
 
 def limits_from_policy(t, m, tmp):
@@ -448,6 +455,15 @@ def policy_tables(t, m, tmp):
     t.expect("extra_args = false: the policy's own arguments",
              ["--policy", fixed, probe], 0,
              stdout=b"argv[0]=tool\nargv[1]=-q\n", stderr="")
+    t.expect("extra_args = false covers --invoke's arguments",
+             ["--policy", fixed, "--invoke", "_start", probe, "1"], 125,
+             stderr=f"capbox: error: the policy does not let the user add "
+                    f"arguments (extra_args = false at {fixed}:5:14), "
+                    f"--invoke's included\n")
+    t.expect("a locked policy keeps its argv[0]",
+             ["--policy", locked, "--argv0", "other", probe], 125,
+             stderr=f"capbox: error: the policy is locked ({locked}:2:10): "
+                    f"--argv0 may not change the guest's argv[0]\n")
     env = write(os.path.join(tmp, "env.toml"),
                 'version = 1\n[env]\ninherit = ["CB_A", "CB_UNSET"]\n'
                 'set = { CB_B = "2", CB_C = "3" }\n')
