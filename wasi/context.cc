@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/host_fstat.h"
+
 namespace capbox::wasi {
 namespace {
 
 Filetype filetype_of_fd(int fd) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0)
+  if (host_fstat(fd, &st) != 0)
     return Filetype::Unknown;
   switch (st.st_mode & S_IFMT) {
     case S_IFREG:

@@ -13,6 +13,7 @@
 //  - truncate_at opens the file O_WRONLY | O_NONBLOCK | O_NOCTTY and calls
 //    ftruncate: a FIFO gives ENXIO instead of blocking.
 #include "wasi/direct_fs.h"
+#include "base/host_fstat.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -123,7 +124,7 @@ Result<Opened, int> DirectFs::open_at(DirHandle dir,
   if (!fd)
     return Unexpected(fd.error());
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0)
+  if (host_fstat(fd->get(), &st) != 0)
     return Unexpected(errno);
   Opened opened;
   opened.is_directory = S_ISDIR(st.st_mode);
@@ -149,7 +150,7 @@ Result<struct stat, int> DirectFs::stat_at(DirHandle dir,
   if (!fd)
     return Unexpected(fd.error());
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0)
+  if (host_fstat(fd->get(), &st) != 0)
     return Unexpected(errno);
   return st;
 }
@@ -232,7 +233,7 @@ Result<std::string, int> DirectFs::readlink_at(DirHandle dir,
   if (!fd)
     return Unexpected(fd.error());
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0)
+  if (host_fstat(fd->get(), &st) != 0)
     return Unexpected(errno);
   if (!S_ISLNK(st.st_mode))
     return Unexpected(EINVAL);

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/host_fstat.h"
 #include "wasi/errno_map.h"
 #include "wasi/fd_access.h"
 #include "wasi/filestat.h"
@@ -215,7 +216,7 @@ Ret fd_filestat_get(Call& call, u32 fd, u32 out) {
   if (!call.mem.memory().contains(out, filestat_size(call.abi)))
     return Errno::Fault;
   struct stat st {};
-  if (::fstat((*entry)->fd.get(), &st) != 0)
+  if (host_fstat((*entry)->fd.get(), &st) != 0)
     return from_host_errno(errno);
   // A socket's kind (stream or datagram) is known to the table, not to
   // st_mode.

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/host_fstat.h"
 #include "wasi/errno_map.h"
 #include "wasi/fd_access.h"
 #include "wasi/filestat.h"
@@ -128,7 +129,7 @@ class Listing {
   Result<DirCookies::DirId, Errno> dir_id() {
     if (!have_id_) {
       struct stat st {};
-      if (::fstat(dir_.fd.get(), &st) != 0)
+      if (host_fstat(dir_.fd.get(), &st) != 0)
         return Unexpected(from_host_errno(errno));
       id_ = {st.st_dev, st.st_ino};
       have_id_ = true;

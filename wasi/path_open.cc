@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "base/host_fstat.h"
 #include "wasi/errno_map.h"
 #include "wasi/fd_access.h"
 #include "wasi/filestat.h"
@@ -94,7 +95,7 @@ Result<FdEntry, Errno> entry_for(Opened& opened,
     entry.base.bits &= ~right::kFileOnly;
   } else {
     struct stat st {};
-    if (::fstat(opened.fd.get(), &st) != 0)
+    if (host_fstat(opened.fd.get(), &st) != 0)
       return Unexpected(from_host_errno(errno));
     entry.type = filetype_from_mode(st.st_mode);
     entry.base.bits &= ~right::kDirOnly;

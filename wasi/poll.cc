@@ -21,6 +21,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/host_fstat.h"
 #include "wasi/errno_map.h"
 #include "wasi/preview1.h"
 
@@ -121,7 +122,7 @@ void decode_fd(const uint8_t* at, Context& ctx, Sub& sub) {
   }
   sub.host_fd = (*entry)->fd.get();
   struct stat st {};
-  if (sub.host_fd < 0 || ::fstat(sub.host_fd, &st) != 0) {
+  if (sub.host_fd < 0 || host_fstat(sub.host_fd, &st) != 0) {
     sub.error = Errno::Badf;
     return;
   }
@@ -163,7 +164,7 @@ int queued_bytes(int fd) {
 // Room left in a pipe or socket send buffer; 0 where the host cannot say.
 uint64_t writable_bytes(int fd) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0)
+  if (host_fstat(fd, &st) != 0)
     return 0;
   if (S_ISFIFO(st.st_mode)) {
     const int size = ::fcntl(fd, F_GETPIPE_SZ);
@@ -188,7 +189,7 @@ Event file_event(const Sub& sub) {
   if (sub.type == EventType::FdRead) {
     struct stat st {};
     const off_t pos = ::lseek(sub.host_fd, 0, SEEK_CUR);
-    if (pos >= 0 && ::fstat(sub.host_fd, &st) == 0 && st.st_size > pos)
+    if (pos >= 0 && host_fstat(sub.host_fd, &st) == 0 && st.st_size > pos)
       event.nbytes = static_cast<uint64_t>(st.st_size - pos);
   }
   return event;
