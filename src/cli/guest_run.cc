@@ -34,7 +34,7 @@ int report(const Failure& failure) {
   if (!failure.message.empty())
     std::cerr << "capbox: error: " << failure.message << "\n";
   if (!failure.help.empty())
-    std::cerr << "  = help: " << failure.help << "\n";
+    std::cerr << "   = help: " << failure.help << "\n";
   return failure.status;
 }
 
@@ -317,7 +317,7 @@ int run_guest(GuestJob job, wasi::FsAuthority& fs) {
               << ": memory.grow was refused " << refused
               << (refused == 1 ? " time" : " times") << " by the "
               << job.plan.memory.described << "\n"
-              << "  = help: " << job.plan.memory.help << "\n";
+              << "   = help: " << job.plan.memory.help << "\n";
   }
   return status ? *status : report(status.error());
 }

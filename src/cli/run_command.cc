@@ -48,7 +48,7 @@ int fail(int status, const std::string& message) {
 struct Failure {
   int status = kExitCannotStart;
   std::string message;
-  std::string help;  // "  = help: ..." under the message, when not empty
+  std::string help;  // "   = help: ..." under the message, when not empty
 };
 
 Failure failure(int status, std::string message, std::string help = "") {
@@ -293,7 +293,7 @@ int run_command(std::span<const std::string> args) {
     if (!failed.message.empty())
       std::cerr << "capbox: error: " << failed.message << "\n";
     if (!failed.help.empty())
-      std::cerr << "  = help: " << failed.help << "\n";
+      std::cerr << "   = help: " << failed.help << "\n";
     return failed.status;
   }
   return *status;

@@ -156,12 +156,12 @@ def limits_from_flags(t, m, tmp):
     t.expect("fuel runs out (-W fuel)", ["-W", "fuel=1000", spin], 134,
              first=f"capbox: error: {spin} trapped: all fuel consumed: fuel "
                    f"limit of 1000 (from -W fuel=1000)",
-             help="  = help: give a larger value to -W fuel=1000")
+             help="   = help: give a larger value to -W fuel=1000")
     t.expect("fuel runs out (--limit fuel)", ["--limit", "fuel=5000", spin],
              134,
              first=f"capbox: error: {spin} trapped: all fuel consumed: fuel "
                    f"limit of 5000 (from --limit fuel=5000)",
-             help="  = help: give a larger value to --limit fuel=5000")
+             help="   = help: give a larger value to --limit fuel=5000")
     t.expect("enough fuel is no limit", ["-W", "fuel=1000000",
                                          m["hello"]], 0,
              stdout=b"hello, sandbox\n", stderr="")
@@ -172,7 +172,7 @@ def limits_from_flags(t, m, tmp):
             f"wall time ({words})", flag + [spin], 134,
             stderr=f"capbox: error: {spin} was stopped: wall-time limit of "
                    f"300ms (from {words}) exceeded\n"
-                   f"  = help: give a larger value to {words}\n")
+                   f"   = help: give a larger value to {words}\n")
         t.result(f"wall time ({words}) ends the run after 300ms, not long "
                  "after", [] if 0.3 <= proc.elapsed < 10 else
                  [f"took {proc.elapsed:.2f}s"])
@@ -187,7 +187,7 @@ def limits_from_flags(t, m, tmp):
     os.close(read_end)
     os.close(write_end)
     want = (f"capbox: error: {probe} was stopped: wall-time limit of 300ms "
-            f"(from --limit wall-time=300ms) exceeded\n  = help: give a "
+            f"(from --limit wall-time=300ms) exceeded\n   = help: give a "
             f"larger value to --limit wall-time=300ms\n").encode()
     t.result("wall time ends a guest blocked on stdin",
              [] if (proc.returncode, proc.stdout, proc.stderr) ==
@@ -196,7 +196,7 @@ def limits_from_flags(t, m, tmp):
     t.expect("cpu time", ["--limit", "cpu-time=1s", spin], 134,
              stderr=f"capbox: error: {spin} was stopped: cpu-time limit of "
                     f"1s (from --limit cpu-time=1s) exceeded\n"
-                    f"  = help: give a larger value to --limit "
+                    f"   = help: give a larger value to --limit "
                     f"cpu-time=1s\n")
     # memory.grow refused by the limit: the guest sees -1, one warning.
     t.expect("memory.grow refused (-W max-memory-size)",
@@ -205,7 +205,7 @@ def limits_from_flags(t, m, tmp):
              stderr=f"capbox: warning: {spin}: memory.grow was refused 1 "
                     f"time by the memory limit of 64KiB (from -W "
                     f"max-memory-size=64KiB)\n"
-                    f"  = help: give a larger value to -W "
+                    f"   = help: give a larger value to -W "
                     f"max-memory-size=64KiB\n")
     t.expect("memory.grow within the limit",
              ["--limit", "memory=128KiB", "--invoke", "grow", spin, "1"],
@@ -216,13 +216,13 @@ def limits_from_flags(t, m, tmp):
              first=f"capbox: warning: {spin}: memory.grow was refused 1 "
                    f"time by the memory limit of 128KiB (from --limit "
                    f"memory=128KiB)",
-             help="  = help: give a larger value to --limit memory=128KiB")
+             help="   = help: give a larger value to --limit memory=128KiB")
     t.expect("initial memory above the limit",
              ["--limit", "memory=1MiB", m["bigmem"]], 134,
              stderr=f"capbox: error: {m['bigmem']}: memory of 20 pages "
                     f"exceeds the store's limit: memory limit of 1MiB "
                     f"(from --limit memory=1MiB)\n"
-                    f"  = help: give a larger value to --limit "
+                    f"   = help: give a larger value to --limit "
                     f"memory=1MiB\n")
     t.expect("a memory limit below a page", ["--limit", "memory=1000",
                                             m["hello"]], 125,
@@ -238,7 +238,7 @@ def limits_from_flags(t, m, tmp):
              stdout=b"x" * 2500,
              first=f"capbox: error: {probe} was stopped: output limit of "
                    f"2500B (from --limit output=2500) reached",
-             help="  = help: give a larger value to --limit output=2500")
+             help="   = help: give a larger value to --limit output=2500")
     # stdout and stderr share the budget: 1500 + 1000 bytes, then the
     # message on stderr right after the last byte that fitted.
     proc = t.expect("output: stdout and stderr share the limit",
@@ -259,7 +259,7 @@ def limits_from_flags(t, m, tmp):
                     first=f"capbox: error: {probe} was stopped: file-output "
                           f"limit of 2500B (from --limit file-output=2500) "
                           f"reached",
-                    help="  = help: give a larger value to --limit "
+                    help="   = help: give a larger value to --limit "
                          "file-output=2500")
     with open(out, "rb") as f:
         written = f.read()
@@ -318,7 +318,7 @@ def limits_from_policy(t, m, tmp):
                  stdout=stdout,
                  first=f"capbox: error: {before}{dashed} limit of {shown} "
                        f"(from {where}){after}",
-                 help=f"  = help: raise limits.{key} in {path}, or "
+                 help=f"   = help: raise limits.{key} in {path}, or "
                       f"override it with --limit {dashed}=VALUE")
     path = write(os.path.join(tmp, "limits", "memory.toml"),
                  'version = 1\n[limits]\nmemory = "64KiB"\n')
@@ -326,7 +326,7 @@ def limits_from_policy(t, m, tmp):
                                      spin, "1"], 0, stdout=b"-1\n",
              stderr=f"capbox: warning: {spin}: memory.grow was refused 1 "
                     f"time by the memory limit of 64KiB (from {path}:3:10)\n"
-                    f"  = help: raise limits.memory in {path}, or override "
+                    f"   = help: raise limits.memory in {path}, or override "
                     f"it with --limit memory=VALUE\n")
     path = write(os.path.join(tmp, "limits", "open_files.toml"),
                  f'version = 1\n[[fs.dir]]\nhost = "{data}"\nguest = "/d"\n'
@@ -342,14 +342,14 @@ def limits_from_policy(t, m, tmp):
         tmp, "limits", "fuel.toml"), "--limit", "fuel=2000", spin], 134,
              first=f"capbox: error: {spin} trapped: all fuel consumed: fuel "
                    f"limit of 2000 (from --limit fuel=2000)",
-             help="  = help: give a larger value to --limit fuel=2000")
+             help="   = help: give a larger value to --limit fuel=2000")
     # A locked policy's help cannot suggest a flag it would refuse.
     path = write(os.path.join(tmp, "limits", "locked.toml"),
                  "version = 1\nlocked = true\n[limits]\nfuel = 1000\n")
     t.expect("locked policy limit", ["--policy", path, spin], 134,
              first=f"capbox: error: {spin} trapped: all fuel consumed: fuel "
                    f"limit of 1000 (from {path}:4:8)",
-             help=f"  = help: raise limits.fuel in {path}")
+             help=f"   = help: raise limits.fuel in {path}")
 
 
 def policy_lookup(t, m, tmp):
@@ -491,7 +491,7 @@ def policy_tables(t, m, tmp):
              stderr=f"capbox: error: {m['random']} imports "
                     f"wasi_snapshot_preview1::random_get, which the policy "
                     f"turns off (wasi.random = false at {random}:3:10)\n"
-                    f"  = help: allow it in the policy's [wasi] table, or "
+                    f"   = help: allow it in the policy's [wasi] table, or "
                     f"give the guest a build that does not need it\n")
     t.expect("[wasi] random = false: a module without it runs",
              ["--policy", random, hello], 0, stdout=b"hello, sandbox\n",
