@@ -49,6 +49,26 @@ Errno from_result(int rc) {
   return rc == 0 ? Errno::Success : from_host_errno(errno);
 }
 
+// Growing a file to `new_end` bytes without writing them (fallocate,
+// ftruncate) still fills the disk, so the growth counts against the same
+// budget as written bytes; a growth that does not fit ends the run before
+// anything changes.
+Result<void, engine::Trap> charge_growth(Call& call,
+                                         const FdEntry& entry,
+                                         uint64_t new_end) {
+  ByteBudget* budget = call.ctx.write_budget(entry);
+  struct stat st {};
+  if (budget == nullptr || !budget->limited() ||
+      host_fstat(entry.fd.get(), &st) != 0)
+    return {};
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  const uint64_t growth = new_end > size ? new_end - size : 0;
+  if (growth > budget->remaining())
+    return Unexpected(engine::Trap::host_error(budget->reached()));
+  budget->spend(growth);
+  return {};
+}
+
 }  // namespace
 
 Ret fd_close(Call& call, u32 fd) {
@@ -205,6 +225,10 @@ Ret fd_allocate(Call& call, u32 fd, u64 offset, u64 len) {
   auto entry = file_fd(call, fd, right::kFdAllocate);
   if (!entry)
     return entry.error();
+  if (len > UINT64_MAX - offset)
+    return Errno::Fbig;
+  if (auto charged = charge_growth(call, **entry, offset + len); !charged)
+    return Unexpected(std::move(charged).error());
   return from_host_errno(::posix_fallocate(
       (*entry)->fd.get(), static_cast<off_t>(offset), static_cast<off_t>(len)));
 }
@@ -230,6 +254,8 @@ Ret fd_filestat_set_size(Call& call, u32 fd, u64 size) {
   auto entry = file_fd(call, fd, right::kFdFilestatSetSize);
   if (!entry)
     return entry.error();
+  if (auto charged = charge_growth(call, **entry, size); !charged)
+    return Unexpected(std::move(charged).error());
   return from_result(::ftruncate((*entry)->fd.get(), static_cast<off_t>(size)));
 }
 

@@ -219,6 +219,29 @@ TEST_CASE("output: sock_send through a stdio socket counts") {
   CHECK(drain(ours) == "abcd");
 }
 
+TEST_CASE("file_output: growing a file without writing counts too") {
+  ContextOptions options;
+  options.file_output = limit(100, "file-output limit of 100 bytes");
+  WasiFixture fx({right::kAll}, {right::kAll}, Abi::Preview1,
+                 std::move(options));
+  Call c = fx.call();
+  const uint32_t f = add_file(fx, "f", O_RDWR | O_CREAT,
+                              kRw | right::kFdAllocate |
+                                  right::kFdFilestatSetSize);
+  REQUIRE(errno_of(fd_filestat_set_size(c, f, 60)) == Errno::Success);
+  // Shrinking gives nothing back and costs nothing.
+  REQUIRE(errno_of(fd_filestat_set_size(c, f, 10)) == Errno::Success);
+  // 10 -> 50 is 40 more: 100 spent.
+  REQUIRE(errno_of(fd_allocate(c, f, 0, 50)) == Errno::Success);
+  CHECK(lstat_host(fx.dir() / "f").st_size == 50);
+  CHECK(trap_message(fd_filestat_set_size(c, f, 51)) ==
+        "file-output limit of 100 bytes reached");
+  CHECK(trap_message(fd_allocate(c, f, 50, 1)) ==
+        "file-output limit of 100 bytes reached");
+  CHECK(lstat_host(fx.dir() / "f").st_size == 50);
+  CHECK(errno_of(fd_filestat_set_size(c, f, 20)) == Errno::Success);
+}
+
 TEST_CASE("file_output: writes to every regular file add up") {
   ContextOptions options;
   options.file_output = limit(10, "file-output limit of 10 bytes (p.toml:5:1)");
