@@ -193,6 +193,11 @@ std::string origin(const policy::Location& where) {
   return policy::to_string(where);
 }
 
+// Descriptors the sandboxed child holds beside the guest's: stdio as
+// inherited (the guest's 0-2 are copies), the broker socket, a descriptor
+// arriving from the broker, and room for the runtime's own.
+constexpr uint64_t kChildOwnDescriptors = 16;
+
 uint64_t RunPlan::memory_pages() const {
   if (memory.value == 0)
     return 0;
@@ -203,6 +208,12 @@ sandbox::Rlimits RunPlan::rlimits() const {
   sandbox::Rlimits limits;
   // RLIMIT_CPU counts whole seconds: round up, so a limit is never cut.
   limits.cpu_seconds = (cpu_time.value + 999) / 1000;
+  // The WASI layer enforces open-files exactly (EMFILE and a warning); the
+  // kernel's limit is the backstop should the interpreter be subverted. The
+  // child holds a few more descriptors than the guest sees (its own copies
+  // of stdio, the broker socket, one in flight from the broker).
+  if (open_files.value != 0)
+    limits.open_files = open_files.value + kChildOwnDescriptors;
   return limits;
 }
 
