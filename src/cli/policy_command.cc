@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The policy subcommands: they read policy files and print; they never run
-// a module. show takes run's grant flags (--dir, --env, -S) so an admin can
-// see what a command line would add, or that a locked policy refuses it.
+// a module. show takes run's grant and limit flags (--dir, --env, -S, -W,
+// --limit) so an admin can see what a command line would add, or that a locked
+// policy refuses it.
 #include "cli/policy_command.h"
 
 #include <algorithm>
@@ -65,11 +66,13 @@ int check(std::span<const std::string> args) {
   return status;
 }
 
-// show's options: "--dir X" or "--dir=X", "--env X", "-S X" / "--wasi X".
+// show's options: "--dir X" or "--dir=X", "--env X", "-S X" / "--wasi X",
+// "-W X" / "--wasm X", "--limit X".
 Result<RunOptions, std::string> parse_show_options(
     std::span<const std::string> args) {
   RunOptions options;
-  const std::vector<std::string> known = {"--dir", "--env", "--wasi"};
+  const std::vector<std::string> known = {"--dir", "--env", "--wasi", "--wasm",
+                                          "--limit"};
   for (size_t i = 0; i < args.size(); ++i) {
     std::string word = args[i], value;
     if (!word.starts_with("-") || word == "-") {
@@ -87,6 +90,8 @@ Result<RunOptions, std::string> parse_show_options(
     }
     if (word == "-S")
       word = "--wasi";
+    if (word == "-W")
+      word = "--wasm";
     if (std::find(known.begin(), known.end(), word) == known.end()) {
       auto near = nearest(word, known);
       return Unexpected("unknown option '" + word + "'" +
@@ -94,7 +99,10 @@ Result<RunOptions, std::string> parse_show_options(
     }
     if (value.empty())
       return Unexpected(word + " needs a value");
-    if (word == "--dir")
+    if (word == "--wasm" || word == "--limit") {
+      if (auto error = parse_limit_flag(word, value, options); !error.empty())
+        return Unexpected(error);
+    } else if (word == "--dir")
       options.dirs.push_back(value);
     else if (word == "--env")
       options.envs.push_back(value);
@@ -134,8 +142,8 @@ void print_policy_help(std::ostream& out) {
   out << "Usage:\n"
          "  capbox policy check NAME|FILE...\n"
          "  capbox policy show [--dir HOST::GUEST::RIGHTS] [--env NAME[=V]]\n"
-         "                     [-S inherit-env|tcplisten=ADDR:PORT] "
-         "NAME|FILE\n"
+         "                     [-S inherit-env|tcplisten=ADDR:PORT]\n"
+         "                     [-W KEY=VALUE] [--limit KEY=VALUE] NAME|FILE\n"
          "\n"
          "check validates each policy (extends included) and prints "
          "'FILE: ok'.\n"

@@ -317,6 +317,15 @@ Result<RunOptions, std::string> parse_run_options(
   return result;
 }
 
+std::string parse_limit_flag(const std::string& flag,
+                             const std::string& value,
+                             RunOptions& options) {
+  const bool wasm = flag == "-W" || flag == "--wasm";
+  return parse_limit_words(wasm ? std::span<const LimitKey>(kWasmKeys)
+                                : std::span<const LimitKey>(kLimitKeys),
+                           wasm ? "-W" : "--limit", {value}, options);
+}
+
 void print_run_options(std::ostream& out) {
   out << make_options();
 }

@@ -46,4 +46,11 @@ Result<RunOptions, std::string> parse_run_options(
 
 void print_run_options(std::ostream& out);
 
+// One -W/--wasm or --limit value ("fuel=10,timeout=2s"), appended to
+// `options.limits`; an empty string, or the message for `capbox: error:`.
+// `flag` is "-W" or "--limit".
+std::string parse_limit_flag(const std::string& flag,
+                             const std::string& value,
+                             RunOptions& options);
+
 }  // namespace capbox::cli

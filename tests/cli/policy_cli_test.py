@@ -98,6 +98,15 @@ def main():
                                        "inherit-env", "app"], env=env), 0,
                stdout=["[[fs.dir]]  # --dir /tmp::/t::ro", "A = \"1\"  # "
                        "--env A=1", "inherit_all = true  # -S inherit-env"])
+        expect("show with limit flags",
+               run(["policy", "show", "-W", "fuel=100,timeout=2s", "--limit",
+                    "output=1MiB", "app"], env=env), 0,
+               stdout=["fuel = 100  # -W fuel=100",
+                       "wall_time = \"2s\"  # -W timeout=2s",
+                       "output = \"1MiB\"  # --limit output=1MiB"])
+        expect("show with a bad limit flag",
+               run(["policy", "show", "--limit", "fule=1", "app"], env=env),
+               64, stderr="did you mean 'fuel'?")
         expect("name not from cwd", run(["policy", "show", "here"], cwd=tmp,
                                         env=env), 66,
                stderr=["no policy named 'here'", "./here.toml"])
