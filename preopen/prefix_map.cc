@@ -38,12 +38,20 @@ namespace {
 // added there always fits too.
 constexpr size_t kMaxNormLen = kPathMax - 1;
 
-bool append_one(NormPath& out, const char* comp, size_t n) {
+void append_one(NormPath& out, const char* comp, size_t n) {
   if (n == 0 || (n == 1 && comp[0] == '.')) {
     out.dir_hint = true;
-    return true;
+    return;
   }
-  if (n == 2 && comp[0] == '.' && comp[1] == '.') {
+  bool dotdot = n == 2 && comp[0] == '.' && comp[1] == '.';
+  if (out.overflow > 0) {
+    // Components past the buffer are only counted, so a later ".." can
+    // still bring the path back under the limit, as it would in the kernel.
+    out.overflow = dotdot ? out.overflow - 1 : out.overflow + 1;
+    out.dir_hint = dotdot;
+    return;
+  }
+  if (dotdot) {
     // Lexical parent: at "/" this stays "/", so nothing climbs above the
     // root; preopens are matched only after the whole path is folded.
     while (out.len > 1 && out.buf[out.len - 1] != '/')
@@ -52,18 +60,19 @@ bool append_one(NormPath& out, const char* comp, size_t n) {
       --out.len;
     out.buf[out.len] = '\0';
     out.dir_hint = true;
-    return true;
+    return;
   }
+  out.dir_hint = false;
   size_t sep = out.len > 1 ? 1 : 0;
-  if (out.len + sep + n > kMaxNormLen)
-    return false;
+  if (out.len + sep + n > kMaxNormLen) {
+    out.overflow = 1;
+    return;
+  }
   if (sep)
     out.buf[out.len++] = '/';
   memcpy(out.buf + out.len, comp, n);
   out.len += n;
   out.buf[out.len] = '\0';
-  out.dir_hint = false;
-  return true;
 }
 
 // The longest preopen whose name is `norm` or a prefix of it ending on a
@@ -110,6 +119,7 @@ int normalise(const capbox_preopen_map* map, const char* path, NormPath& norm) {
   }
   norm.buf[norm.len] = '\0';
   norm.dir_hint = false;
+  norm.overflow = 0;
   if (!append_components(norm, path)) {
     errno = ENAMETOOLONG;
     return -1;
@@ -125,10 +135,9 @@ bool append_components(NormPath& out, const char* path) {
     ++p;
   while (true) {
     const char* end = strchrnul(p, '/');
-    if (!append_one(out, p, static_cast<size_t>(end - p)))
-      return false;
+    append_one(out, p, static_cast<size_t>(end - p));
     if (*end == '\0')
-      return true;
+      return out.overflow == 0;
     p = end + 1;
   }
 }
@@ -191,7 +200,7 @@ int capbox_preopen_map_add(capbox_preopen_map* map,
     return -1;
   }
   char buf[kPathMax];
-  NormPath norm{buf, 1, false};
+  NormPath norm{buf, 1, false, 0};
   buf[0] = '/';
   buf[1] = '\0';
   if (strnlen(guest_name, kPathMax) == kPathMax ||
@@ -234,7 +243,7 @@ int capbox_preopen_find(const capbox_preopen_map* map,
     return -1;
   }
   char buf[kPathMax];
-  NormPath norm{buf, 0, false};
+  NormPath norm{buf, 0, false, 0};
   if (capbox::preopen::normalise(map, path, norm) != 0)
     return -1;
   size_t index = 0;
@@ -271,7 +280,7 @@ int capbox_preopen_chdir(capbox_preopen_map* map, const char* path) {
     return -1;
   }
   char buf[kPathMax];
-  NormPath norm{buf, 0, false};
+  NormPath norm{buf, 0, false, 0};
   if (capbox::preopen::normalise(map, path, norm) != 0)
     return -1;
   size_t index = 0;

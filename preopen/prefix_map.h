@@ -19,11 +19,13 @@ struct NormPath {
   // The last component appended was "" (trailing slash), "." or "..": the
   // path named a directory syntactically.
   bool dir_hint;
+  // Components that did not fit and are not yet undone by "..".
+  size_t overflow;
 };
 
 // Appends the components of `path` onto `out`, resolving "." and ".." as
-// string operations ("/.." stays "/"). Returns false if the result would not
-// fit kPathMax with its NUL.
+// string operations ("/.." stays "/"). Returns false if the final result
+// does not fit kPathMax with its NUL (a longer intermediate is fine).
 bool append_components(NormPath& out, const char* path);
 
 // True if some component of `path` is "." or "..".

@@ -102,6 +102,7 @@ else
     case $name in
       decode_fuzz) seed=$seeds/wasm seconds=$FUZZ_SECONDS ;;
       policy_fuzz) seed=$seeds/policy seconds=$((FUZZ_SECONDS / 2)) ;;
+      preopen_find_fuzz) seed=$seeds/none seconds=30 ;;
       *) seed=$seeds/none seconds=$((FUZZ_SECONDS / 2)) ;;
     esac
     printf '== %s for %s s\n' "$name" "$seconds"
