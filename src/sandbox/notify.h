@@ -19,6 +19,11 @@
 // pid can be reused once the target dies. Only if the notification is still
 // pending after the read was the target alive (blocked in the syscall) for
 // the whole read, so the bytes were its own.
+//
+// What the rest of exec's policy must add: deny userfaultfd (and keep FUSE
+// mounts out of reach): a path pointer into a range the target serves
+// itself would stall the supervisor's process_vm_readv for as long as the
+// target likes.
 #pragma once
 
 #include <linux/filter.h>
@@ -47,7 +52,8 @@ std::span<const int> default_notified_syscalls();
 class NotifyFilter {
  public:
   // Compiles in the supervisor, before fork: libseccomp allocates, the
-  // child must not. Errors are -errno style positive errno values.
+  // child must not. Errors are errno values (libseccomp's, or EPROTO for a
+  // program the kernel could not take).
   static Result<NotifyFilter, int> build(std::span<const int> syscalls);
 
   // In the forked child: sets no_new_privs, loads the filter with a new
@@ -82,7 +88,9 @@ struct NotifiedOpen {
 
 // The answer: an errno for the target, or a descriptor to install in it.
 struct Decision {
-  int error = EACCES;  // used when `fd` is invalid; must be > 0
+  // Used when `fd` is invalid (also an inject() of a failed open, which
+  // then answers EACCES); must be > 0.
+  int error = EACCES;
   UniqueFd fd;
 
   static Decision deny(int error) { return Decision{error, UniqueFd()}; }
@@ -113,8 +121,9 @@ class NotifyServer {
   int fd() const { return listener_.get(); }
 
   // Receives one notification (blocks if none is pending), decides and
-  // answers it. Errors are the listener's own (positive errno); a dying
-  // target is Served::Vanished, not an error.
+  // answers it. Syscalls other than the four opens are answered ENOSYS. Errors
+  // are the listener's own (positive errno); a dying target is
+  // Served::Vanished, not an error.
   Result<Served, int> serve_one();
 
  private:
