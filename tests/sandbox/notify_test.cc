@@ -321,5 +321,37 @@ TEST_CASE("notify: close-on-exec follows the target's flags") {
   }
 }
 
+TEST_CASE("notify: with the supervisor's listener gone, opens fail closed") {
+  auto filter = NotifyFilter::build(default_notified_syscalls());
+  REQUIRE(filter);
+  CHECK(filter->instruction_count() > 0);
+  UniqueFd ours, theirs;
+  REQUIRE(broker::make_socket_pair(ours, theirs) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ours.reset();
+    if (filter->install_and_send(theirs.get()) != 0)
+      ::_exit(99);
+    char byte;
+    // Wait for the supervisor to drop the listener.
+    if (::read(theirs.get(), &byte, 1) != 0)
+      ::_exit(98);
+    // A readable file: only the filter can make these fail.
+    const long fd = raw_openat("/proc/self/status", O_RDONLY);
+    const int err = errno;
+    ::_exit(fd == -1 && err == ENOSYS ? 0 : 1);
+  }
+  theirs.reset();
+  auto listener = receive_listener(ours.get());
+  REQUIRE(listener);
+  listener->reset();
+  ours.reset();
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
 }  // namespace
 }  // namespace capbox::sandbox
