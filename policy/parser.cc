@@ -32,8 +32,8 @@ constexpr std::array<std::string_view, 4> kDirKeys = {"host", "guest", "rights",
                                                       "missing"};
 constexpr std::array<std::string_view, 3> kEnvKeys = {"inherit", "set",
                                                       "inherit_all"};
-constexpr std::array<std::string_view, 7> kLimitKeys = [] {
-  std::array<std::string_view, 7> keys;
+constexpr std::array<std::string_view, kLimitFields.size()> kLimitKeys = [] {
+  std::array<std::string_view, kLimitFields.size()> keys;
   for (size_t i = 0; i < keys.size(); ++i)
     keys[i] = kLimitFields[i].key;
   return keys;

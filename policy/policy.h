@@ -41,6 +41,7 @@
 //   open_files = 32
 //   output = "16MiB"                     # bytes to stdout and stderr
 //   file_output = "512MiB"               # bytes written to files
+//   processes = 64                       # exec: live processes at once
 //
 //   [net]
 //   listen = ["127.0.0.1:8080"]          # preopened listening TCP sockets
@@ -124,6 +125,7 @@ struct Limits {
   std::optional<Located<uint64_t>> open_files;
   std::optional<Located<uint64_t>> output;
   std::optional<Located<uint64_t>> file_output;
+  std::optional<Located<uint64_t>> processes;  // exec only
 };
 
 // The [limits] keys, for code that treats them alike (merging, printing).
@@ -133,7 +135,7 @@ struct LimitField {
   std::optional<Located<uint64_t>> Limits::*member;
   LimitKind kind;
 };
-inline constexpr std::array<LimitField, 7> kLimitFields = {{
+inline constexpr std::array<LimitField, 8> kLimitFields = {{
     {"memory", &Limits::memory, LimitKind::kSize},
     {"fuel", &Limits::fuel, LimitKind::kCount},
     {"cpu_time", &Limits::cpu_time_ms, LimitKind::kDuration},
@@ -141,6 +143,7 @@ inline constexpr std::array<LimitField, 7> kLimitFields = {{
     {"open_files", &Limits::open_files, LimitKind::kCount},
     {"output", &Limits::output, LimitKind::kSize},
     {"file_output", &Limits::file_output, LimitKind::kSize},
+    {"processes", &Limits::processes, LimitKind::kCount},
 }};
 
 // Which WASI function groups the guest can link against; unset means on.

@@ -19,27 +19,50 @@ namespace po = boost::program_options;
 namespace capbox::cli {
 namespace {
 
-po::options_description make_options() {
+po::options_description make_options(CommandKind kind) {
+  const bool exec = kind == CommandKind::kExec;
+  const char* who = exec ? "program" : "guest";
   po::options_description options("Options");
   // clang-format off
   options.add_options()
     ("policy,p", po::value<std::string>()->value_name("NAME|FILE"),
-     "use this policy: a NAME is looked up in $XDG_CONFIG_HOME/capbox/"
-     "policies, /etc/capbox/policies and /usr/share/capbox/policies; a "
-     "path (with a '/' or ending in .toml) is read as is (default: the "
-     "policy named after the module, else stdio only)")
-    ("no-policy", "ignore policy files: the guest gets only what the "
-     "flags give")
+     (std::string("use this policy: a NAME is looked up in "
+     "$XDG_CONFIG_HOME/capbox/policies, /etc/capbox/policies and "
+     "/usr/share/capbox/policies; a path (with a '/' or ending in .toml) is "
+     "read as is (default: the policy named after the ") +
+     (exec ? "program" : "module") + ", else stdio only)").c_str())
+    ("no-policy", (std::string("ignore policy files: the ") + who +
+     " gets only what the flags give").c_str())
     ("dir", po::value<std::vector<std::string>>()->composing()
               ->value_name("HOST[::GUEST[::RIGHTS]]"),
-     "give the guest the host directory HOST, seen as GUEST (default: "
-     "HOST as written), with RIGHTS: ro, rw, or a comma list of read, "
-     "write, create, delete, rename, metadata (default: all)")
+     (std::string("give the ") + who + " the host directory HOST, seen as "
+     "GUEST (default: " +
+     (exec ? "HOST's absolute path" : "HOST as written") + "), with "
+     "RIGHTS: ro, rw, or a comma list of read, write, create, delete, "
+     "rename, metadata (default: all)").c_str())
     ("env", po::value<std::vector<std::string>>()->composing()
               ->value_name("NAME[=VALUE]"),
-     "set NAME in the guest's environment; NAME alone passes this "
-     "process's value (the guest sees passed variables first, then set "
-     "ones by name)")
+     (std::string("set NAME in the ") + who + "'s environment; NAME alone "
+     "passes this process's value (the " + who + " sees passed variables "
+     "first, then set ones by name)").c_str());
+  if (exec) {
+    options.add_options()
+      ("wasi,S", po::value<std::vector<std::string>>()->composing()
+                   ->value_name("inherit-env"),
+       "inherit-env: pass this process's whole environment")
+      ("limit", po::value<std::vector<std::string>>()->composing()
+                  ->value_name("KEY=VALUE"),
+       "override a policy limit: memory=SIZE (address space), "
+       "cpu-time=DURATION, wall-time=DURATION, open-files=N, "
+       "file-output=SIZE (the largest file it may write), processes=N "
+       "(alive at once, the program included); SIZE as 64MiB, DURATION as "
+       "500ms, 10s, 2m")
+      ("argv0", po::value<std::string>()->value_name("NAME"),
+       "the program's argv[0] (default: PROGRAM as written)")
+      ("help,h", "print this help and exit");
+    return options;
+  }
+  options.add_options()
     ("wasi,S", po::value<std::vector<std::string>>()->composing()
                  ->value_name("KEY[=VALUE][,...]"),
      "WASI options: inherit-env (pass this process's whole environment), "
@@ -82,7 +105,8 @@ bool takes_separate_value(const po::options_description& options,
 }
 
 std::string unknown_option_message(const po::options_description& options,
-                                   const std::string& name) {
+                                   const std::string& name,
+                                   CommandKind kind) {
   std::vector<std::string> known;
   for (const auto& option : options.options())
     known.push_back("--" + option->long_name());
@@ -90,7 +114,8 @@ std::string unknown_option_message(const po::options_description& options,
   if (auto near = nearest(name, known))
     message += "; did you mean '" + *near + "'?";
   else
-    message += "; see 'capbox run --help'";
+    message += kind == CommandKind::kExec ? "; see 'capbox exec --help'"
+                                          : "; see 'capbox run --help'";
   return message;
 }
 
@@ -164,6 +189,17 @@ constexpr LimitKey kLimitKeys[] = {
     {"open-files", "open_files", LimitValue::kCount},
     {"output", "output", LimitValue::kSize},
     {"file-output", "file_output", LimitValue::kSize},
+    {"processes", "processes", LimitValue::kCount},
+};
+// exec's --limit: a native program has no fuel, and its stdout and stderr
+// are its own descriptors, not counted by capbox.
+constexpr LimitKey kExecLimitKeys[] = {
+    {"memory", "memory", LimitValue::kSize},
+    {"cpu-time", "cpu_time", LimitValue::kDuration},
+    {"wall-time", "wall_time", LimitValue::kDuration},
+    {"open-files", "open_files", LimitValue::kCount},
+    {"file-output", "file_output", LimitValue::kSize},
+    {"processes", "processes", LimitValue::kCount},
 };
 
 Result<uint64_t, std::string> parse_limit_value(LimitValue kind,
@@ -201,6 +237,12 @@ std::string parse_limit_item(std::span<const LimitKey> keys,
     result.limits.push_back({known.policy_key, *value, text});
     return "";
   }
+  if (keys.data() == kExecLimitKeys && key == "fuel")
+    return text + ": fuel counts wasm instructions; a native program is " +
+           "held by --limit cpu-time=DURATION";
+  if (keys.data() == kExecLimitKeys && key == "output")
+    return text + ": capbox does not see a native program's stdout and " +
+           "stderr; --limit file-output=SIZE bounds the files it writes";
   if (flag == "-W" && key == "max-wasm-stack")
     return text + ": capbox's call depth is fixed (a deeper guest traps " +
            "with 'call stack exhausted'); use --limit memory=SIZE for memory";
@@ -242,9 +284,12 @@ std::string parse_limit_words(std::span<const LimitKey> keys,
 }  // namespace
 
 Result<RunOptions, std::string> parse_run_options(
-    std::span<const std::string> args) {
-  const po::options_description options = make_options();
+    std::span<const std::string> args,
+    CommandKind kind) {
+  const po::options_description options = make_options(kind);
+  const bool exec = kind == CommandKind::kExec;
   RunOptions result;
+  result.kind = kind;
   std::vector<std::string> option_words;
   size_t i = 0;
   for (; i < args.size(); ++i) {
@@ -270,7 +315,8 @@ Result<RunOptions, std::string> parse_run_options(
               vm);
     po::notify(vm);
   } catch (const po::unknown_option& e) {
-    return Unexpected(unknown_option_message(options, e.get_option_name()));
+    return Unexpected(
+        unknown_option_message(options, e.get_option_name(), kind));
   } catch (const po::error& e) {
     return Unexpected(std::string(e.what()));
   }
@@ -284,7 +330,8 @@ Result<RunOptions, std::string> parse_run_options(
   for (const auto& [name, flag, keys] :
        {std::tuple{"wasm", "-W", std::span<const LimitKey>(kWasmKeys)},
         std::tuple{"limit", "--limit",
-                   std::span<const LimitKey>(kLimitKeys)}}) {
+                   exec ? std::span<const LimitKey>(kExecLimitKeys)
+                        : std::span<const LimitKey>(kLimitKeys)}}) {
     if (!vm.count(name))
       continue;
     auto error = parse_limit_words(
@@ -305,12 +352,19 @@ Result<RunOptions, std::string> parse_run_options(
         parse_wasi_keys(vm["wasi"].as<std::vector<std::string>>(), result);
     if (!error.empty())
       return Unexpected(error);
+    if (exec && !result.tcplisten.empty())
+      return Unexpected(std::string(
+          "-S tcplisten is for wasm modules; capbox exec gives a native "
+          "program no sockets"));
   }
   if (result.help)
     return result;
   if (i >= args.size())
     return Unexpected(std::string(
-        "no module given; usage: capbox run [OPTIONS] MODULE.wasm [ARGS...]"));
+        exec ? "no program given; usage: capbox exec [OPTIONS] [--] PROGRAM "
+               "[ARGS...]"
+             : "no module given; usage: capbox run [OPTIONS] MODULE.wasm "
+               "[ARGS...]"));
   result.module_path = args[i];
   result.module_args.assign(args.begin() + static_cast<ptrdiff_t>(i) + 1,
                             args.end());
@@ -326,8 +380,8 @@ std::string parse_limit_flag(const std::string& flag,
                            wasm ? "-W" : "--limit", {value}, options);
 }
 
-void print_run_options(std::ostream& out) {
-  out << make_options();
+void print_run_options(std::ostream& out, CommandKind kind) {
+  out << make_options(kind);
 }
 
 }  // namespace capbox::cli

@@ -24,7 +24,12 @@ struct LimitFlag {
   std::string text;    // "-W fuel=1000"
 };
 
+// Which subcommand's words are parsed: `exec` runs a native program, so
+// it has no -W, --invoke or -S tcplisten, and its limits differ.
+enum class CommandKind : uint8_t { kRun, kExec };
+
 struct RunOptions {
+  CommandKind kind = CommandKind::kRun;
   bool help = false;
   std::optional<std::string> policy;  // -p/--policy NAME|FILE
   bool no_policy = false;             // --no-policy: flags alone
@@ -36,15 +41,16 @@ struct RunOptions {
   // -S/--wasi KEY[=VALUE][,...], split at commas.
   bool inherit_env = false;
   std::vector<std::string> tcplisten;  // ADDR:PORT
-  std::string module_path;
+  std::string module_path;             // exec: the PROGRAM as written
   std::vector<std::string> module_args;
 };
 
 // On failure, the message for `capbox: error: ...` (a usage error: 125).
 Result<RunOptions, std::string> parse_run_options(
-    std::span<const std::string> args);
+    std::span<const std::string> args,
+    CommandKind kind = CommandKind::kRun);
 
-void print_run_options(std::ostream& out);
+void print_run_options(std::ostream& out, CommandKind kind = CommandKind::kRun);
 
 // One -W/--wasm or --limit value ("fuel=10,timeout=2s"), appended to
 // `options.limits`; an empty string, or the message for `capbox: error:`.

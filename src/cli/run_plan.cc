@@ -32,16 +32,23 @@ std::string limit_value_text(policy::LimitKind kind,
   }
   // Fuel is charged per call and loop iteration (engine.h), not per
   // instruction, so it gets no unit word.
-  return std::to_string(value) + (key == "fuel" ? "" : " descriptors");
+  if (key == "fuel")
+    return std::to_string(value);
+  return std::to_string(value) +
+         (key == "processes" ? " processes" : " descriptors");
 }
 
 // The plan's limit for a [limits] key.
 PlannedLimit* planned(RunPlan& plan, std::string_view key) {
   static const std::map<std::string_view, PlannedLimit RunPlan::*> kMembers = {
-      {"memory", &RunPlan::memory},          {"fuel", &RunPlan::fuel},
-      {"cpu_time", &RunPlan::cpu_time},      {"wall_time", &RunPlan::wall_time},
-      {"open_files", &RunPlan::open_files},  {"output", &RunPlan::output},
-      {"file_output", &RunPlan::file_output}};
+      {"memory", &RunPlan::memory},
+      {"fuel", &RunPlan::fuel},
+      {"cpu_time", &RunPlan::cpu_time},
+      {"wall_time", &RunPlan::wall_time},
+      {"open_files", &RunPlan::open_files},
+      {"output", &RunPlan::output},
+      {"file_output", &RunPlan::file_output},
+      {"processes", &RunPlan::processes}};
   auto it = kMembers.find(key);
   return it == kMembers.end() ? nullptr : &(plan.*(it->second));
 }

@@ -45,6 +45,7 @@ struct RunPlan {
   PlannedLimit open_files;
   PlannedLimit output;
   PlannedLimit file_output;
+  PlannedLimit processes;  // exec: live processes at once
 
   // The engine's page limit, 0 for none (memory rounded down to pages).
   uint64_t memory_pages() const;

@@ -58,6 +58,7 @@ TEST_CASE("the full fixture: every key's value") {
   CHECK(p.limits.open_files->value == 32);
   CHECK(p.limits.output->value == 16u << 20);
   CHECK(p.limits.file_output->value == 1048576);
+  CHECK(p.limits.processes->value == 64);
   REQUIRE(p.listen.size() == 2);
   CHECK(p.listen[1].value == "[::1]:9090");
   CHECK(group_enabled(p.wasi.clocks));
