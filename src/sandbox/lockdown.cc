@@ -151,6 +151,12 @@ int apply_rlimits(const Rlimits& limits) {
         rc != 0)
       return rc;
   }
+  if (limits.address_space != 0) {
+    if (const int rc = set_limit(RLIMIT_AS, limits.address_space,
+                                 limits.address_space);
+        rc != 0)
+      return rc;
+  }
   if (limits.file_bytes != 0) {
     // A write past the limit fails with EFBIG, which the guest sees as
     // Errno::Fbig, instead of killing the process with SIGXFSZ.

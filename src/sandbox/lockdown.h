@@ -35,6 +35,10 @@ struct Rlimits {
   uint64_t cpu_seconds = 0;  // RLIMIT_CPU: SIGXCPU, SIGKILL a second later
   uint64_t open_files = 0;   // RLIMIT_NOFILE: a new descriptor's bound
   uint64_t file_bytes = 0;   // RLIMIT_FSIZE: writes past it get EFBIG
+  // RLIMIT_AS, for exec's native programs (a wasm guest's memory is the
+  // engine's limit; the interpreter's own address space is left alone
+  // because guard pages reserve 8 GiB per memory).
+  uint64_t address_space = 0;
 };
 
 enum class LandlockMode : uint8_t {
