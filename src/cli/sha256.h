@@ -8,9 +8,15 @@
 #include <span>
 #include <string>
 
+#include "base/result.h"
+
 namespace capbox::cli {
 
 // 64 lower-case hex digits, as sha256sum prints them.
 std::string sha256_hex(std::span<const uint8_t> bytes);
+
+// The same for a file read in chunks (a native program may be large); the
+// error is strerror's text.
+Result<std::string, std::string> sha256_file(const std::string& path);
 
 }  // namespace capbox::cli
