@@ -21,7 +21,7 @@ struct OpShape {
   bool times;      // uses atime and mtime
 };
 
-constexpr uint32_t kOpenFlags = kOpenMask | kFollow;
+constexpr uint32_t kOpenFlags = kOpenMask | kFollow | kMode;
 
 // Indexed by op - kFirstOp; rows in Op order.
 constexpr OpShape kShapes[] = {
@@ -29,7 +29,7 @@ constexpr OpShape kShapes[] = {
     {"preopen", 0, true, false, 0, false, false},
     {"open", 1, true, false, kOpenFlags, false, false},
     {"stat", 1, true, false, kFollow, false, false},
-    {"mkdir", 1, true, false, 0, false, false},
+    {"mkdir", 1, true, false, kMode, false, false},
     {"unlink", 1, true, false, 0, false, false},
     {"rmdir", 1, true, false, 0, false, false},
     {"rename", 2, true, true, 0, false, false},
@@ -39,6 +39,7 @@ constexpr OpShape kShapes[] = {
     {"set_times", 1, true, false, kFollow, false, true},
     {"truncate", 1, true, false, 0, true, false},
     {"close_dir", 0, true, false, 0, false, false},
+    {"chmod", 1, true, false, kFollow | kMode, false, false},
 };
 static_assert(std::size(kShapes) == kLastOp - kFirstOp + 1);
 
@@ -91,15 +92,29 @@ const char* check_time(const TimeField& t) {
   return nullptr;
 }
 
-const char* check_request(const OpShape& s, const RequestFields& f) {
-  if (f.reserved != 0)
-    return "reserved field set";
+// The mode: only permission bits, only with kMode, which an open needs
+// kOpenCreate for and a chmod cannot go without.
+const char* check_mode(Op op, const RequestFields& f) {
+  bool given = (f.flags & kMode) != 0;
+  if (!given)
+    return f.mode != 0 ? "mode without kMode"
+                       : (op == Op::Chmod ? "chmod without a mode" : nullptr);
+  if ((f.mode & ~kModeMask) != 0)
+    return "mode bits outside 0777";
+  if (op == Op::Open && (f.flags & kOpenCreate) == 0)
+    return "mode on an open that does not create";
+  return nullptr;
+}
+
+const char* check_request(Op op, const OpShape& s, const RequestFields& f) {
   if ((s.paths < 1 && f.path_len != 0) || (s.paths < 2 && f.path2_len != 0))
     return "path the op does not take";
   if ((!s.dir && f.dir != 0) || (!s.dir2 && f.dir2 != 0))
     return "handle the op does not take";
   if ((f.flags & ~s.flags) != 0)
     return "flags outside the op's mask";
+  if (const char* why = check_mode(op, f))
+    return why;
   if (!s.size && f.size != 0)
     return "size the op does not take";
   if (!s.times)
@@ -133,7 +148,7 @@ Result<Request, const char*> decode_request(std::span<const uint8_t> in) {
       uint64_t{sizeof(RequestFields)} + f.path_len + f.path2_len;
   if (header.payload_len != expected)
     return Unexpected("path lengths do not match the message");
-  if (const char* why = check_request(shape(request.op), f))
+  if (const char* why = check_request(request.op, shape(request.op), f))
     return Unexpected(why);
   const char* paths =
       reinterpret_cast<const char*>(in.data()) + sizeof(Header) + sizeof(f);

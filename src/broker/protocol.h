@@ -20,7 +20,8 @@
 namespace capbox::broker {
 
 inline constexpr uint32_t kMagic = 0x31584243;  // "CBX1" in memory
-inline constexpr uint16_t kVersion = 1;
+// 2: RequestFields::mode (was reserved) and Op::Chmod.
+inline constexpr uint16_t kVersion = 2;
 // Longest path in a message, in bytes, without a NUL: a path must be
 // shorter than PATH_MAX (4096) to be resolvable at all.
 inline constexpr uint32_t kMaxPath = 4095;
@@ -29,9 +30,9 @@ inline constexpr uint32_t kMaxPath = 4095;
 enum class Op : uint16_t {
   Hello = 1,  // first request: both ends check magic and version
   Preopen,    // dir = index; reply: handle, rights, guest name, dir fd
-  Open,       // dir, path, flags (kOpen* | kFollow)
+  Open,       // dir, path, flags (kOpen* | kFollow | kMode), mode
   Stat,       // dir, path, flags (kFollow); reply: stat
-  Mkdir,      // dir, path
+  Mkdir,      // dir, path, flags (kMode), mode
   Unlink,     // dir, path
   Rmdir,      // dir, path
   Rename,     // dir, path -> dir2, path2
@@ -41,9 +42,10 @@ enum class Op : uint16_t {
   SetTimes,   // dir, path, flags (kFollow), atime, mtime
   Truncate,   // dir, path, size
   CloseDir,   // dir
+  Chmod,      // dir, path, flags (kFollow | kMode, which it needs), mode
 };
 inline constexpr uint16_t kFirstOp = static_cast<uint16_t>(Op::Hello);
-inline constexpr uint16_t kLastOp = static_cast<uint16_t>(Op::CloseDir);
+inline constexpr uint16_t kLastOp = static_cast<uint16_t>(Op::Chmod);
 
 // RequestFields::flags bits.
 inline constexpr uint32_t kOpenRead = 1u << 0;
@@ -59,6 +61,11 @@ inline constexpr uint32_t kOpenRsync = 1u << 9;
 inline constexpr uint32_t kOpenSync = 1u << 10;
 inline constexpr uint32_t kOpenMask = (1u << 11) - 1;
 inline constexpr uint32_t kFollow = 1u << 16;  // follow a last symlink
+// RequestFields::mode is given: permission bits (at most kModeMask) for a
+// file Open creates (with kOpenCreate), for Mkdir, and for Chmod. Without
+// it the mode field is zero and the host uses its defaults.
+inline constexpr uint32_t kMode = 1u << 17;
+inline constexpr uint32_t kModeMask = 0777;
 
 // TimeField::kind values (wasi::TimeSpec::Kind).
 inline constexpr uint32_t kTimeOmit = 0;
@@ -90,7 +97,7 @@ struct RequestFields {
   uint32_t flags;      // kOpen* and kFollow, as the op allows
   uint32_t path_len;   // bytes of path right after these fields
   uint32_t path2_len;  // bytes of path2 right after path
-  uint32_t reserved;   // zero
+  uint32_t mode;       // with kMode: permission bits, else zero
   uint64_t size;       // truncate
   TimeField atime;     // set_times
   TimeField mtime;

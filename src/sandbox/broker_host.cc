@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -70,8 +71,7 @@ uint64_t fixed(uint32_t) {
 // read-only grant, and gets a plain read-only descriptor.
 uint64_t open_needs(uint32_t f) {
   uint64_t needs = right::kPathOpen;
-  bool write_like =
-      (f & (broker::kOpenWrite | broker::kOpenTruncate)) != 0;
+  bool write_like = (f & (broker::kOpenWrite | broker::kOpenTruncate)) != 0;
   if ((f & broker::kOpenRead) != 0 ||
       (!write_like && (f & broker::kOpenDirectory) == 0))
     needs |= right::kFdRead;
@@ -188,6 +188,8 @@ const BrokerHost::OpRule& BrokerHost::rule_for(Op op) {
       {Op::Truncate, true, false, fixed<right::kPathFilestatSetSize>, 0,
        &B::do_truncate},
       {Op::CloseDir, true, false, fixed<0>, 0, &B::do_close_dir},
+      {Op::Chmod, true, false, fixed<right::kPathFilestatSetTimes>, 0,
+       &B::do_chmod},
   };
   static_assert(std::size(kRules) == broker::kLastOp - broker::kFirstOp + 1);
   static_assert([] {
@@ -405,7 +407,9 @@ BrokerHost::Outcome BrokerHost::do_open(const Request& r) {
   wasi::OpenRequest request = open_request(r.fields.flags);
   bool nonblock = request.nonblock;
   request.nonblock = true;
-  auto opened = fs_.open_at(dir, r.path, request);
+  auto opened = (r.fields.flags & broker::kMode) != 0
+                    ? open_creating(dir, r.path, request, r.fields.mode)
+                    : fs_.open_at(dir, r.path, request);
   if (!opened)
     return Outcome::failed(opened.error());
   int fl = ::fcntl(opened->fd.get(), F_GETFL);
@@ -441,8 +445,69 @@ BrokerHost::Outcome BrokerHost::do_stat(const Request& r) {
   return o;
 }
 
+// The decoder allows a mode only with create, so `request.create` holds.
+// The file is first created exclusively: only a file this open made gets
+// the mode (after creation: DirectFs creates 0666 minus our umask), and an
+// existing one is opened as it is. A file removed between the two tries
+// is tried again, a few times. Unlike O_CREAT alone, a dangling symlink
+// is not followed to create its target (EEXIST, then ENOENT).
+Result<wasi::Opened, int> BrokerHost::open_creating(wasi::DirHandle dir,
+                                                    std::string_view path,
+                                                    wasi::OpenRequest request,
+                                                    uint32_t mode) {
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    wasi::OpenRequest exclusive = request;
+    exclusive.exclusive = true;
+    auto made = fs_.open_at(dir, path, exclusive);
+    if (made) {
+      if (::fchmod(made->fd.get(), mode) != 0) {
+        int error = errno;
+        if (made->is_directory)
+          fs_.close_dir(made->dir);
+        return Unexpected(error);
+      }
+      return made;
+    }
+    if (made.error() != EEXIST || request.exclusive)
+      return made;
+    wasi::OpenRequest existing = request;
+    existing.create = false;
+    auto opened = fs_.open_at(dir, path, existing);
+    if (opened || opened.error() != ENOENT)
+      return opened;
+  }
+  return Unexpected(ENOENT);
+}
+
+Result<void, int> BrokerHost::chmod_at(wasi::DirHandle dir,
+                                       std::string_view path,
+                                       wasi::Follow follow,
+                                       uint32_t mode) {
+  wasi::OpenRequest request;
+  request.follow = follow;
+  request.nonblock = true;  // a FIFO must not block the supervisor
+  auto opened = fs_.open_at(dir, path, request);
+  if (!opened) {
+    // O_NOFOLLOW meets a symlink: Linux cannot chmod a symlink itself.
+    return Unexpected(follow == wasi::Follow::No && opened.error() == ELOOP
+                          ? EOPNOTSUPP
+                          : opened.error());
+  }
+  int result = ::fchmod(opened->fd.get(), mode);
+  int error = errno;
+  if (opened->is_directory)
+    fs_.close_dir(opened->dir);
+  if (result != 0)
+    return Unexpected(error);
+  return {};
+}
+
 BrokerHost::Outcome BrokerHost::do_mkdir(const Request& r) {
-  return Outcome::from(fs_.mkdir_at({r.fields.dir}, r.path));
+  auto made = fs_.mkdir_at({r.fields.dir}, r.path);
+  if (!made || (r.fields.flags & broker::kMode) == 0)
+    return Outcome::from(made);
+  return Outcome::from(
+      chmod_at({r.fields.dir}, r.path, wasi::Follow::No, r.fields.mode));
 }
 
 BrokerHost::Outcome BrokerHost::do_unlink(const Request& r) {
@@ -485,6 +550,11 @@ BrokerHost::Outcome BrokerHost::do_set_times(const Request& r) {
 
 BrokerHost::Outcome BrokerHost::do_truncate(const Request& r) {
   return Outcome::from(fs_.truncate_at({r.fields.dir}, r.path, r.fields.size));
+}
+
+BrokerHost::Outcome BrokerHost::do_chmod(const Request& r) {
+  return Outcome::from(chmod_at({r.fields.dir}, r.path,
+                                follow_of(r.fields.flags), r.fields.mode));
 }
 
 BrokerHost::Outcome BrokerHost::do_close_dir(const Request& r) {

@@ -110,6 +110,18 @@ class BrokerHost {
   Outcome do_set_times(const broker::Request& r);
   Outcome do_truncate(const broker::Request& r);
   Outcome do_close_dir(const broker::Request& r);
+  Outcome do_chmod(const broker::Request& r);
+  // A creating open that sets `mode` on the file only if it made it.
+  Result<wasi::Opened, int> open_creating(wasi::DirHandle dir,
+                                          std::string_view path,
+                                          wasi::OpenRequest request,
+                                          uint32_t mode);
+  // fchmod of the file at `path` beneath `dir`, opened without following
+  // a last symlink when `follow` is No.
+  Result<void, int> chmod_at(wasi::DirHandle dir,
+                             std::string_view path,
+                             wasi::Follow follow,
+                             uint32_t mode);
 
   std::vector<Grant> grants_;
   std::vector<wasi::Opened> roots_;  // grants_[i]'s readdir fd and handle

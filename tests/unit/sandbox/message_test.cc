@@ -149,8 +149,8 @@ TEST_CASE("fields, flags and paths an op does not take are refused") {
   poke<uint8_t>(bytes, kFields + sizeof(RequestFields) + 1, 0);
   CHECK(why(bytes) == "NUL byte in a path");
   bytes = good;
-  poke<uint32_t>(bytes, kFields + offsetof(RequestFields, reserved), 1);
-  CHECK(why(bytes) == "reserved field set");
+  poke<uint32_t>(bytes, kFields + offsetof(RequestFields, mode), 1);
+  CHECK(why(bytes) == "mode without kMode");
   bytes = good;
   poke<uint32_t>(bytes, kFields + offsetof(RequestFields, flags), kFollow);
   CHECK(why(bytes) == "flags outside the op's mask");
@@ -180,6 +180,59 @@ TEST_CASE("fields, flags and paths an op does not take are refused") {
   bytes = good;
   poke<uint32_t>(bytes, kFields + offsetof(RequestFields, dir), 1);
   CHECK(why(bytes) == "handle the op does not take");
+}
+
+TEST_CASE("a mode comes only with kMode, in 0777, where the op takes one") {
+  std::vector<uint8_t> out(kMaxMessage);
+  Request r;
+  r.op = Op::Open;
+  r.fields.dir = 1;
+  r.path = "f";
+  r.fields.flags = kOpenWrite | kOpenCreate | kMode;
+  r.fields.mode = 0640;
+  auto bytes = encoded(r);
+  auto decoded = decode_request(bytes);
+  REQUIRE(decoded.has_value());
+  CHECK(decoded->fields.mode == 0640);
+  r.fields.mode = 0;  // mode 0 is a mode too
+  CHECK(encode_request(r, out).has_value());
+  r.fields.mode = 04755;
+  CHECK(encode_request(r, out).error() == EINVAL);
+  r.fields.mode = 01777;
+  CHECK(encode_request(r, out).error() == EINVAL);
+  r.fields.flags = kOpenWrite | kMode;
+  r.fields.mode = 0600;
+  CHECK(encode_request(r, out).error() == EINVAL);
+  r.fields.flags = kOpenWrite | kOpenCreate;
+  CHECK(encode_request(r, out).error() == EINVAL);
+
+  bytes = encoded(rename_request());
+  poke<uint32_t>(bytes, kFields + offsetof(RequestFields, flags), kMode);
+  CHECK(why(bytes) == "flags outside the op's mask");
+
+  Request mkdir;
+  mkdir.op = Op::Mkdir;
+  mkdir.fields.dir = 1;
+  mkdir.path = "d";
+  CHECK(encode_request(mkdir, out).has_value());
+  mkdir.fields.flags = kMode;
+  mkdir.fields.mode = 0750;
+  bytes = encoded(mkdir);
+  poke<uint32_t>(bytes, kFields + offsetof(RequestFields, mode), 01000);
+  CHECK(why(bytes) == "mode bits outside 0777");
+
+  Request chmod;
+  chmod.op = Op::Chmod;
+  chmod.fields.dir = 1;
+  chmod.path = "f";
+  CHECK(encode_request(chmod, out).error() == EINVAL);
+  chmod.fields.flags = kMode | kFollow;
+  chmod.fields.mode = 0604;
+  bytes = encoded(chmod);
+  poke<uint32_t>(bytes, kFields + offsetof(RequestFields, flags), kFollow);
+  CHECK(why(bytes) == "mode without kMode");
+  poke<uint32_t>(bytes, kFields + offsetof(RequestFields, mode), 0);
+  CHECK(why(bytes) == "chmod without a mode");
 }
 
 TEST_CASE("times must be well formed") {
