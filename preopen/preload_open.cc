@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: Apache-2.0
+// The open family of libcapbox-preload: open/openat and their 64-bit and
+// fortified names, creat, fopen/freopen, opendir/scandir, mkstemp and
+// friends, tmpfile. A path under a preopen is opened by the broker and the
+// program gets the real descriptor it sent; any other path goes to libc
+// (the kernel's Landlock decides). Depends on preload_internal.h and libc.
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "preopen/preload_internal.h"
+#include "preopen/preload_state.h"
+
+namespace capbox::preload {
+namespace {
+
+uint32_t open_bits(int flags) {
+  uint32_t f = (flags & O_NOFOLLOW) != 0 ? 0 : broker::kFollow;
+  if ((flags & O_PATH) != 0)
+    return f | ((flags & O_DIRECTORY) != 0 ? broker::kOpenDirectory
+                                           : broker::kOpenRead);
+  int acc = flags & O_ACCMODE;
+  if (acc != O_WRONLY)
+    f |= broker::kOpenRead;
+  if (acc != O_RDONLY)
+    f |= broker::kOpenWrite;
+  if ((flags & O_CREAT) != 0) {
+    f |= broker::kOpenCreate;
+    if ((flags & O_EXCL) != 0)
+      f |= broker::kOpenExclusive;
+  }
+  if ((flags & O_TRUNC) != 0)
+    f |= broker::kOpenTruncate;
+  if ((flags & O_DIRECTORY) != 0)
+    f |= broker::kOpenDirectory;
+  if ((flags & O_APPEND) != 0)
+    f |= broker::kOpenAppend;
+  if ((flags & O_NONBLOCK) != 0)
+    f |= broker::kOpenNonblock;
+  if ((flags & O_SYNC) == O_SYNC)
+    f |= broker::kOpenSync;
+  else if ((flags & O_DSYNC) != 0)
+    f |= broker::kOpenDsync;
+  return f;
+}
+
+}  // namespace
+
+// The process's umask, read without leaving it changed.
+mode_t current_umask() {
+  mode_t mask = umask(022);
+  umask(mask);
+  return mask;
+}
+
+int broker_open(const Target& t, int flags, mode_t mode) {
+  if ((flags & O_TMPFILE) == O_TMPFILE)
+    return fail(EOPNOTSUPP);
+  if ((flags & O_ACCMODE) == O_ACCMODE && (flags & O_PATH) == 0)
+    return fail(EINVAL);
+  Call c{broker::Op::Open};
+  c.dir = t.handle;
+  c.flags = open_bits(flags);
+  if ((c.flags & broker::kOpenCreate) != 0) {
+    c.flags |= broker::kMode;
+    c.mode = mode & 0777 & ~current_umask();
+  }
+  c.path = t.rel.relative_path;
+  Answer a;
+  if (int error = call(c, a); error != 0)
+    return fail(error);
+  if ((a.fields.flags & broker::kReplyDir) != 0) {
+    close_handle(a.fields.handle);
+    // The host opens a directory asked for writing read-only (WASI's
+    // rule); open(2) says EISDIR.
+    if ((flags & O_PATH) == 0 && (flags & O_ACCMODE) != O_RDONLY) {
+      close(a.fd);
+      return fail(EISDIR);
+    }
+    remember_dir(a.fd, t.guest);
+  }
+  if ((flags & O_CLOEXEC) == 0)
+    fcntl(a.fd, F_SETFD, 0);
+  return a.fd;
+}
+
+namespace {
+
+int open_at(int dirfd, const char* path, int flags, mode_t mode) {
+  Target t;
+  switch (resolve(dirfd, path, t)) {
+    case Route::Real:
+      return CAPBOX_REAL(openat)(t.real_dirfd, t.real_path, flags, mode);
+    case Route::Fail:
+      return fail(t.error);
+    case Route::Broker:
+      break;
+  }
+  return broker_open(t, flags, mode);
+}
+
+mode_t mode_arg(int flags, va_list ap) {
+  return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE
+             ? static_cast<mode_t>(va_arg(ap, int))
+             : 0;
+}
+
+// fopen's mode string as open(2) flags; -1 with EINVAL if it is not one.
+int fopen_flags(const char* mode) {
+  int flags;
+  switch (mode ? mode[0] : 0) {
+    case 'r':
+      flags = O_RDONLY;
+      break;
+    case 'w':
+      flags = O_WRONLY | O_CREAT | O_TRUNC;
+      break;
+    case 'a':
+      flags = O_WRONLY | O_CREAT | O_APPEND;
+      break;
+    default:
+      return fail(EINVAL);
+  }
+  for (const char* p = mode + 1; *p && *p != ','; ++p) {
+    if (*p == '+')
+      flags = (flags & ~O_ACCMODE) | O_RDWR;
+    else if (*p == 'x')
+      flags |= O_EXCL;
+    else if (*p == 'e')
+      flags |= O_CLOEXEC;
+  }
+  return flags;
+}
+
+FILE* fopen_impl(const char* path, const char* mode) {
+  Target t;
+  switch (resolve(AT_FDCWD, path, t)) {
+    case Route::Real:
+      return CAPBOX_REAL(fopen)(t.real_path, mode);
+    case Route::Fail:
+      errno = t.error;
+      return nullptr;
+    case Route::Broker:
+      break;
+  }
+  int flags = fopen_flags(mode);
+  if (flags < 0)
+    return nullptr;
+  int fd = broker_open(t, flags, 0666);
+  if (fd < 0)
+    return nullptr;
+  FILE* f = fdopen(fd, mode);
+  if (!f) {
+    int error = errno;
+    close(fd);
+    errno = error;
+  }
+  return f;
+}
+
+// Reopens `stream` on a brokered descriptor by putting it in place of the
+// stream's own (dup3), so the FILE keeps its buffer and orientation; the
+// stream's read/write mode stays what it was.
+FILE* freopen_impl(const char* path, const char* mode, FILE* stream) {
+  Target t;
+  if (!path)
+    return CAPBOX_REAL(freopen)(path, mode, stream);
+  switch (resolve(AT_FDCWD, path, t)) {
+    case Route::Real:
+      return CAPBOX_REAL(freopen)(t.real_path, mode, stream);
+    case Route::Fail:
+      errno = t.error;
+      return nullptr;
+    case Route::Broker:
+      break;
+  }
+  int flags = fopen_flags(mode);
+  if (flags < 0)
+    return nullptr;
+  int fd = broker_open(t, flags, 0666);
+  if (fd < 0)
+    return nullptr;
+  fflush(stream);
+  int target = fileno(stream);
+  int dup_flags = (flags & O_CLOEXEC) != 0 ? O_CLOEXEC : 0;
+  if (target < 0 || dup3(fd, target, dup_flags) < 0) {
+    int error = target < 0 ? EBADF : errno;
+    close(fd);
+    errno = error;
+    return nullptr;
+  }
+  close(fd);
+  clearerr(stream);
+  return stream;
+}
+
+// mkstemp and friends under a preopen: random names, O_EXCL, 100 tries.
+int make_temp(char* tmpl, int suffix, int flags, bool dir) {
+  size_t len = tmpl ? strlen(tmpl) : 0;
+  if (suffix < 0 || len < 6 + static_cast<size_t>(suffix) ||
+      memcmp(tmpl + len - suffix - 6, "XXXXXX", 6) != 0)
+    return fail(EINVAL);
+  char* x = tmpl + len - suffix - 6;
+  static const char kChars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    unsigned char r[6];
+    if (getrandom(r, sizeof(r), 0) != sizeof(r))
+      return -1;
+    for (int i = 0; i < 6; ++i)
+      x[i] = kChars[r[i] % (sizeof(kChars) - 1)];
+    Target t;
+    if (resolve(AT_FDCWD, tmpl, t) != Route::Broker)
+      return fail(t.route == Route::Fail ? t.error : EACCES);
+    if (dir) {
+      Call c{broker::Op::Mkdir};
+      c.dir = t.handle;
+      c.path = t.rel.relative_path;
+      c.flags = broker::kMode;
+      c.mode = 0700 & ~current_umask();
+      Answer a;
+      int error = call(c, a);
+      if (error == 0)
+        return 0;
+      if (error != EEXIST)
+        return fail(error);
+      continue;
+    }
+    int fd = broker_open(t, O_RDWR | O_CREAT | O_EXCL | flags, 0600);
+    if (fd >= 0 || errno != EEXIST)
+      return fd;
+  }
+  return fail(EEXIST);
+}
+
+// The route a template takes (its directory decides).
+Route temp_route(const char* tmpl) {
+  Target t;
+  Route r = resolve(AT_FDCWD, tmpl, t);
+  if (r == Route::Fail)
+    errno = t.error;
+  return r;
+}
+
+}  // namespace
+
+}  // namespace capbox::preload
+
+using namespace capbox::preload;
+namespace broker = capbox::broker;
+
+extern "C" {
+
+CAPBOX_PRELOAD_EXPORT int open(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return open_at(AT_FDCWD, path, flags, mode);
+}
+
+CAPBOX_PRELOAD_EXPORT int open64(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return open_at(AT_FDCWD, path, flags, mode);
+}
+
+CAPBOX_PRELOAD_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return open_at(dirfd, path, flags, mode);
+}
+
+CAPBOX_PRELOAD_EXPORT int openat64(int dirfd,
+                                   const char* path,
+                                   int flags,
+                                   ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return open_at(dirfd, path, flags, mode);
+}
+
+// The _FORTIFY_SOURCE entry points: called when no mode was passed.
+CAPBOX_PRELOAD_EXPORT int __open_2(const char* path, int flags) {
+  return open_at(AT_FDCWD, path, flags, 0);
+}
+CAPBOX_PRELOAD_EXPORT int __open64_2(const char* path, int flags) {
+  return open_at(AT_FDCWD, path, flags, 0);
+}
+CAPBOX_PRELOAD_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
+  return open_at(dirfd, path, flags, 0);
+}
+CAPBOX_PRELOAD_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
+  return open_at(dirfd, path, flags, 0);
+}
+
+CAPBOX_PRELOAD_EXPORT int creat(const char* path, mode_t mode) {
+  return open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+}
+CAPBOX_PRELOAD_EXPORT int creat64(const char* path, mode_t mode) {
+  return open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+}
+
+CAPBOX_PRELOAD_EXPORT FILE* fopen(const char* path, const char* mode) {
+  return fopen_impl(path, mode);
+}
+CAPBOX_PRELOAD_EXPORT FILE* fopen64(const char* path, const char* mode) {
+  return fopen_impl(path, mode);
+}
+CAPBOX_PRELOAD_EXPORT FILE* freopen(const char* path,
+                                    const char* mode,
+                                    FILE* stream) {
+  return freopen_impl(path, mode, stream);
+}
+CAPBOX_PRELOAD_EXPORT FILE* freopen64(const char* path,
+                                      const char* mode,
+                                      FILE* stream) {
+  return freopen_impl(path, mode, stream);
+}
+
+CAPBOX_PRELOAD_EXPORT DIR* opendir(const char* path) {
+  Target t;
+  switch (resolve(AT_FDCWD, path, t)) {
+    case Route::Real:
+      return CAPBOX_REAL(opendir)(t.real_path);
+    case Route::Fail:
+      errno = t.error;
+      return nullptr;
+    case Route::Broker:
+      break;
+  }
+  int fd = broker_open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return nullptr;
+  DIR* d = fdopendir(fd);
+  if (!d) {
+    int error = errno;
+    close(fd);
+    errno = error;
+  }
+  return d;
+}
+
+CAPBOX_PRELOAD_EXPORT int mkstemp(char* tmpl) {
+  Route r = temp_route(tmpl);
+  if (r == Route::Real)
+    return CAPBOX_REAL(mkstemp)(tmpl);
+  return r == Route::Fail ? -1 : make_temp(tmpl, 0, 0, false);
+}
+CAPBOX_PRELOAD_EXPORT int mkstemp64(char* tmpl) {
+  return mkstemp(tmpl);
+}
+CAPBOX_PRELOAD_EXPORT int mkostemp(char* tmpl, int flags) {
+  Route r = temp_route(tmpl);
+  if (r == Route::Real)
+    return CAPBOX_REAL(mkostemp)(tmpl, flags);
+  return r == Route::Fail ? -1 : make_temp(tmpl, 0, flags, false);
+}
+CAPBOX_PRELOAD_EXPORT int mkostemp64(char* tmpl, int flags) {
+  return mkostemp(tmpl, flags);
+}
+CAPBOX_PRELOAD_EXPORT int mkstemps(char* tmpl, int suffix) {
+  Route r = temp_route(tmpl);
+  if (r == Route::Real)
+    return CAPBOX_REAL(mkstemps)(tmpl, suffix);
+  return r == Route::Fail ? -1 : make_temp(tmpl, suffix, 0, false);
+}
+CAPBOX_PRELOAD_EXPORT int mkstemps64(char* tmpl, int suffix) {
+  return mkstemps(tmpl, suffix);
+}
+CAPBOX_PRELOAD_EXPORT int mkostemps(char* tmpl, int suffix, int flags) {
+  Route r = temp_route(tmpl);
+  if (r == Route::Real)
+    return CAPBOX_REAL(mkostemps)(tmpl, suffix, flags);
+  return r == Route::Fail ? -1 : make_temp(tmpl, suffix, flags, false);
+}
+CAPBOX_PRELOAD_EXPORT int mkostemps64(char* tmpl, int suffix, int flags) {
+  return mkostemps(tmpl, suffix, flags);
+}
+CAPBOX_PRELOAD_EXPORT char* mkdtemp(char* tmpl) {
+  Route r = temp_route(tmpl);
+  if (r == Route::Real)
+    return CAPBOX_REAL(mkdtemp)(tmpl);
+  if (r == Route::Fail || make_temp(tmpl, 0, 0, true) != 0)
+    return nullptr;
+  return tmpl;
+}
+
+// glibc's tmpfile ignores TMPDIR; here a TMPDIR under a preopen is used
+// first, then /tmp if it lies under one, else libc's own.
+CAPBOX_PRELOAD_EXPORT FILE* tmpfile(void) {
+  const char* dirs[] = {getenv("TMPDIR"), "/tmp"};
+  for (const char* dir : dirs) {
+    if (!dir || !*dir || strlen(dir) > kPathMax - 16)
+      continue;
+    char tmpl[kPathMax];
+    strcpy(tmpl, dir);
+    strcat(tmpl, "/tmpfXXXXXX");
+    if (temp_route(tmpl) != Route::Broker)
+      continue;
+    int fd = make_temp(tmpl, 0, 0, false);
+    if (fd < 0)
+      return nullptr;
+    unlink(tmpl);
+    FILE* f = fdopen(fd, "w+");
+    if (!f)
+      close(fd);
+    return f;
+  }
+  if (!ready())
+    return errno = EACCES, nullptr;
+  return CAPBOX_REAL(tmpfile)();
+}
+CAPBOX_PRELOAD_EXPORT FILE* tmpfile64(void) {
+  return tmpfile();
+}
+
+}  // extern "C"
