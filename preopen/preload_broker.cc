@@ -60,15 +60,16 @@ class SharedLock {
   int error_;
 };
 
+// Directories the broker gave, indexed by descriptor number. Only guest
+// paths are kept: a later *at call joins them and looks the result up in
+// the map again, so no broker handle stays open for them.
 struct DirEntry {
-  int fd = -1;
   dev_t dev = 0;
   ino_t ino = 0;
-  char* guest = nullptr;  // malloc'd
+  char* guest = nullptr;  // malloc'd; null: no entry
 };
-constexpr size_t kMaxDirs = 128;
+constexpr int kMaxDirs = 1024;
 DirEntry g_dirs[kMaxDirs];
-size_t g_evict = 0;
 
 bool fstat_raw(int fd, struct stat* st) {
   return syscall(SYS_fstat, fd, st) == 0;
@@ -97,6 +98,10 @@ int call_locked(Shared* s,
     s->broken = 1;
     return EIO;
   };
+  struct stat st;
+  if (!fstat_raw(sock, &st) || st.st_dev != state().sock_dev ||
+      st.st_ino != state().sock_ino)
+    return broken();
   if (!broker::send_message(sock, std::span(buffer, *size)))
     return broken();
   auto received = broker::receive_message(sock, buffer);
@@ -188,43 +193,43 @@ void close_handle(uint32_t handle) {
 
 void remember_dir(int fd, const char* guest) {
   struct stat st;
-  if (!fstat_raw(fd, &st))
+  if (fd < 0 || fd >= kMaxDirs || !fstat_raw(fd, &st))
     return;
   char* copy = strdup(guest);
   if (!copy)
     return;
   LocalLock lock;
-  DirEntry* slot = nullptr;
-  for (DirEntry& e : g_dirs) {
-    if (e.fd == fd) {
-      slot = &e;
-      break;
-    }
-    if (!slot && e.fd < 0)
-      slot = &e;
-  }
-  if (!slot)
-    slot = &g_dirs[g_evict++ % kMaxDirs];
-  free(slot->guest);
-  *slot = {fd, st.st_dev, st.st_ino, copy};
+  free(g_dirs[fd].guest);
+  g_dirs[fd] = {st.st_dev, st.st_ino, copy};
 }
 
+// A descriptor with no entry (or a stale one) may be a duplicate (dup,
+// F_DUPFD: gnulib's fd_safer does that) of a directory the broker gave:
+// the same directory under any entry is the same guest directory.
 bool lookup_dir(int fd, char* out) {
-  if (fd < 0)
-    return false;
   struct stat st;
-  bool have = fstat_raw(fd, &st);
+  if (fd < 0 || !fstat_raw(fd, &st) || !S_ISDIR(st.st_mode))
+    return false;
   LocalLock lock;
-  for (DirEntry& e : g_dirs) {
-    if (e.fd != fd)
-      continue;
-    if (!have || e.dev != st.st_dev || e.ino != st.st_ino) {
-      free(e.guest);
-      e = DirEntry{};
-      return false;
+  if (fd < kMaxDirs && g_dirs[fd].guest) {
+    DirEntry& e = g_dirs[fd];
+    if (e.dev == st.st_dev && e.ino == st.st_ino) {
+      strcpy(out, e.guest);
+      return true;
     }
-    strcpy(out, e.guest);
-    return true;
+    free(e.guest);
+    e = DirEntry{};
+  }
+  for (const DirEntry& e : g_dirs) {
+    if (e.guest && e.dev == st.st_dev && e.ino == st.st_ino) {
+      strcpy(out, e.guest);
+      if (fd < kMaxDirs) {
+        char* copy = strdup(e.guest);
+        if (copy)
+          g_dirs[fd] = {st.st_dev, st.st_ino, copy};
+      }
+      return true;
+    }
   }
   return false;
 }
@@ -288,11 +293,7 @@ Route fold_real(const char* base, const char* path, Target& t) {
 Route resolve(int dirfd, const char* path, Target& t) {
   if (!path || path[0] == '\0') {
     // The kernel's answer (EFAULT, ENOENT) or an AT_EMPTY_PATH call on
-    // the descriptor itself.
-    if (path && !ready()) {
-      t.error = EACCES;
-      return t.route = Route::Fail;
-    }
+    // the descriptor itself: no path is looked up either way.
     t.real_dirfd = dirfd;
     t.real_path = path;
     return t.route = Route::Real;

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -170,7 +171,11 @@ void start() {
   const char* why = nullptr;
   int fd = broker_fd(&why);
   if (fd >= 0) {
+    struct stat st;
+    fstat(fd, &st);  // a socket getsockopt accepted: it is open
     g_state.sock = fd;
+    g_state.sock_dev = st.st_dev;
+    g_state.sock_ino = st.st_ino;
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     if (!make_shared()) {
       why = "cannot map the shared lock page";

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "preopen/include/capbox_preopen.h"
 #include "preopen/preload_internal.h"
@@ -25,6 +26,10 @@ struct Shared {
 
 struct State {
   int sock = -1;
+  // The socket's identity: a program that closed the descriptor and got
+  // the number back for another file must not have requests sent there.
+  dev_t sock_dev = 0;
+  ino_t sock_ino = 0;
   Shared* shared = nullptr;  // set once the socket is usable
   capbox_preopen_map* map = nullptr;
   uint32_t* handles = nullptr;  // by preopen index

@@ -7,10 +7,13 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -233,6 +236,37 @@ static void group_denied(void) {
   CHECK_CONTENT("/ro/readme.txt", "read only\n");
 }
 
+/* glob walks directories with our opendir/stat; mktemp names only. */
+static void group_extra(void) {
+  glob_t g;
+  CHECK(glob("/data/sub/*.txt", 0, NULL, &g) == 0);
+  CHECK(g.gl_pathc == 2);
+  if (g.gl_pathc == 2) {
+    CHECK(strcmp(g.gl_pathv[0], "/data/sub/a.txt") == 0);
+    CHECK(strcmp(g.gl_pathv[1], "/data/sub/b.txt") == 0);
+  }
+  globfree(&g);
+  CHECK(glob("/data/*/b.*", 0, NULL, &g) == 0 && g.gl_pathc == 1);
+  globfree(&g);
+  CHECK(glob("/data/nope*", 0, NULL, &g) == GLOB_NOMATCH);
+  char tmpl[] = "/data/mXXXXXX";
+  CHECK(mktemp(tmpl) == tmpl && strncmp(tmpl, "/data/m", 7) == 0);
+  CHECK(strcmp(tmpl, "/data/mXXXXXX") != 0);
+  CHECK_ERR(access(tmpl, F_OK), ENOENT);
+  struct statvfs vfs;
+  CHECK(statvfs("/data/sub", &vfs) == 0 && vfs.f_bsize > 0);
+  CHECK_ERR(statvfs("/data/nope", &vfs), ENOENT);
+  /* Built with _FORTIFY_SOURCE: these are the __*_chk entry points. */
+  char small[8];
+  CHECK(readlink("/data/escape", small, sizeof(small)) == 8);
+  CHECK(chdir("/data/sub") == 0);
+  CHECK_NULL_ERR(getcwd(small, sizeof(small)), ERANGE);
+  char full[PATH_MAX];
+  CHECK(getcwd(full, sizeof(full)) == full && strcmp(full, "/data/sub") == 0);
+  CHECK(realpath("b.txt", full) == full);
+  CHECK(strcmp(full, "/data/sub/b.txt") == 0);
+}
+
 int main(int argc, char** argv) {
   const char* group = argc > 1 ? argv[1] : "";
   if (strcmp(group, "listing") == 0)
@@ -247,6 +281,8 @@ int main(int argc, char** argv) {
     group_meta();
   else if (strcmp(group, "denied") == 0)
     group_denied();
+  else if (strcmp(group, "extra") == 0)
+    group_extra();
   else
     return fprintf(stderr, "dirs: unknown group \"%s\"\n", group), 2;
   return finish(group);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -260,6 +261,24 @@ static void group_concurrent(void) {
   CHECK_CONTENT("/data/k2-6", "k");
 }
 
+/* A program that closes the broker's descriptor and gets its number back
+ * for a socket of its own: nothing is sent there, calls fail with EIO. */
+static void group_lost_socket(void) {
+  const char* env = getenv("CAPBOX_BROKER_FD");
+  CHECK(env != NULL);
+  int broker = env ? atoi(env) : -1;
+  CHECK(access("/data/existing.txt", F_OK) == 0);
+  CHECK(close(broker) == 0);
+  int pair[2];
+  CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) == 0);
+  if (pair[0] != broker)
+    CHECK(dup2(pair[0], broker) == broker);
+  CHECK_ERR(access("/data/existing.txt", F_OK), EIO);
+  CHECK_NULL_ERR(fopen("/data/existing.txt", "r"), EIO);
+  char buf[64];
+  CHECK_ERR(recv(pair[1], buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+}
+
 int main(int argc, char** argv) {
   const char* group = argc > 1 ? argv[1] : "";
   if (strcmp(group, "open") == 0)
@@ -276,6 +295,8 @@ int main(int argc, char** argv) {
     group_exec();
   else if (strcmp(group, "concurrent") == 0)
     group_concurrent();
+  else if (strcmp(group, "lost-socket") == 0)
+    group_lost_socket();
   else
     return fprintf(stderr, "files: unknown group \"%s\"\n", group), 2;
   return finish(group);
