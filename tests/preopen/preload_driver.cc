@@ -3,10 +3,12 @@
 // the grants given (no seccomp or Landlock: `capbox exec` adds the walls;
 // these tests check the translation). Usage:
 //   preload_driver LIB [--dir HOST::GUEST::RIGHTS]... [--fixture]
-//                  [--cwd GUEST] [--no-broker | --bad-broker] -- PROG ARGS
+//                  [--cwd GUEST] [--no-broker | --bad-broker]
+//                  [--stop-after N] -- PROG ARGS
 // --fixture builds a temporary tree (see make_fixture) and grants it; the
 // program's environment then has PRELOAD_FIXTURE set to its host root so
-// a test can look at the host side. Exits with the program's status
+// a test can look at the host side. --stop-after N closes the broker after
+// N requests, as if the supervisor went away. Exits with the program's status
 // (128+N for signal N); 99 if the host saw the child misbehave.
 #include <fcntl.h>
 #include <stdlib.h>
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
   std::vector<Grant> grants;
   std::string cwd;
   bool fixture = false, no_broker = false, bad_broker = false;
+  long stop_after = -1;
   int i = 2;
   for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
     std::string arg = argv[i];
@@ -126,6 +129,8 @@ int main(int argc, char** argv) {
       no_broker = true;
     } else if (arg == "--bad-broker") {
       bad_broker = true;
+    } else if (arg == "--stop-after" && i + 1 < argc) {
+      stop_after = std::atol(argv[++i]);
     } else {
       return usage();
     }
@@ -161,7 +166,17 @@ int main(int argc, char** argv) {
                broker_env, program);
   }
   child_sock.reset();
-  auto served = (*host)->serve(host_sock.get());
+  capbox::sandbox::ServeResult served;
+  if (stop_after >= 0) {
+    for (long n = 0; n < stop_after; ++n) {
+      served = (*host)->serve_one(host_sock.get());
+      if (served.status != capbox::sandbox::ServeStatus::Served)
+        break;
+    }
+    host_sock.reset();
+  } else {
+    served = (*host)->serve(host_sock.get());
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -279,6 +279,25 @@ static void group_lost_socket(void) {
   CHECK_ERR(recv(pair[1], buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
 }
 
+/* The driver stops serving after 10 requests: hello, three preopen
+ * requests (two grants, then "no more"), six of ours. From then on every
+ * call is EIO, and nothing is retried. */
+static void group_host_gone(void) {
+  int ok = 0, eio = 0, other = 0;
+  for (int i = 0; i < 20; ++i) {
+    errno = 0;
+    int r = access("/data/existing.txt", F_OK);
+    if (r == 0)
+      ok += eio == 0;
+    else if (errno == EIO)
+      ++eio;
+    else
+      ++other;
+  }
+  CHECK(ok == 6 && eio == 14 && other == 0);
+  CHECK_NULL_ERR(fopen("/data/existing.txt", "r"), EIO);
+}
+
 int main(int argc, char** argv) {
   const char* group = argc > 1 ? argv[1] : "";
   if (strcmp(group, "open") == 0)
@@ -297,6 +316,8 @@ int main(int argc, char** argv) {
     group_concurrent();
   else if (strcmp(group, "lost-socket") == 0)
     group_lost_socket();
+  else if (strcmp(group, "host-gone") == 0)
+    group_host_gone();
   else
     return fprintf(stderr, "files: unknown group \"%s\"\n", group), 2;
   return finish(group);
