@@ -15,6 +15,7 @@
 
 #include "preopen/preload_internal.h"
 #include "preopen/preload_state.h"
+#include "wasi/types.h"
 
 namespace capbox::preload {
 namespace {
@@ -58,11 +59,9 @@ mode_t current_umask() {
   return mask;
 }
 
-int broker_open(const Target& t, int flags, mode_t mode) {
-  if ((flags & O_TMPFILE) == O_TMPFILE)
-    return fail(EOPNOTSUPP);
-  if ((flags & O_ACCMODE) == O_ACCMODE && (flags & O_PATH) == 0)
-    return fail(EINVAL);
+namespace {
+
+int open_once(const Target& t, int flags, mode_t mode) {
   Call c{broker::Op::Open};
   c.dir = t.handle;
   c.flags = open_bits(flags);
@@ -87,6 +86,27 @@ int broker_open(const Target& t, int flags, mode_t mode) {
   if ((flags & O_CLOEXEC) == 0)
     fcntl(a.fd, F_SETFD, 0);
   return a.fd;
+}
+
+}  // namespace
+
+// The host asks for the create right whenever O_CREAT is set, but open(2)
+// with O_CREAT on an existing file creates nothing: under a grant without
+// "create" an existing file is opened as it is. Only a missing one is
+// asked for with O_CREAT, so that the host refuses it (EACCES) and
+// reports the denial naming the right to add.
+int broker_open(const Target& t, int flags, mode_t mode) {
+  if ((flags & O_TMPFILE) == O_TMPFILE)
+    return fail(EOPNOTSUPP);
+  if ((flags & O_ACCMODE) == O_ACCMODE && (flags & O_PATH) == 0)
+    return fail(EINVAL);
+  if ((flags & (O_CREAT | O_EXCL | O_PATH)) == O_CREAT &&
+      (t.rights & wasi::right::kPathCreateFile) == 0) {
+    int fd = open_once(t, flags & ~O_CREAT, mode);
+    if (fd >= 0 || errno != ENOENT)
+      return fd;
+  }
+  return open_once(t, flags, mode);
 }
 
 namespace {

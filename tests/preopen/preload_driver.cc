@@ -43,12 +43,15 @@ void write_file(const std::string& path, const std::string& text) {
 // root/rw     granted /data with every word, holds existing.txt, sub/a.txt,
 //             sub/b.txt and escape -> ../secret.txt
 // root/ro     granted /ro read-only, holds readme.txt and d/
+// root/wr     granted /wr read,write (no create), holds w.txt
 // root/secret.txt lies outside every grant
 void make_fixture(const std::string& root, std::vector<Grant>& grants) {
   ::mkdir((root + "/rw").c_str(), 0755);
   ::mkdir((root + "/rw/sub").c_str(), 0755);
   ::mkdir((root + "/ro").c_str(), 0755);
   ::mkdir((root + "/ro/d").c_str(), 0755);
+  ::mkdir((root + "/wr").c_str(), 0755);
+  write_file(root + "/wr/w.txt", "old\n");
   write_file(root + "/rw/existing.txt", "hello\n");
   write_file(root + "/rw/sub/a.txt", "a\n");
   write_file(root + "/rw/sub/b.txt", "bb\n");
@@ -61,6 +64,8 @@ void make_fixture(const std::string& root, std::vector<Grant>& grants) {
   auto ro = capbox::wasi::parse_grant_rights("ro");
   grants.push_back({root + "/rw", "/data", *all, "fixture rw"});
   grants.push_back({root + "/ro", "/ro", *ro, "fixture ro"});
+  auto wr = capbox::wasi::parse_grant_rights("read,write");
+  grants.push_back({root + "/wr", "/wr", *wr, "fixture wr"});
 }
 
 bool parse_dir(const std::string& spec, std::vector<Grant>& grants) {

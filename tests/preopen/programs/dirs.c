@@ -234,6 +234,18 @@ static void group_denied(void) {
   char tmpl[] = "/ro/dXXXXXX";
   CHECK_NULL_ERR(mkdtemp(tmpl), EACCES);
   CHECK_CONTENT("/ro/readme.txt", "read only\n");
+
+  /* /wr may write but not create: fopen "w" of an existing file works
+   * (O_CREAT creates nothing there), of a new one is EACCES. */
+  FILE* f = fopen("/wr/w.txt", "w");
+  CHECK(f != NULL);
+  if (f) {
+    fputs("new\n", f);
+    fclose(f);
+  }
+  CHECK_CONTENT("/wr/w.txt", "new\n");
+  CHECK_NULL_ERR(fopen("/wr/other.txt", "w"), EACCES);
+  CHECK_ERR(open("/wr/w.txt", O_WRONLY | O_CREAT | O_EXCL, 0600), EACCES);
 }
 
 /* glob walks directories with our opendir/stat; mktemp names only. */

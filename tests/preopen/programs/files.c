@@ -271,16 +271,18 @@ static void group_lost_socket(void) {
   CHECK(close(broker) == 0);
   int pair[2];
   CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) == 0);
-  if (pair[0] != broker)
+  /* One end takes the broker's number; the other is the peer to watch. */
+  int peer = pair[1] == broker ? pair[0] : pair[1];
+  if (pair[0] != broker && pair[1] != broker)
     CHECK(dup2(pair[0], broker) == broker);
   CHECK_ERR(access("/data/existing.txt", F_OK), EIO);
   CHECK_NULL_ERR(fopen("/data/existing.txt", "r"), EIO);
   char buf[64];
-  CHECK_ERR(recv(pair[1], buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+  CHECK_ERR(recv(peer, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
 }
 
-/* The driver stops serving after 10 requests: hello, three preopen
- * requests (two grants, then "no more"), six of ours. From then on every
+/* The driver stops serving after 11 requests: hello, four preopen
+ * requests (three grants, then "no more"), six of ours. From then on every
  * call is EIO, and nothing is retried. */
 static void group_host_gone(void) {
   int ok = 0, eio = 0, other = 0;
