@@ -336,13 +336,19 @@ CAPBOX_PRELOAD_EXPORT int scandirat(int dirfd,
   return scan(d, list, filter, compare);
 }
 
-// The virtual cwd: paths under no preopen are ENOENT for chdir (the
-// prefix map's rule), and the kernel's own cwd never moves.
+// The virtual cwd. Under a preopen the broker checks the directory and
+// only the virtual cwd moves; under no preopen the kernel's chdir decides
+// (Landlock does not restrict it) and the virtual cwd follows, so a
+// program can always go back where it started (find restores "/").
 CAPBOX_PRELOAD_EXPORT int chdir(const char* path) {
   Target t;
   switch (resolve(AT_FDCWD, path, t)) {
     case Route::Real:
-      return fail(path ? ENOENT : EFAULT);
+      if (!path)
+        return fail(EFAULT);
+      if (CAPBOX_REAL(chdir)(t.real_path) != 0)
+        return -1;
+      return set_virtual_cwd(t.real_path);
     case Route::Fail:
       return fail(t.error);
     case Route::Broker:
@@ -352,14 +358,19 @@ CAPBOX_PRELOAD_EXPORT int chdir(const char* path) {
 }
 
 // A directory the broker gave becomes the virtual cwd; any other
-// descriptor goes to the kernel (and the virtual cwd stays).
+// descriptor goes to the kernel, whose new cwd (a host path outside the
+// preopens, which is also its guest path) the virtual cwd follows.
 CAPBOX_PRELOAD_EXPORT int fchdir(int fd) {
-  char guest[kPathMax];
-  if (ready() && lookup_dir(fd, guest))
-    return set_virtual_cwd(guest);
   if (!ready())
     return fail(EACCES);
-  return CAPBOX_REAL(fchdir)(fd);
+  char guest[kPathMax];
+  if (lookup_dir(fd, guest))
+    return set_virtual_cwd(guest);
+  if (CAPBOX_REAL(fchdir)(fd) != 0)
+    return -1;
+  if (CAPBOX_REAL(getcwd)(guest, sizeof(guest)) && guest[0] == '/')
+    set_virtual_cwd(guest);
+  return 0;
 }
 
 CAPBOX_PRELOAD_EXPORT char* getcwd(char* buf, size_t size) {

@@ -194,7 +194,11 @@ void start() {
     g_state.shared = nullptr;
   } else {
     const char* cwd = getenv("CAPBOX_CWD");
-    if (cwd && *cwd && capbox_preopen_chdir(g_state.map, cwd) != 0)
+    char folded[kPathMax];
+    if (cwd && *cwd && capbox_preopen_chdir(g_state.map, cwd) == 0 &&
+        capbox_preopen_getcwd(g_state.map, folded, sizeof(folded)) > 0)
+      set_virtual_cwd(folded);
+    else if (cwd && *cwd)
       say("CAPBOX_CWD ", cwd, " lies under no preopen; the cwd is /");
     g_ready = true;
   }

@@ -4,11 +4,13 @@
 // these tests check the translation). Usage:
 //   preload_driver LIB [--dir HOST::GUEST::RIGHTS]... [--fixture]
 //                  [--cwd GUEST] [--no-broker | --bad-broker]
-//                  [--stop-after N] -- PROG ARGS
+//                  [--stop-after N] [--landlock] -- PROG ARGS
 // --fixture builds a temporary tree (see make_fixture) and grants it; the
 // program's environment then has PRELOAD_FIXTURE set to its host root so
 // a test can look at the host side. --stop-after N closes the broker after
-// N requests, as if the supervisor went away. Exits with the program's status
+// N requests, as if the supervisor went away. --landlock adds a ruleset
+// like `capbox exec`'s (landlock_walls.h); exit 77 (skip) without Landlock.
+// Exits with the program's status
 // (128+N for signal N); 99 if the host saw the child misbehave.
 #include <fcntl.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 
 #include "broker/channel.h"
 #include "sandbox/broker_host.h"
+#include "tests/preopen/landlock_walls.h"
 #include "tests/unit/wasi/wasi_fixture.h"
 #include "wasi/grant_rights.h"
 
@@ -89,10 +92,38 @@ int usage() {
   return 2;
 }
 
+// The program's file, as execvp would find it; empty if none.
+std::string find_program(const char* name) {
+  std::string found;
+  if (std::strchr(name, '/')) {
+    found = name;
+  } else {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/bin:/bin";
+    for (size_t start = 0; start <= dirs.size();) {
+      size_t end = dirs.find(':', start);
+      if (end == std::string::npos)
+        end = dirs.size();
+      std::string candidate = dirs.substr(start, end - start) + "/" + name;
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        found = candidate;
+        break;
+      }
+      start = end + 1;
+    }
+  }
+  char* real = found.empty() ? nullptr : ::realpath(found.c_str(), nullptr);
+  std::string result = real ? real : "";
+  std::free(real);
+  return result;
+}
+
+// `landlock_program` non-empty: the walls go up first, for that file.
 [[noreturn]] void exec_child(int sock,
                              const std::string& lib,
                              const std::string& cwd,
                              const std::string& broker_env,
+                             const std::string& landlock_program,
                              char** argv) {
   // dup2 onto itself would keep close-on-exec.
   if (sock >= 0 && (sock == kChildFd ? ::fcntl(sock, F_SETFD, 0)
@@ -105,7 +136,16 @@ int usage() {
     ::unsetenv("CAPBOX_BROKER_FD");
   if (!cwd.empty())
     ::setenv("CAPBOX_CWD", cwd.c_str(), 1);
-  ::execvp(argv[0], argv);
+  if (!landlock_program.empty()) {
+    if (int rc = capbox::preload_test::apply_landlock(lib, landlock_program)) {
+      std::fprintf(stderr, "preload_driver: landlock: %s\n",
+                   std::strerror(-rc));
+      _exit(98);
+    }
+    ::execv(landlock_program.c_str(), argv);
+  } else {
+    ::execvp(argv[0], argv);
+  }
   std::perror(argv[0]);
   _exit(127);
 }
@@ -119,6 +159,7 @@ int main(int argc, char** argv) {
   std::vector<Grant> grants;
   std::string cwd;
   bool fixture = false, no_broker = false, bad_broker = false;
+  bool landlock = false;
   long stop_after = -1;
   int i = 2;
   for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
@@ -134,6 +175,8 @@ int main(int argc, char** argv) {
       no_broker = true;
     } else if (arg == "--bad-broker") {
       bad_broker = true;
+    } else if (arg == "--landlock") {
+      landlock = true;
     } else if (arg == "--stop-after" && i + 1 < argc) {
       stop_after = std::atol(argv[++i]);
     } else {
@@ -143,6 +186,21 @@ int main(int argc, char** argv) {
   if (i + 1 >= argc)
     return usage();
   char** program = argv + i + 1;
+  std::string landlock_program;
+  if (landlock) {
+    if (capbox::preload_test::landlock_abi() == 0) {
+      std::fprintf(stderr, "preload_driver: no Landlock: skipped\n");
+      return 77;
+    }
+    char* real_lib = ::realpath(lib.c_str(), nullptr);
+    lib = real_lib ? real_lib : lib;
+    std::free(real_lib);
+    landlock_program = find_program(program[0]);
+    if (landlock_program.empty()) {
+      std::fprintf(stderr, "preload_driver: %s not found\n", program[0]);
+      return 2;
+    }
+  }
   capbox::wasi::testing::TempDir root;
   if (fixture) {
     make_fixture(root.path(), grants);
@@ -168,7 +226,7 @@ int main(int argc, char** argv) {
   if (pid == 0) {
     host_sock.reset();
     exec_child(no_broker || bad_broker ? -1 : child_sock.get(), lib, cwd,
-               broker_env, program);
+               broker_env, landlock_program, program);
   }
   child_sock.reset();
   capbox::sandbox::ServeResult served;

@@ -4,10 +4,13 @@
 # only): cat, wc, sort, sha256sum, cp, tar -x/-c, gzip round trip, and
 # more coreutils, over a read-write grant /data and a read-only grant /ro.
 # Each step's output or the host tree afterwards is compared exactly.
-# Usage: tools_test.sh DRIVER LIB
+# Usage: tools_test.sh DRIVER LIB [DRIVER-OPTION...] (--landlock adds the
+# kernel's walls; exit 77, a skip, without Landlock).
 set -u
 driver=$1
 lib=$2
+shift 2
+options=("$@")
 work=$(mktemp -d "${TMPDIR:-/tmp}/capbox-preload-tools-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/rw/tree/sub" "$work/ro"
@@ -18,9 +21,13 @@ echo "read only" >"$work/ro/r.txt"
 tar -cf "$work/rw/t.tar" -C "$work/rw" tree
 
 failures=0
+if [ ${#options[@]} -gt 0 ]; then
+  "$driver" "$lib" "${options[@]}" -- true 2>/dev/null
+  [ $? -eq 77 ] && { echo "skipped: no Landlock"; exit 77; }
+fi
 run() {
   "$driver" "$lib" --dir "$work/rw::/data::rw" --dir "$work/ro::/ro::ro" \
-    -- "$@"
+    "${options[@]}" -- "$@"
 }
 # expect NAME WANTED-OUTPUT COMMAND...: stdout and status 0 must match.
 expect() {

@@ -175,6 +175,12 @@ static void group_cwd(void) {
   close(fd);
   CHECK_CONTENT("../readme.txt", "read only\n");
   CHECK_ERR(chdir("/elsewhere"), ENOENT);
+  /* Under no preopen the kernel's chdir decides; back to "/" always. */
+  CHECK(chdir("/") == 0);
+  CHECK(getcwd(buf, sizeof(buf)) && strcmp(buf, "/") == 0);
+  CHECK_CONTENT("data/sub/a.txt", "a\n");
+  CHECK(chdir("/data/sub/..") == 0);
+  CHECK(getcwd(buf, sizeof(buf)) && strcmp(buf, "/data") == 0);
 }
 
 static void group_meta(void) {

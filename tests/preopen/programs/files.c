@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -300,6 +301,44 @@ static void group_host_gone(void) {
   CHECK_NULL_ERR(fopen("/data/existing.txt", "r"), EIO);
 }
 
+/* Run with the driver's --landlock: the preload is a convenience, the
+ * kernel the wall. Paths outside the grants and raw system calls are
+ * refused; brokered descriptors work fully; /dev/null and libraries too. */
+static void group_walls(void) {
+  CHECK_NULL_ERR(fopen("/etc/passwd", "r"), EACCES);
+  CHECK_ERR(open("/etc", O_RDONLY | O_DIRECTORY), EACCES);
+  char host[4096];
+  const char* root = getenv("PRELOAD_FIXTURE");
+  snprintf(host, sizeof(host), "%s/rw/existing.txt", root ? root : "");
+  CHECK_ERR(syscall(SYS_openat, AT_FDCWD, host, O_RDONLY), EACCES);
+  snprintf(host, sizeof(host), "%s/secret.txt", root ? root : "");
+  CHECK_ERR(syscall(SYS_openat, AT_FDCWD, host, O_RDONLY), EACCES);
+  int dir = open("/data/sub", O_RDONLY | O_DIRECTORY);
+  CHECK(dir >= 0);
+  CHECK_ERR(syscall(SYS_openat, dir, "a.txt", O_RDONLY), EACCES);
+  CHECK_ERR(syscall(SYS_mkdirat, dir, "raw", 0700), EACCES);
+  int fd = openat(dir, "a.txt", O_RDONLY);
+  CHECK(fd >= 0);
+  close(fd);
+  DIR* d = fdopendir(dir);
+  int n = 0;
+  for (struct dirent* e; d && (e = readdir(d));)
+    ++n;
+  CHECK(n == 4);
+  if (d)
+    closedir(d);
+  fd = open("/data/existing.txt", O_RDWR);
+  CHECK(fd >= 0 && write(fd, "H", 1) == 1 && ftruncate(fd, 3) == 0);
+  CHECK(fd >= 0 && fchmod(fd, 0640) == 0);
+  close(fd);
+  CHECK_CONTENT("/data/existing.txt", "Hel");
+  fd = open("/dev/null", O_WRONLY | O_TRUNC);
+  CHECK(fd >= 0 && write(fd, "x", 1) == 1);
+  close(fd);
+  /* Creating a file outside every grant is refused, by the kernel. */
+  CHECK_ERR(open("/tmp/capbox-preload-wall", O_WRONLY | O_CREAT, 0600), EACCES);
+}
+
 int main(int argc, char** argv) {
   const char* group = argc > 1 ? argv[1] : "";
   if (strcmp(group, "open") == 0)
@@ -320,6 +359,8 @@ int main(int argc, char** argv) {
     group_lost_socket();
   else if (strcmp(group, "host-gone") == 0)
     group_host_gone();
+  else if (strcmp(group, "walls") == 0)
+    group_walls();
   else
     return fprintf(stderr, "files: unknown group \"%s\"\n", group), 2;
   return finish(group);
