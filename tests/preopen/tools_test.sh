@@ -99,6 +99,30 @@ expect rm-r "" rm -r /data/tree2
 check rm-r-output test ! -e "$work/rw/tree2"
 expect head "$(seq 1 3)" head -n 3 /data/tree/sub/nums
 
+# Interpreters doing their own file work (no exec: that is refused).
+expect sh "$(printf 'pear\nc.tar g.txt in.txt r.txt sh.txt sorted.txt t.tar')" /bin/sh -c \
+  'echo hi >/data/sh.txt; read x </data/in.txt; echo $x; cd /data && echo *.t*'
+check sh-output diff -q <(echo hi) "$work/rw/sh.txt"
+if [ -x /usr/bin/python3 ]; then
+  expect python3 "$(printf "py\n['p', 'sub', 'x']\nTrue /data/in.txt")" \
+    /usr/bin/python3 -c "
+import os, shutil
+open('/data/py.txt', 'w').write('py')
+print(open('/data/py.txt').read())
+shutil.copytree('/data/tree', '/data/pytree')
+os.mkdir('/data/pytree/p')
+print(sorted(os.listdir('/data/pytree')))
+os.chdir('/data')
+print(os.path.exists('in.txt'), os.path.realpath('in.txt'))"
+  check python3-copytree diff -r "$work/rw/tree/sub" "$work/rw/pytree/sub"
+fi
+if [ -x /usr/bin/perl ]; then
+  expect perl "pl.txt yes" /usr/bin/perl -e '
+open(F, ">/data/pl.txt") or die "$!"; print F "pl\n"; close F;
+opendir(D, "/data") or die; @f = grep { /^pl/ } readdir(D);
+print "@f ", (-e "/data/pl.txt" ? "yes" : "no"), "\n"'
+fi
+
 # Refusals come back as the tools' ordinary errors.
 if run cp /data/in.txt /ro/x 2>"$work/stderr"; then
   echo "FAIL cp-to-ro: succeeded"
