@@ -147,13 +147,23 @@ int call_raw(const Call& c, Answer& out, char* data, size_t cap) {
     request.path = c.path;
   if (c.path2)
     request.path2 = c.path2;
-  SharedLock lock(s);
-  if (lock.error() != 0)
-    return lock.error();
-  if (s->broken)
-    return EIO;
-  request.seq = s->seq + 1;
-  return call_locked(s, request, out, data, cap);
+  // recvmsg is a cancellation point: a thread cancelled mid-call would
+  // leave a reply unread and the stream broken for every process.
+  int cancel_state;
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+  int error;
+  {
+    SharedLock lock(s);
+    error = lock.error();
+    if (error == 0 && s->broken)
+      error = EIO;
+    if (error == 0) {
+      request.seq = s->seq + 1;
+      error = call_locked(s, request, out, data, cap);
+    }
+  }
+  pthread_setcancelstate(cancel_state, nullptr);
+  return error;
 }
 
 int call(const Call& c, Answer& out, char* data, size_t cap) {
