@@ -21,7 +21,7 @@ struct OpShape {
   bool times;      // uses atime and mtime
 };
 
-constexpr uint32_t kOpenFlags = kOpenMask | kFollow | kMode;
+constexpr uint32_t kOpenFlags = kOpenMask | kFollow | kMode | kOpenNoHandle;
 
 // Indexed by op - kFirstOp; rows in Op order.
 constexpr OpShape kShapes[] = {

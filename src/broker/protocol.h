@@ -20,7 +20,7 @@
 namespace capbox::broker {
 
 inline constexpr uint32_t kMagic = 0x31584243;  // "CBX1" in memory
-// 2: RequestFields::mode (was reserved) and Op::Chmod.
+// 2: RequestFields::mode (was reserved), Op::Chmod, kOpenNoHandle.
 inline constexpr uint16_t kVersion = 2;
 // Longest path in a message, in bytes, without a NUL: a path must be
 // shorter than PATH_MAX (4096) to be resolvable at all.
@@ -30,7 +30,7 @@ inline constexpr uint32_t kMaxPath = 4095;
 enum class Op : uint16_t {
   Hello = 1,  // first request: both ends check magic and version
   Preopen,    // dir = index; reply: handle, rights, guest name, dir fd
-  Open,       // dir, path, flags (kOpen* | kFollow | kMode), mode
+  Open,       // dir, path, flags (kOpen*, kFollow, kMode), mode
   Stat,       // dir, path, flags (kFollow); reply: stat
   Mkdir,      // dir, path, flags (kMode), mode
   Unlink,     // dir, path
@@ -66,6 +66,10 @@ inline constexpr uint32_t kFollow = 1u << 16;  // follow a last symlink
 // it the mode field is zero and the host uses its defaults.
 inline constexpr uint32_t kMode = 1u << 17;
 inline constexpr uint32_t kModeMask = 0777;
+// Open only: the client keeps no handle for a directory it opens (it
+// names directories by path, as libcapbox-preload does), so the reply is
+// the descriptor alone and the host's handle table does not grow.
+inline constexpr uint32_t kOpenNoHandle = 1u << 18;
 
 // TimeField::kind values (wasi::TimeSpec::Kind).
 inline constexpr uint32_t kTimeOmit = 0;

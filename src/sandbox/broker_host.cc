@@ -421,7 +421,9 @@ BrokerHost::Outcome BrokerHost::do_open(const Request& r) {
     return Outcome::failed(error);
   }
   Outcome o;
-  if (opened->is_directory) {
+  if (opened->is_directory && (r.fields.flags & broker::kOpenNoHandle) != 0) {
+    fs_.close_dir(opened->dir);
+  } else if (opened->is_directory) {
     if (handles_.size() >= kMaxHandles) {
       fs_.close_dir(opened->dir);
       return Outcome::failed(EMFILE);

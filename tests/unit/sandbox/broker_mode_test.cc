@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Protocol v2's modes through a real BrokerHost: a creating open sets the
-// mode only on a file it made, mkdir takes one, Chmod needs the metadata
-// right and cannot change a symlink itself. The preload library is what
+// Protocol v2 through a real BrokerHost: a creating open sets the mode
+// only on a file it made, mkdir takes one, Chmod needs the metadata right
+// and cannot change a symlink itself, kOpenNoHandle costs the host no
+// handle. The preload library is what
 // sends these; here a broker::Client speaks for it.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -113,6 +114,26 @@ TEST_CASE("chmod needs the metadata right") {
   REQUIRE(host.denials().size() == 1);
   CHECK(host.denials()[0].operation == "chmod");
   CHECK(host.denials()[0].missing == "metadata");
+}
+
+TEST_CASE("directories opened with kOpenNoHandle come without a handle") {
+  testing::ServedHost host;
+  {
+    Started s(host);
+    // More than the host's 1024 handles: none is kept.
+    for (int i = 0; i < 1100; ++i) {
+      auto opened =
+          s.call(Op::Open, ".", broker::kOpenRead | broker::kOpenNoHandle, 0);
+      REQUIRE(opened.has_value());
+      CHECK(opened->fd.valid());
+      CHECK(opened->fields.handle == 0);
+      CHECK((opened->fields.flags & broker::kReplyDir) == 0);
+    }
+    auto with_handle = s.call(Op::Open, ".", broker::kOpenRead, 0);
+    REQUIRE(with_handle.has_value());
+    CHECK(with_handle->fields.handle != 0);
+  }
+  CHECK(host.finish().status == ServeStatus::ChildClosed);
 }
 
 }  // namespace
