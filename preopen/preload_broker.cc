@@ -194,16 +194,8 @@ int broker_stat(const Target& t, bool follow, broker::StatFields& out) {
   return error;
 }
 
-void close_handle(uint32_t handle) {
-  Call c{broker::Op::CloseDir};
-  c.dir = handle;
-  Answer a;
-  (void)call(c, a);
-}
-
-void remember_dir(int fd, const char* guest) {
-  struct stat st;
-  if (fd < 0 || fd >= kMaxDirs || !fstat_raw(fd, &st))
+void remember_dir(int fd, const char* guest, const struct stat& st) {
+  if (fd < 0 || fd >= kMaxDirs)
     return;
   char* copy = strdup(guest);
   if (!copy)

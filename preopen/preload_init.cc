@@ -111,7 +111,9 @@ int load_preopens() {
     g_state.handles[i] = a.fields.handle;
     if (capbox_preopen_map_add(g_state.map, name, a.fd, a.fields.rights) != 0)
       return errno;
-    remember_dir(a.fd, name);
+    struct stat st;
+    if (fstat(a.fd, &st) == 0)
+      remember_dir(a.fd, name, st);
   }
 }
 

@@ -87,13 +87,15 @@ int call(const Call& c, Answer& out, char* data = nullptr, size_t cap = 0);
 int simple(broker::Op op, const Target& t, uint32_t flags = 0);
 
 // Opens `t` through the broker with open(2) flags and mode; returns the
-// descriptor or -1 with errno. Directories are recorded in the table.
+// descriptor or -1 with errno. Directories are recorded in the table; the
+// host keeps no handle for them (kOpenNoHandle).
 int broker_open(const Target& t, int flags, mode_t mode);
 
 // The descriptor table: directories opened through the broker, by guest
-// path. lookup_dir copies the path into `out` if `fd` is still the same
-// directory (dev, ino), else forgets it and returns false.
-void remember_dir(int fd, const char* guest);
+// path; `st` is the directory's fstat. lookup_dir copies the path into
+// `out` if `fd` is still the same directory (dev, ino), else forgets it
+// and returns false.
+void remember_dir(int fd, const char* guest, const struct stat& st);
 bool lookup_dir(int fd, char* out);
 
 // Converts the broker's stat into struct stat.

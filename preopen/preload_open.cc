@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "preopen/preload_internal.h"
@@ -64,7 +65,8 @@ namespace {
 int open_once(const Target& t, int flags, mode_t mode) {
   Call c{broker::Op::Open};
   c.dir = t.handle;
-  c.flags = open_bits(flags);
+  // Directories are named by guest path afterwards, never by handle.
+  c.flags = open_bits(flags) | broker::kOpenNoHandle;
   if ((c.flags & broker::kOpenCreate) != 0) {
     c.flags |= broker::kMode;
     c.mode = mode & 0777 & ~current_umask();
@@ -73,15 +75,15 @@ int open_once(const Target& t, int flags, mode_t mode) {
   Answer a;
   if (int error = call(c, a); error != 0)
     return fail(error);
-  if ((a.fields.flags & broker::kReplyDir) != 0) {
-    close_handle(a.fields.handle);
+  struct stat st;
+  if (fstat(a.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     // The host opens a directory asked for writing read-only (WASI's
     // rule); open(2) says EISDIR.
     if ((flags & O_PATH) == 0 && (flags & O_ACCMODE) != O_RDONLY) {
       close(a.fd);
       return fail(EISDIR);
     }
-    remember_dir(a.fd, t.guest);
+    remember_dir(a.fd, t.guest, st);
   }
   if ((flags & O_CLOEXEC) == 0)
     fcntl(a.fd, F_SETFD, 0);

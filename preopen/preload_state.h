@@ -39,8 +39,6 @@ State& state();
 
 // call() without the start-up check, for the start-up code itself.
 int call_raw(const Call& c, Answer& out, char* data, size_t cap);
-// Tells the host it may forget a directory handle (best effort).
-void close_handle(uint32_t handle);
 // Keeps the local lock consistent across fork.
 void install_fork_handlers();
 
