@@ -16,50 +16,25 @@
 #include <algorithm>
 #include <climits>
 
+#include "sandbox/landlock_abi.h"
+
 namespace capbox::sandbox {
 namespace {
 
-// --- Landlock (include/uapi/linux/landlock.h) ---
-constexpr unsigned kCreateRulesetVersion = 1u << 0;
-
-// The attribute grew by one field at ABI 4 (net) and ABI 6 (scoped); the
-// size passed tells the kernel which fields exist.
-struct LandlockRulesetAttr {
-  uint64_t handled_access_fs;
-  uint64_t handled_access_net;
-  uint64_t scoped;
-};
-
-// Every filesystem right up to `abi`: with no rules added, the child may
-// do none of them, on any path, even through a descriptor it opens later.
-uint64_t landlock_fs_rights(int abi) {
-  uint64_t rights = (1ull << 13) - 1;  // ABI 1: EXECUTE .. MAKE_SYM
-  if (abi >= 2)
-    rights |= 1ull << 13;  // REFER
-  if (abi >= 3)
-    rights |= 1ull << 14;  // TRUNCATE
-  if (abi >= 5)
-    rights |= 1ull << 15;  // IOCTL_DEV
-  return rights;
-}
-
-constexpr uint64_t kNetBindTcp = 1ull << 0;
-constexpr uint64_t kNetConnectTcp = 1ull << 1;
-constexpr uint64_t kScopeAbstractUnixSocket = 1ull << 0;
-constexpr uint64_t kScopeSignal = 1ull << 1;
+// --- Landlock (ABI in landlock_abi.h) ---
 
 int landlock_restrict(int abi) {
-  LandlockRulesetAttr attr{};
-  attr.handled_access_fs = landlock_fs_rights(abi);
+  landlock::RulesetAttr attr{};
+  attr.handled_access_fs = landlock::fs_rights(abi);
   size_t size = sizeof attr.handled_access_fs;
   if (abi >= 4) {
     // Granted sockets are already bound; the child never binds or
     // connects one itself.
-    attr.handled_access_net = kNetBindTcp | kNetConnectTcp;
+    attr.handled_access_net = landlock::kNetBindTcp | landlock::kNetConnectTcp;
     size += sizeof attr.handled_access_net;
   }
   if (abi >= 6) {
-    attr.scoped = kScopeAbstractUnixSocket | kScopeSignal;
+    attr.scoped = landlock::kScopeAbstractUnixSocket | landlock::kScopeSignal;
     size += sizeof attr.scoped;
   }
   const long fd = ::syscall(SYS_landlock_create_ruleset, &attr, size, 0);
@@ -71,7 +46,20 @@ int landlock_restrict(int abi) {
   return -error;
 }
 
-// --- The steps ---
+bool has_setpcap() {
+  cap_t caps = cap_get_proc();
+  if (caps == nullptr)
+    return false;
+  cap_flag_value_t value = CAP_CLEAR;
+  cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &value);
+  cap_free(caps);
+  return value == CAP_SET;
+}
+
+}  // namespace
+
+// --- The steps (declared in lockdown.h for exec) ---
+namespace steps {
 
 // Closes everything but stdio and `keep` (any order, duplicates fine).
 int close_fds(std::span<const int> keep) {
@@ -101,16 +89,6 @@ int no_new_privs() {
   return ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -errno;
 }
 
-bool has_setpcap() {
-  cap_t caps = cap_get_proc();
-  if (caps == nullptr)
-    return false;
-  cap_flag_value_t value = CAP_CLEAR;
-  cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &value);
-  cap_free(caps);
-  return value == CAP_SET;
-}
-
 // Bounding set first (dropping from it needs CAP_SETPCAP, which the last
 // step removes), then ambient, then permitted/effective/inheritable.
 // Without CAP_SETPCAP the bounding set cannot shrink; it only limits
@@ -135,7 +113,7 @@ int drop_capabilities() {
   return -error;
 }
 
-int set_limit(int resource, rlim_t soft, rlim_t hard) {
+int set_limit(int resource, uint64_t soft, uint64_t hard) {
   const rlimit limit{soft, hard};
   return ::setrlimit(resource, &limit) == 0 ? 0 : -errno;
 }
@@ -167,6 +145,10 @@ int apply_rlimits(const Rlimits& limits) {
   return 0;
 }
 
+}  // namespace steps
+
+namespace {
+
 Result<LockdownInfo, LockdownError> fail(Stage stage, int negative_errno) {
   return Unexpected(LockdownError{stage, -negative_errno});
 }
@@ -189,25 +171,27 @@ const char* stage_name(uint32_t stage) {
       return "installing the SIGSYS handler";
     case Stage::Seccomp:
       return "loading the seccomp filter";
+    case Stage::Execute:
+      return "executing the program";
   }
   return "unknown stage";
 }
 
 int landlock_abi_version() {
-  const long abi =
-      ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetVersion);
+  const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0,
+                             landlock::kCreateRulesetVersion);
   return abi > 0 ? static_cast<int>(abi) : 0;
 }
 
 Result<LockdownInfo, LockdownError> lockdown(const LockdownConfig& config) {
   LockdownInfo info;
-  if (const int rc = close_fds(config.keep_fds); rc != 0)
+  if (const int rc = steps::close_fds(config.keep_fds); rc != 0)
     return fail(Stage::CloseFds, rc);
-  if (const int rc = no_new_privs(); rc != 0)
+  if (const int rc = steps::no_new_privs(); rc != 0)
     return fail(Stage::NoNewPrivs, rc);
-  if (const int rc = drop_capabilities(); rc != 0)
+  if (const int rc = steps::drop_capabilities(); rc != 0)
     return fail(Stage::Capabilities, rc);
-  if (const int rc = apply_rlimits(config.limits); rc != 0)
+  if (const int rc = steps::apply_rlimits(config.limits); rc != 0)
     return fail(Stage::Rlimits, rc);
   info.landlock_abi = landlock_abi_version();
   if (info.landlock_abi == 0 && config.landlock == LandlockMode::Required)
@@ -219,7 +203,7 @@ Result<LockdownInfo, LockdownError> lockdown(const LockdownConfig& config) {
   // Last of the limits: Landlock's ruleset needs a descriptor, and the
   // limit may be below the number the child holds.
   if (const uint64_t files = config.limits.open_files; files != 0) {
-    if (const int rc = set_limit(RLIMIT_NOFILE, files, files); rc != 0)
+    if (const int rc = steps::set_limit(RLIMIT_NOFILE, files, files); rc != 0)
       return fail(Stage::Rlimits, rc);
   }
   if (config.report != nullptr)

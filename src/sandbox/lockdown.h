@@ -23,6 +23,7 @@ enum class Stage : uint32_t {
   Landlock,
   SigsysHandler,
   Seccomp,
+  Execute,  // exec's child: execve of the program itself failed
 };
 
 // "closing descriptors", ...; "unknown stage" for anything else (the
@@ -78,5 +79,21 @@ Result<LockdownInfo, LockdownError> lockdown(const LockdownConfig& config);
 
 // The Landlock ABI version of the running kernel, 0 if it has none.
 int landlock_abi_version();
+
+// lockdown()'s steps one at a time, for exec's child (exec_sandbox.cc),
+// which runs them in the same order around its own Landlock ruleset and
+// filters. Each returns 0 or -errno and only touches the calling process.
+namespace steps {
+// Closes every descriptor above stdio but `keep` (any order).
+int close_fds(std::span<const int> keep);
+// no_new_privs, and not dumpable.
+int no_new_privs();
+// Every capability in every set, the bounding set too when allowed.
+int drop_capabilities();
+// RLIMIT_CORE 0, then cpu, address space and file size when set (file
+// size ignores SIGXFSZ: a write past it fails with EFBIG).
+int apply_rlimits(const Rlimits& limits);
+int set_limit(int resource, uint64_t soft, uint64_t hard);
+}  // namespace steps
 
 }  // namespace capbox::sandbox
