@@ -150,6 +150,18 @@ Result<NotifiedOpen, int> decode(const seccomp_notif& req) {
   return open;
 }
 
+bool is_process_syscall(int nr) {
+#ifdef SYS_fork
+  if (nr == SYS_fork)
+    return true;
+#endif
+#ifdef SYS_vfork
+  if (nr == SYS_vfork)
+    return true;
+#endif
+  return nr == SYS_clone;
+}
+
 int ioctl_retry(int fd, unsigned long request, void* arg) {
   int rc;
   do {
@@ -164,22 +176,12 @@ std::span<const int> default_notified_syscalls() {
   return kOpenSyscalls;
 }
 
-Result<NotifyFilter, int> NotifyFilter::build(std::span<const int> syscalls) {
-  scmp_filter_ctx ctx = ::seccomp_init(SCMP_ACT_ALLOW);
-  if (ctx == nullptr)
-    return Unexpected(ENOMEM);
-  int rc =
-      ::seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-  for (size_t i = 0; rc == 0 && i < syscalls.size(); ++i)
-    rc = ::seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, syscalls[i], 0);
+Result<std::vector<sock_filter>, int> compile_seccomp(void* ctx) {
   // libseccomp 2.5 exports only to a descriptor; a memfd keeps it in memory.
-  UniqueFd memfd;
-  if (rc == 0) {
-    memfd.reset(::memfd_create("capbox-notify-bpf", MFD_CLOEXEC));
-    rc = memfd ? ::seccomp_export_bpf(ctx, memfd.get()) : -errno;
-  }
-  ::seccomp_release(ctx);
-  if (rc != 0)
+  const UniqueFd memfd(::memfd_create("capbox-bpf", MFD_CLOEXEC));
+  if (!memfd)
+    return Unexpected(last_errno_or(EIO));
+  if (const int rc = ::seccomp_export_bpf(ctx, memfd.get()); rc != 0)
     return Unexpected(-rc);
   struct stat st {};
   if (::fstat(memfd.get(), &st) != 0)
@@ -188,11 +190,41 @@ Result<NotifyFilter, int> NotifyFilter::build(std::span<const int> syscalls) {
   if (bytes == 0 || bytes % sizeof(sock_filter) != 0 ||
       bytes / sizeof(sock_filter) > BPF_MAXINSNS)
     return Unexpected(EPROTO);
-  NotifyFilter filter;
-  filter.program_.resize(bytes / sizeof(sock_filter));
-  if (::pread(memfd.get(), filter.program_.data(), bytes, 0) !=
+  std::vector<sock_filter> program(bytes / sizeof(sock_filter));
+  if (::pread(memfd.get(), program.data(), bytes, 0) !=
       static_cast<ssize_t>(bytes))
     return Unexpected(EIO);
+  return program;
+}
+
+Result<NotifyFilter, int> NotifyFilter::build(std::span<const int> syscalls) {
+  std::vector<NotifyRule> rules;
+  for (const int nr : syscalls)
+    rules.push_back(NotifyRule{nr, 0});
+  return build(std::span<const NotifyRule>(rules));
+}
+
+Result<NotifyFilter, int> NotifyFilter::build(
+    std::span<const NotifyRule> rules) {
+  scmp_filter_ctx ctx = ::seccomp_init(SCMP_ACT_ALLOW);
+  if (ctx == nullptr)
+    return Unexpected(ENOMEM);
+  int rc =
+      ::seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  for (size_t i = 0; rc == 0 && i < rules.size(); ++i) {
+    // (arg0 & mask) == 0; datum_a is the mask, datum_b the value.
+    const scmp_arg_cmp clear = {0, SCMP_CMP_MASKED_EQ, rules[i].arg0_clear, 0};
+    rc = ::seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, rules[i].nr,
+                                  rules[i].arg0_clear != 0 ? 1 : 0, &clear);
+  }
+  auto program = rc == 0
+                     ? compile_seccomp(ctx)
+                     : Result<std::vector<sock_filter>, int>(Unexpected(-rc));
+  ::seccomp_release(ctx);
+  if (!program)
+    return Unexpected(program.error());
+  NotifyFilter filter;
+  filter.program_ = std::move(*program);
   return filter;
 }
 
@@ -233,8 +265,15 @@ Result<UniqueFd, int> receive_listener(int sock) {
 NotifyServer::NotifyServer(UniqueFd listener,
                            DecideOpen decide,
                            NotifyOptions options)
+    : NotifyServer(std::move(listener), std::move(decide), {}, options) {}
+
+NotifyServer::NotifyServer(UniqueFd listener,
+                           DecideOpen decide,
+                           DecideProcess process,
+                           NotifyOptions options)
     : listener_(std::move(listener)),
       decide_(std::move(decide)),
+      process_(std::move(process)),
       options_(options),
       send_supported_(options.atomic_send) {}
 
@@ -249,6 +288,8 @@ Result<Served, int> NotifyServer::serve_one() {
   }
   if (req.data.arch != ::seccomp_arch_native())
     return answer_error(req.id, ENOSYS);
+  if (process_ && is_process_syscall(req.data.nr))
+    return answer_process(req);
   auto open = decode(req);
   // The copy is only the target's if the notification outlived the read:
   // a dead target's pid may already name another process.
@@ -260,6 +301,23 @@ Result<Served, int> NotifyServer::serve_one() {
   if (!decision.fd)
     return answer_error(req.id, decision.error > 0 ? decision.error : EACCES);
   return answer_fd(req.id, std::move(decision.fd), open->flags);
+}
+
+Result<Served, int> NotifyServer::answer_process(const seccomp_notif& req) {
+  const int error = process_(static_cast<pid_t>(req.pid), req.data.nr);
+  if (error != 0)
+    return answer_error(req.id, error);
+  // CONTINUE only here, for a process syscall (see notify.h): nothing it
+  // reads can have changed since the filter saw it.
+  seccomp_notif_resp resp{};
+  resp.id = req.id;
+  resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  if (ioctl_retry(listener_.get(), SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0) {
+    if (errno == ENOENT)
+      return Served::Vanished;
+    return Unexpected(last_errno_or(EIO));
+  }
+  return Served::Answered;
 }
 
 Result<Served, int> NotifyServer::answer_error(uint64_t id, int error) {

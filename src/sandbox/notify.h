@@ -15,6 +15,12 @@
 // target controls (a check-then-use race the kernel documents), so a
 // checked "/grant/a" could become "/etc/shadow".
 //
+// The one exception is exec's processes limit (DecideProcess): fork, vfork
+// and clone may be answered CONTINUE, because they read nothing the target
+// could swap: their arguments are registers of the blocked thread, fixed
+// at the call (clone's flags were already checked by BPF), and their
+// pointers are only written to. Never for a path syscall.
+//
 // Why ID_VALID after reading memory: the notification carries a pid, and a
 // pid can be reused once the target dies. Only if the notification is still
 // pending after the read was the target alive (blocked in the syscall) for
@@ -27,6 +33,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/types.h>
 
 #include <cerrno>
@@ -45,6 +52,20 @@ namespace capbox::sandbox {
 // every syscall that opens a path (native architecture numbers).
 std::span<const int> default_notified_syscalls();
 
+// A notified syscall with a condition: notified only when its first
+// argument has none of `arg0_clear`'s bits (clone without CLONE_THREAD:
+// a new thread is not a new process). 0: always notified.
+struct NotifyRule {
+  int nr;
+  uint64_t arg0_clear = 0;
+};
+
+// The classic BPF program of a libseccomp context (a scmp_filter_ctx,
+// typed void* so this header needs no <seccomp.h>), for loading in a
+// forked child that must not allocate. Errors are errno values (EPROTO: a
+// program the kernel could not take).
+Result<std::vector<sock_filter>, int> compile_seccomp(void* ctx);
+
 // A compiled filter: the listed syscalls return SECCOMP_RET_USER_NOTIF,
 // everything else is allowed (the rest of a program's policy is another
 // filter's job; filters stack and the strictest answer wins). A foreign
@@ -55,6 +76,7 @@ class NotifyFilter {
   // child must not. Errors are errno values (libseccomp's, or EPROTO for a
   // program the kernel could not take).
   static Result<NotifyFilter, int> build(std::span<const int> syscalls);
+  static Result<NotifyFilter, int> build(std::span<const NotifyRule> rules);
 
   // In the forked child: sets no_new_privs, loads the filter with a new
   // listener, sends the listener over `sock` (SCM_RIGHTS, one byte) and
@@ -99,6 +121,11 @@ struct Decision {
 
 using DecideOpen = std::function<Decision(const NotifiedOpen&)>;
 
+// A notified fork, vfork or clone (exec's processes limit): `pid` is the
+// calling thread. The answer is 0 to let the call run as the target made
+// it (SECCOMP_USER_NOTIF_FLAG_CONTINUE), else an errno (EAGAIN).
+using DecideProcess = std::function<int(pid_t pid, int syscall_nr)>;
+
 // What serve_one did with a notification.
 enum class Served : uint8_t {
   Answered,  // the target got the decision
@@ -115,23 +142,32 @@ struct NotifyOptions {
 class NotifyServer {
  public:
   NotifyServer(UniqueFd listener, DecideOpen decide, NotifyOptions = {});
+  // Also answers fork, vfork and clone with `process` (see DecideProcess);
+  // without it they are answered ENOSYS like any other syscall.
+  NotifyServer(UniqueFd listener,
+               DecideOpen decide,
+               DecideProcess process,
+               NotifyOptions = {});
 
   // Poll it for POLLIN (a notification waits) and POLLHUP (no process is
   // left under the filter).
   int fd() const { return listener_.get(); }
 
   // Receives one notification (blocks if none is pending), decides and
-  // answers it. Syscalls other than the four opens are answered ENOSYS. Errors
+  // answers it. Syscalls other than the four opens (and the process
+  // syscalls, given a DecideProcess) are answered ENOSYS. Errors
   // are the listener's own (positive errno); a dying target is
   // Served::Vanished, not an error.
   Result<Served, int> serve_one();
 
  private:
+  Result<Served, int> answer_process(const seccomp_notif& req);
   Result<Served, int> answer_error(uint64_t id, int error);
   Result<Served, int> answer_fd(uint64_t id, UniqueFd fd, uint64_t flags);
 
   UniqueFd listener_;
   DecideOpen decide_;
+  DecideProcess process_;
   NotifyOptions options_;
   bool send_supported_ = true;
 };
