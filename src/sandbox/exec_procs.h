@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// The sandbox's processes as the supervisor sees them in /proc: every
+// descendant of the supervisor (a child subreaper, so orphans come back
+// to it instead of leaving the tree). Counts them for exec's processes
+// limit, kills and reaps them at the end. Assumes the supervisor has no
+// children but the sandbox's. Depends on libc only.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+namespace capbox::sandbox {
+
+struct ProcEntry {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  uint64_t start_time = 0;  // clock ticks after boot: with pid, unique
+};
+
+// Every live or zombie descendant of `root`, from one pass over /proc
+// (allocates; racy by nature: a process may appear or end meanwhile).
+std::vector<ProcEntry> scan_descendants(pid_t root);
+
+// SIGKILLs `entry` if it is still the process scanned (same start time),
+// through a pidfd, so a recycled pid never reaches a stranger.
+void kill_if_same(const ProcEntry& entry);
+
+// Reaps every child of the calling process that has ended (no wait).
+// When `main` is among them, stores its wait status and usage.
+struct MainEnd {
+  bool reaped = false;
+  int status = 0;
+  rusage usage{};
+};
+void reap_ended_children(pid_t main, MainEnd& main_end);
+
+// Kills every descendant of `root` and reaps them, until none is left or
+// `give_up` has passed (a process stuck in the kernel); records the main
+// child's end as reap_ended_children does. Returns whether none is left.
+bool kill_all_descendants(pid_t root,
+                          pid_t main,
+                          MainEnd& main_end,
+                          std::chrono::milliseconds give_up);
+
+// Answers the notified forks of a sandbox held at `limit` processes.
+// The count is the descendants in /proc plus forks let through a moment
+// ago whose child is not visible yet (each pending until its caller has a
+// new child, asks again, ends, or 100 ms pass), so a burst of forks from
+// many processes cannot overshoot between two scans.
+class ProcessCounter {
+ public:
+  ProcessCounter(pid_t root, uint64_t limit) : root_(root), limit_(limit) {}
+
+  // For a fork, vfork or clone by thread `tid`: 0 (let it run) or EAGAIN.
+  int decide(pid_t tid);
+
+ private:
+  struct Pending {
+    pid_t tid;
+    pid_t tgid;
+    std::vector<pid_t> children;  // tgid's children when it was let through
+    std::chrono::steady_clock::time_point deadline;
+  };
+
+  bool still_pending(const Pending& pending,
+                     const std::vector<ProcEntry>& procs) const;
+
+  pid_t root_;
+  uint64_t limit_;
+  std::vector<Pending> pending_;
+};
+
+}  // namespace capbox::sandbox

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: Apache-2.0
+// run_program_confined(): native programs (exec_probe.c, /usr/bin/true,
+// /usr/bin/env) run confined with no preload library, so every refusal
+// seen is the kernel's (Landlock or the deny filter), the program goes on
+// after each one, and the run leaves no process, zombie or descriptor.
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "base/unique_fd.h"
+#include "sandbox/exec_filter.h"
+#include "sandbox/exec_procs.h"
+#include "sandbox/exec_sandbox.h"
+
+namespace capbox::sandbox {
+namespace {
+
+const std::string kProbe = EXEC_PROBE;
+
+ExecConfig probe(std::vector<std::string> args) {
+  ExecConfig config;
+  config.program = kProbe;
+  config.argv = {"exec_probe"};
+  config.argv.insert(config.argv.end(), args.begin(), args.end());
+  config.env = {"PATH=/usr/bin:/bin", "CAPBOX_TEST=1"};
+  config.processes = 16;
+  config.wall_time = std::chrono::milliseconds(10000);
+  return config;
+}
+
+int open_fd_count() {
+  int count = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  REQUIRE(dir != nullptr);
+  while (const dirent* entry = ::readdir(dir))
+    count += entry->d_name[0] != '.';
+  ::closedir(dir);
+  return count;
+}
+
+// Puts `fd` at `target` for the run, then puts the old one back.
+class Redirect {
+ public:
+  Redirect(int target, int fd) : target_(target), saved_(::dup(target)) {
+    REQUIRE(saved_.valid());
+    REQUIRE(::dup2(fd, target) == target);
+  }
+  ~Redirect() { ::dup2(saved_.get(), target_); }
+
+ private:
+  int target_;
+  UniqueFd saved_;
+};
+
+struct Outcome {
+  RunResult result;
+  std::string out;  // what the program wrote to stdout
+};
+
+// Runs `config` with stdout captured in a memfd and stdin from `in`
+// (-1: unchanged); fails the test if nothing could start.
+Outcome run(const ExecConfig& config, int in = -1) {
+  const UniqueFd out(::memfd_create("exec-test-out", MFD_CLOEXEC));
+  REQUIRE(out.valid());
+  Result<RunResult, SpawnError> result = Unexpected(SpawnError{"", 0});
+  {
+    const Redirect redirect_out(STDOUT_FILENO, out.get());
+    if (in >= 0) {
+      const Redirect redirect_in(STDIN_FILENO, in);
+      result = run_program_confined(config);
+    } else {
+      result = run_program_confined(config);
+    }
+  }
+  REQUIRE_MESSAGE(result.has_value(), "spawn failed: " << result.error().what
+                                                       << ": "
+                                                       << result.error().error);
+  std::string text(4096, '\0');
+  const ssize_t n = ::pread(out.get(), text.data(), text.size(), 0);
+  text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return Outcome{*result, text};
+}
+
+void check_exited(const RunResult& result, int status) {
+  INFO("end: " << result.message);
+  CHECK(result.kind == EndKind::Exited);
+  CHECK(result.exit_status == status);
+}
+
+// The probe went on after every refusal and said all was as promised.
+void check_probe(std::vector<std::string> args, int in = -1) {
+  INFO("probe " << args.front());
+  check_exited(run(probe(std::move(args)), in).result, 0);
+}
+
+void check_no_descendants() {
+  CHECK(scan_descendants(::getpid()).empty());
+}
+
+struct TempFile {
+  explicit TempFile(mode_t mode, const std::string& content = "data\n") {
+    char name[] = "/tmp/capbox-exec-XXXXXX";
+    const int fd = ::mkstemp(name);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, content.data(), content.size()) ==
+            static_cast<ssize_t>(content.size()));
+    ::fchmod(fd, mode);
+    ::close(fd);
+    path = name;
+  }
+  ~TempFile() { ::unlink(path.c_str()); }
+  std::string path;
+};
+
+TEST_CASE("exec: paths outside the rules are refused by Landlock") {
+  const TempFile beside(0644);
+  check_probe({"open-refused", "/etc/passwd"});
+  check_probe({"open-refused", beside.path});
+  check_probe({"open-refused", "/tmp"});
+  check_probe({"open-refused", "/proc/self/status"});
+  check_probe({"usr-lib", "/usr/lib/os-release"});
+  check_probe({"devices"});
+}
+
+TEST_CASE("exec: only the program itself may be executed") {
+  check_probe({"exec-sh"});
+  check_exited(run(probe({"exec-self", kProbe})).result, 42);
+}
+
+TEST_CASE("exec: no TCP connection, even on a socket it was given") {
+  const UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof addr;
+  REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), size) ==
+          0);
+  REQUIRE(::listen(listener.get(), 1) == 0);
+  REQUIRE(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr),
+                        &size) == 0);
+  const UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  check_probe({"connect", std::to_string(ntohs(addr.sin_port))}, client.get());
+}
+
+TEST_CASE("exec: no capabilities, no kernel surface, no new sockets") {
+  check_probe({"caps"});
+  check_probe({"kernel"});
+}
+
+TEST_CASE("exec: set-id modes are refused, plain ones work") {
+  const TempFile file(0644);
+  const UniqueFd in(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+  check_probe({"setid"}, in.get());
+  struct stat st {};
+  REQUIRE(::stat(file.path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0640);
+}
+
+TEST_CASE("exec: no signal leaves the sandbox") {
+  check_probe({"signals", std::to_string(::getpid())});
+  check_no_descendants();
+}
+
+TEST_CASE("exec: a fork bomb is held at the processes limit") {
+  ExecConfig config = probe({"fork-bomb"});
+  config.processes = 20;
+  config.wall_time = std::chrono::milliseconds(5000);
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome outcome = run(config);
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO("output: " << outcome.out);
+  check_exited(outcome.result, 0);
+  const int made = std::atoi(outcome.out.c_str() + 6);
+  CHECK(outcome.out.starts_with("forks="));
+  CHECK(made >= 1);
+  CHECK(made <= 19);
+  CHECK(took < std::chrono::milliseconds(5000));
+  check_no_descendants();
+}
+
+TEST_CASE("exec: how the program ended") {
+  check_exited(run(probe({"exit", "7"})).result, 7);
+  const RunResult crashed = run(probe({"segv", "8"})).result;
+  CHECK(crashed.kind == EndKind::Crashed);
+  CHECK(crashed.signal == SIGSEGV);
+  ExecConfig sleeper = probe({"sleep"});
+  sleeper.wall_time = std::chrono::milliseconds(200);
+  const RunResult slept = run(sleeper).result;
+  CHECK(slept.kind == EndKind::WallTime);
+  CHECK(slept.message == "wall-time limit of 200 ms exceeded");
+  check_no_descendants();
+}
+
+TEST_CASE("exec: programs that cannot be run") {
+  ExecConfig config = probe({});
+  config.program = "/nonexistent/capbox-exec-probe";
+  auto missing = run_program_confined(config);
+  REQUIRE(!missing.has_value());
+  CHECK(missing.error().error == ENOENT);
+  CHECK(std::string(missing.error().what) == "opening the program");
+
+  const TempFile plain(0644);
+  config.program = plain.path;
+  auto not_executable = run_program_confined(config);
+  REQUIRE(!not_executable.has_value());
+  CHECK(not_executable.error().error == EACCES);
+  CHECK(std::string(not_executable.error().what) ==
+        "the program is not executable");
+
+  const TempFile script(0755, "#!/bin/sh\nexit 0\n");
+  config.program = script.path;
+  auto not_elf = run_program_confined(config);
+  REQUIRE(!not_elf.has_value());
+  CHECK(not_elf.error().error == ENOEXEC);
+  CHECK(std::string(not_elf.error().what) == "the program is not an ELF file");
+}
+
+// A 64-bit ELF header for another machine: it passes every check before
+// fork, and execve itself refuses it.
+TEST_CASE("exec: an execve failure is reported as the Execute stage") {
+  std::string header(64, '\0');
+  header.replace(0, 4,
+                 "\x7f"
+                 "ELF");
+  header[4] = 2;      // ELFCLASS64
+  header[5] = 1;      // little endian
+  header[6] = 1;      // EV_CURRENT
+  header[16] = 2;     // ET_EXEC
+  header[18] = 0x16;  // EM_S390
+  header[54] = 56;    // e_phentsize
+  const TempFile foreign(0755, header);
+  ExecConfig config = probe({});
+  config.program = foreign.path;
+  const RunResult result = run(config).result;
+  INFO("end: " << result.message);
+  CHECK(result.kind == EndKind::SetupFailed);
+  CHECK(result.stage == static_cast<uint32_t>(Stage::Execute));
+  CHECK(result.error == ENOEXEC);
+}
+
+TEST_CASE("exec: a dynamic program starts, with the sandbox's environment") {
+  ExecConfig config;
+  config.program = "/usr/bin/env";
+  config.argv = {"env"};
+  config.env = {"CAPBOX_TEST=1", "LD_PRELOAD=/nowhere.so",
+                "CAPBOX_BROKER_FD=99"};
+  config.preload_library = "/usr/lib/x86_64-linux-gnu/libm.so.6";
+  if (::access(config.preload_library.c_str(), R_OK) != 0)
+    config.preload_library.clear();
+  config.serve_broker = [](int) { return BrokerVerdict::Stop; };
+  const Outcome outcome = run(config);
+  check_exited(outcome.result, 0);
+  CHECK(outcome.out.find("CAPBOX_TEST=1\n") != std::string::npos);
+  CHECK(outcome.out.find("CAPBOX_BROKER_FD=3\n") != std::string::npos);
+  CHECK(outcome.out.find("/nowhere.so") == std::string::npos);
+  CHECK(outcome.out.find("CAPBOX_BROKER_FD=99") == std::string::npos);
+  if (!config.preload_library.empty())
+    CHECK(outcome.out.find("LD_PRELOAD=" + config.preload_library) !=
+          std::string::npos);
+}
+
+TEST_CASE("exec: runs leak nothing; start-up time of /usr/bin/true") {
+  ExecConfig config;
+  config.program = "/usr/bin/true";
+  config.argv = {"true"};
+  const int fds_before = open_fd_count();
+  std::vector<double> micros;
+  for (int i = 0; i < 21; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    check_exited(run(config).result, 0);
+    micros.push_back(std::chrono::duration<double, std::micro>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
+  }
+  std::sort(micros.begin(), micros.end());
+  MESSAGE("confined /usr/bin/true: median " << micros[micros.size() / 2]
+                                            << " us");
+  CHECK(open_fd_count() == fds_before);
+  check_no_descendants();
+}
+
+TEST_CASE("exec: every deny-list row names a syscall of this machine") {
+  for (const ExecSyscallRow& row : exec_syscall_table()) {
+    INFO(row.name);
+    CHECK(seccomp_syscall_resolve_name(row.name) >= 0);
+    CHECK(row.error > 0);
+    CHECK(row.reason[0] != '\0');
+  }
+}
+
+}  // namespace
+}  // namespace capbox::sandbox
