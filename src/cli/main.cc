@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/exec_command.h"
 #include "cli/exit_codes.h"
 #include "cli/policy_command.h"
 #include "cli/run_command.h"
@@ -25,9 +26,9 @@ namespace {
 
 // Subcommands that exist, and those the design plans but no issue has
 // built yet (named so the answer is "not yet", not "did you mean").
-const std::vector<std::string> kSubcommands = {"run", "policy", "help",
+const std::vector<std::string> kSubcommands = {"run", "exec", "policy", "help",
                                                "version"};
-const std::vector<std::string> kPlanned = {"exec", "inspect"};
+const std::vector<std::string> kPlanned = {"inspect"};
 
 std::string compiler() {
 #if defined(__clang__)
@@ -68,6 +69,7 @@ void print_help(std::ostream& out) {
          "\n"
          "Usage:\n"
          "  capbox run [OPTIONS] [--] MODULE.wasm [ARGS...]\n"
+         "  capbox exec [OPTIONS] [--] PROGRAM [ARGS...]\n"
          "  capbox policy check NAME|FILE...\n"
          "  capbox policy show NAME|FILE\n"
          "  capbox help [SUBCOMMAND]\n"
@@ -77,11 +79,14 @@ void print_help(std::ostream& out) {
          "  run       run a WASI command module (preview1 or wasi_unstable)\n"
          "            with only the directories and environment you give it;\n"
          "            --invoke FUNC calls one export instead\n"
+         "  exec      run a native program confined the same way: only the\n"
+         "            granted directories, no sockets, no other programs\n"
          "  policy    check policy files, or show the effective one\n"
          "  help      print this help, or a subcommand's\n"
          "\n"
-         "Planned: exec, inspect.\n"
-         "Run 'capbox run --help' for run's options and exit statuses.\n";
+         "Planned: inspect.\n"
+         "Run 'capbox run --help' or 'capbox exec --help' for their options\n"
+         "and exit statuses.\n";
 }
 
 int usage_error(const std::string& message) {
@@ -116,6 +121,8 @@ int dispatch(const std::vector<std::string>& args) {
   const std::span<const std::string> rest(args.begin() + 1, args.end());
   if (first == "run")
     return run_command(rest);
+  if (first == "exec")
+    return exec_command(rest);
   if (first == "policy")
     return policy_command(rest);
   if (first == "--version" || first == "-V" || first == "version") {
@@ -125,6 +132,8 @@ int dispatch(const std::vector<std::string>& args) {
   if (first == "--help" || first == "-h" || first == "help") {
     if (!rest.empty() && rest[0] == "run")
       print_run_help(std::cout);
+    else if (!rest.empty() && rest[0] == "exec")
+      print_exec_help(std::cout);
     else if (!rest.empty() && rest[0] == "policy")
       print_policy_help(std::cout);
     else if (!rest.empty())
