@@ -63,6 +63,12 @@ expect wc "$(cd "$work/rw" && wc -l -w in.txt | sed 's| in.txt| /data/in.txt|')"
   wc -l -w /data/in.txt
 expect sort "" sort /data/in.txt -o /data/sorted.txt
 check sort-output diff -q <(printf 'apple\nfig\npear\n') "$work/rw/sorted.txt"
+# A small buffer makes sort merge through temporary files (mkstemp and
+# unlink in /data).
+seq 1 200000 | shuf >"$work/rw/big.txt"
+expect sort-temp-files "" sort -n -S 64K -T /data /data/big.txt -o /data/big.out
+check sort-temp-files-output cmp -s <(seq 1 200000) "$work/rw/big.out"
+rm -f "$work/rw/big.txt" "$work/rw/big.out"
 sum=$(sha256sum <"$work/rw/in.txt" | cut -d' ' -f1)
 expect sha256sum "$sum  /data/in.txt" sha256sum /data/in.txt
 echo "$sum  /data/in.txt" >"$work/rw/sums"
