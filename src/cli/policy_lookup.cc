@@ -187,6 +187,15 @@ Result<policy::Flags, std::string> policy_flags(const RunOptions& options) {
     policy::DirGrant grant;
     grant.host = spec->host;
     grant.guest = spec->guest;
+    // exec shows a native program a directory at its own path; the
+    // canonical one, so that realpath() in the program (which walks the
+    // host's symlinks through the kernel) lands inside the grant again.
+    if (options.kind == CommandKind::kExec && spec->guest == spec->host) {
+      std::error_code error;
+      const auto canonical = std::filesystem::canonical(spec->host, error);
+      if (!error)
+        grant.guest = canonical.string();
+    }
     grant.rights = spec->rights;
     grant.where = policy::Location{"--dir " + text, 0, 0};
     grant.rights_where = grant.where;

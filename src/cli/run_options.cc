@@ -37,7 +37,7 @@ po::options_description make_options(CommandKind kind) {
               ->value_name("HOST[::GUEST[::RIGHTS]]"),
      (std::string("give the ") + who + " the host directory HOST, seen as "
      "GUEST (default: " +
-     (exec ? "HOST's absolute path" : "HOST as written") + "), with "
+     (exec ? "HOST's canonical path" : "HOST as written") + "), with "
      "RIGHTS: ro, rw, or a comma list of read, write, create, delete, "
      "rename, metadata (default: all)").c_str())
     ("env", po::value<std::vector<std::string>>()->composing()

@@ -151,6 +151,16 @@ def fileops(t, root, data, out):
              f"{os.path.getsize(os.path.join(data, 'in.txt'))}\n".encode())
 
 
+def symlinked_grant(t, root, data):
+    link = os.path.join(root, "link-to-data")
+    os.symlink(data, link)
+    t.expect("--dir through a symlink is seen at the canonical path",
+             ["--no-policy", "--dir", link, "--", "realpath",
+              os.path.join(link, "in.txt")], 0,
+             stdout=(os.path.join(data, "in.txt") + "\n").encode())
+    os.unlink(link)
+
+
 def debian_tools(t, root, data, out, lines, blob):
     ro = ["--no-policy", "--dir", data + "::/data::ro"]
     rw = ro + ["--dir", out + "::/out::rw"]
@@ -296,6 +306,7 @@ def main():
             shutil.rmtree(os.path.join(out, name), ignore_errors=True)
             if os.path.exists(os.path.join(out, name)):
                 os.unlink(os.path.join(out, name))
+        symlinked_grant(t, root, data)
         debian_tools(t, os.path.join(root, "tree"), data, out, lines, blob)
         cli_errors(t, root, data)
     print(f"{t.passed} passed, {t.failed} failed")
