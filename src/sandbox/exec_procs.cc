@@ -207,6 +207,7 @@ int ProcessCounter::decide(pid_t tid) {
     return EAGAIN;  // it died meanwhile: the answer reaches no one
   pending_.push_back(
       Pending{tid, tgid, children_of(tgid, procs), Clock::now() + kPendingFor});
+  ++allowed_;
   return 0;
 }
 

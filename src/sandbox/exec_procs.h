@@ -58,6 +58,11 @@ class ProcessCounter {
   // For a fork, vfork or clone by thread `tid`: 0 (let it run) or EAGAIN.
   int decide(pid_t tid);
 
+  // How many forks decide() let through. None: the first process never
+  // had a descendant (every way to make a process is notified), so once
+  // it is reaped there is nothing to look for.
+  uint64_t allowed() const { return allowed_; }
+
  private:
   struct Pending {
     pid_t tid;
@@ -72,6 +77,7 @@ class ProcessCounter {
   pid_t root_;
   uint64_t limit_;
   std::vector<Pending> pending_;
+  uint64_t allowed_ = 0;
 };
 
 }  // namespace capbox::sandbox

@@ -482,7 +482,10 @@ Result<RunResult, SpawnError> watch(const ExecConfig& config,
   drain_setup(s);
   s.notify.reset();
   s.broker.reset();
-  kill_all_descendants(s.self, pid, s.main_end, kKillGiveUp);
+  // A /proc scan costs about a millisecond: only when there may be more
+  // than the main program to end.
+  if (s.counter.allowed() != 0)
+    kill_all_descendants(s.self, pid, s.main_end, kKillGiveUp);
   while (!s.main_end.reaped) {
     // Given up on a stuck descendant, but the main program is killed and
     // must be reaped: a zombie would hold its pid for good.

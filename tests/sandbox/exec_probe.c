@@ -159,26 +159,55 @@ static int kernel_walls(void) {
                         EACCES);
 }
 
-// Forks until refused; the children fork too, then wait to be killed.
-// Prints how many forks the main program made; 0 when it saw EAGAIN.
+// Forks until refused; the children fork too (a byte on a pipe for each
+// fork they made), then wait to be killed. Prints how many processes the
+// sandbox held at most: itself, its children and theirs. 0 when it saw
+// EAGAIN.
 static int fork_bomb(void) {
+  int counted[2];
+  if (pipe2(counted, O_NONBLOCK) != 0)
+    return expect_ok("pipe2", -1);
   int made = 0;
   for (int i = 0; i < 10000; ++i) {
     const pid_t child = fork();
     if (child == 0) {
       while (fork() > 0) {
+        if (write(counted[1], "+", 1) != 1)
+          break;
       }
       pause();
       _exit(0);
     }
-    if (child < 0) {
-      printf("forks=%d errno=%d\n", made, errno);
-      fflush(stdout);
-      return errno == EAGAIN ? 0 : 1;
-    }
+    if (child < 0)
+      break;
     ++made;
   }
-  return 2;
+  const int error = errno;
+  // The children stop forking at the same limit; let them get there.
+  usleep(300 * 1000);
+  char bytes[4096];
+  ssize_t n;
+  int grandchildren = 0;
+  while ((n = read(counted[0], bytes, sizeof bytes)) > 0)
+    grandchildren += (int)n;
+  printf("processes=%d errno=%d\n", 1 + made + grandchildren, error);
+  fflush(stdout);
+  return error == EAGAIN ? 0 : 1;
+}
+
+// Leaves a daemon behind, the usual way: fork, setsid, fork again, the
+// middle one exits, so the daemon is an orphan in its own session.
+static void start_daemon(void) {
+  const pid_t middle = fork();
+  if (middle == 0) {
+    setsid();
+    if (fork() == 0) {
+      sleep(60);
+      _exit(0);
+    }
+    _exit(0);
+  }
+  waitpid(middle, NULL, 0);
 }
 
 static int run_mode(int argc, char** argv) {
@@ -195,6 +224,13 @@ static int run_mode(int argc, char** argv) {
   if (strcmp(mode, "sleep") == 0) {
     sleep(60);
     return 3;
+  }
+  if (strcmp(mode, "daemon") == 0) {
+    start_daemon();
+    start_daemon();
+    if (strcmp(arg, "sleep") == 0)
+      sleep(60);
+    return 0;
   }
   if (strcmp(mode, "open-refused") == 0)
     return expect_refused(arg, raw_open(arg, O_RDONLY), EACCES);
