@@ -10,8 +10,10 @@
 #include <linux/capability.h>
 #include <linux/io_uring.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +197,65 @@ static int fork_bomb(void) {
   return error == EAGAIN ? 0 : 1;
 }
 
+static void* idle(void* unused) {
+  (void)unused;
+  usleep(50 * 1000);
+  return NULL;
+}
+
+// Threads are not processes: more of them than the processes limit.
+static int threads(void) {
+  pthread_t ids[12];
+  for (int i = 0; i < 12; ++i) {
+    errno = pthread_create(&ids[i], NULL, idle, NULL);
+    if (errno != 0)
+      return expect_ok("pthread_create", -1);
+  }
+  for (int i = 0; i < 12; ++i)
+    pthread_join(ids[i], NULL);
+  return 0;
+}
+
+// posix_spawn tries clone3 (ENOSYS here), falls back to clone(CLONE_VM|
+// CLONE_VFORK), which is counted, then executes the program again.
+static int spawn_self(const char* self) {
+  char* args[] = {(char*)self, "exit", "5", NULL};
+  pid_t child = 0;
+  errno = posix_spawn(&child, self, NULL, NULL, args, environ);
+  if (errno != 0)
+    return expect_ok("posix_spawn", -1);
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 5 ? 0 : 1;
+}
+
+// Asks the test's broker (kExecBrokerFd) for a descriptor, then reads and
+// writes through it: Landlock checks opens, not descriptors passed in.
+static int brokered(void) {
+  const int broker = atoi(getenv("CAPBOX_BROKER_FD"));
+  char byte = '?';
+  char control[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (expect_ok("send", send(broker, &byte, 1, 0)) ||
+      expect_ok("recvmsg", recvmsg(broker, &msg, 0)))
+    return 1;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (c == NULL || c->cmsg_type != SCM_RIGHTS)
+    return expect_ok("a descriptor", -1);
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  char text[16] = {0};
+  if (expect_ok("read", pread(fd, text, 4, 0)) ||
+      expect_ok("write", pwrite(fd, "done\n", 5, 0)))
+    return 1;
+  return strcmp(text, "data") == 0 ? 0 : 1;
+}
+
 // Leaves a daemon behind, the usual way: fork, setsid, fork again, the
 // middle one exits, so the daemon is an orphan in its own session.
 static void start_daemon(void) {
@@ -258,6 +319,12 @@ static int run_mode(int argc, char** argv) {
     return signals((pid_t)atoi(arg));
   if (strcmp(mode, "kernel") == 0)
     return kernel_walls();
+  if (strcmp(mode, "threads") == 0)
+    return threads();
+  if (strcmp(mode, "spawn-self") == 0)
+    return spawn_self(arg);
+  if (strcmp(mode, "brokered") == 0)
+    return brokered();
   if (strcmp(mode, "fork-bomb") == 0)
     return fork_bomb();
   fprintf(stderr, "probe: unknown mode %s\n", mode);

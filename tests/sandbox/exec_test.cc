@@ -24,6 +24,7 @@
 #include <doctest/doctest.h>
 
 #include "base/unique_fd.h"
+#include "broker/channel.h"
 #include "sandbox/exec_filter.h"
 #include "sandbox/exec_procs.h"
 #include "sandbox/exec_sandbox.h"
@@ -180,6 +181,37 @@ TEST_CASE("exec: set-id modes are refused, plain ones work") {
 TEST_CASE("exec: no signal leaves the sandbox") {
   check_probe({"signals", std::to_string(::getpid())});
   check_no_descendants();
+}
+
+TEST_CASE("exec: threads are not counted; posix_spawn's fallback is") {
+  ExecConfig config = probe({"threads"});
+  config.processes = 2;
+  check_exited(run(config).result, 0);
+  config = probe({"spawn-self", kProbe});
+  config.processes = 2;
+  check_exited(run(config).result, 0);
+  config.processes = 1;  // the program alone: its spawn is refused
+  check_exited(run(config).result, 1);
+}
+
+TEST_CASE("exec: a descriptor the supervisor passes in works in full") {
+  const TempFile file(0600);
+  ExecConfig config = probe({"brokered"});
+  config.serve_broker = [&](int fd) {
+    uint8_t byte = 0;
+    auto got = broker::receive_message(fd, {&byte, 1});
+    if (!got)
+      return BrokerVerdict::Stop;
+    const UniqueFd served(::open(file.path.c_str(), O_RDWR | O_CLOEXEC));
+    return broker::send_message(fd, {&byte, 1}, served.get())
+               ? BrokerVerdict::Serve
+               : BrokerVerdict::Kill;
+  };
+  check_exited(run(config).result, 0);
+  char text[8] = {};
+  const UniqueFd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE(::read(fd.get(), text, 5) == 5);
+  CHECK(std::string(text) == "done\n");
 }
 
 TEST_CASE("exec: a fork bomb is held at the processes limit") {
