@@ -47,6 +47,10 @@ bool kill_all_descendants(pid_t root,
                           std::chrono::milliseconds give_up);
 
 // Answers the notified forks of a sandbox held at `limit` processes.
+// Why the supervisor counts and RLIMIT_NPROC alone is not enough: root is
+// exempt from RLIMIT_NPROC (and CI runs as root), and for other users it
+// counts every process of theirs, in the sandbox or not. Why letting the
+// fork run (CONTINUE) is safe: see notify.h; the arguments are registers.
 // The count is the descendants in /proc plus forks let through a moment
 // ago whose child is not visible yet (each pending until its caller has a
 // new child, asks again, ends, or 100 ms pass), so a burst of forks from
