@@ -169,6 +169,14 @@ TEST_CASE("exec: no capabilities, no kernel surface, no new sockets") {
   check_probe({"kernel"});
 }
 
+// On a kernel without x32 (most) this passes unfiltered too; on one with
+// it, only the filter's foreign-number check holds the socket back.
+TEST_CASE("exec: x32 numbers do not dodge the deny list") {
+  const RunResult result = run(probe({"x32-socket"})).result;
+  INFO("end: " << result.message);
+  CHECK(!(result.kind == EndKind::Exited && result.exit_status != 0));
+}
+
 TEST_CASE("exec: set-id modes are refused, plain ones work") {
   const TempFile file(0644);
   const UniqueFd in(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
