@@ -176,37 +176,45 @@ bool kill_all_descendants(pid_t root,
   }
 }
 
-bool ProcessCounter::still_pending(const Pending& pending,
-                                   const std::vector<ProcEntry>& procs) const {
-  if (Clock::now() >= pending.deadline)
-    return false;
-  const bool alive = std::any_of(procs.begin(), procs.end(), [&](auto& p) {
-    return p.pid == pending.tgid;
-  });
-  if (!alive)
-    return false;
-  for (const pid_t child : children_of(pending.tgid, procs)) {
-    if (std::find(pending.children.begin(), pending.children.end(), child) ==
-        pending.children.end())
-      return false;  // the fork it was let through for has happened
+uint64_t ProcessCounter::unseen(const Pending& pending,
+                                const std::vector<ProcEntry>& procs) {
+  uint64_t born = 0;
+  bool alive = false;
+  for (const ProcEntry& p : procs) {
+    alive = alive || p.pid == pending.tgid;
+    if (p.ppid == pending.tgid &&
+        std::find(pending.children.begin(), pending.children.end(), p.pid) ==
+            pending.children.end())
+      ++born;
   }
-  return true;
+  if (!alive || Clock::now() >= pending.deadline)
+    return 0;
+  return pending.forks - std::min(pending.forks, born);
 }
 
 int ProcessCounter::decide(pid_t tid) {
-  // The previous fork of this thread has returned: it asks again.
-  std::erase_if(pending_, [&](const Pending& p) { return p.tid == tid; });
   const std::vector<ProcEntry> procs = scan_descendants(root_);
-  std::erase_if(pending_,
-                [&](const Pending& p) { return !still_pending(p, procs); });
-  const uint64_t count = procs.size() + pending_.size();
+  uint64_t count = procs.size();
+  std::erase_if(pending_, [&](const Pending& p) {
+    const uint64_t left = unseen(p, procs);
+    count += left;
+    return left == 0;
+  });
   if (count >= limit_)
     return EAGAIN;
   const pid_t tgid = thread_group(tid);
   if (tgid <= 0)
     return EAGAIN;  // it died meanwhile: the answer reaches no one
-  pending_.push_back(
-      Pending{tid, tgid, children_of(tgid, procs), Clock::now() + kPendingFor});
+  const auto deadline = Clock::now() + kPendingFor;
+  const auto it =
+      std::find_if(pending_.begin(), pending_.end(),
+                   [&](const Pending& p) { return p.tgid == tgid; });
+  if (it != pending_.end()) {
+    ++it->forks;
+    it->deadline = deadline;
+  } else {
+    pending_.push_back(Pending{tgid, children_of(tgid, procs), 1, deadline});
+  }
   ++allowed_;
   return 0;
 }

@@ -52,9 +52,12 @@ bool kill_all_descendants(pid_t root,
 // counts every process of theirs, in the sandbox or not. Why letting the
 // fork run (CONTINUE) is safe: see notify.h; the arguments are registers.
 // The count is the descendants in /proc plus forks let through a moment
-// ago whose child is not visible yet (each pending until its caller has a
-// new child, asks again, ends, or 100 ms pass), so a burst of forks from
-// many processes cannot overshoot between two scans.
+// ago whose child is not visible yet: per calling process, the forks let
+// through since its first pending one, less the children it has gained
+// since (pending until then, until it ends, or for 100 ms after its last
+// fork: a fork that failed in the kernel). So a burst of forks from many
+// processes or threads cannot overshoot between two scans; a child that
+// ends before it is seen makes the count high for a moment, never low.
 class ProcessCounter {
  public:
   ProcessCounter(pid_t root, uint64_t limit) : root_(root), limit_(limit) {}
@@ -69,14 +72,15 @@ class ProcessCounter {
 
  private:
   struct Pending {
-    pid_t tid;
-    pid_t tgid;
-    std::vector<pid_t> children;  // tgid's children when it was let through
+    pid_t tgid;                   // the process that forks
+    std::vector<pid_t> children;  // its children at its first pending fork
+    uint64_t forks;               // let through since then
     std::chrono::steady_clock::time_point deadline;
   };
 
-  bool still_pending(const Pending& pending,
-                     const std::vector<ProcEntry>& procs) const;
+  // How many of `pending`'s forks have no visible child yet.
+  static uint64_t unseen(const Pending& pending,
+                         const std::vector<ProcEntry>& procs);
 
   pid_t root_;
   uint64_t limit_;

@@ -216,6 +216,41 @@ static int threads(void) {
   return 0;
 }
 
+static int g_forked[2];
+
+static void* fork_until_refused(void* unused) {
+  (void)unused;
+  for (;;) {
+    const pid_t child = fork();
+    if (child == 0) {
+      pause();
+      _exit(0);
+    }
+    if (child < 0 || write(g_forked[1], "+", 1) != 1)
+      return NULL;
+  }
+}
+
+// Eight threads fork at once until refused: prints how many processes
+// the sandbox held.
+static int thread_bomb(void) {
+  if (pipe2(g_forked, O_NONBLOCK) != 0)
+    return expect_ok("pipe2", -1);
+  pthread_t ids[8];
+  for (int i = 0; i < 8; ++i) {
+    errno = pthread_create(&ids[i], NULL, fork_until_refused, NULL);
+    if (errno != 0)
+      return expect_ok("pthread_create", -1);
+  }
+  for (int i = 0; i < 8; ++i)
+    pthread_join(ids[i], NULL);
+  char bytes[4096];
+  const ssize_t n = read(g_forked[0], bytes, sizeof bytes);
+  printf("processes=%d\n", 1 + (n > 0 ? (int)n : 0));
+  fflush(stdout);
+  return 0;
+}
+
 // posix_spawn tries clone3 (ENOSYS here), falls back to clone(CLONE_VM|
 // CLONE_VFORK), which is counted, then executes the program again.
 static int spawn_self(const char* self) {
@@ -328,6 +363,8 @@ static int run_mode(int argc, char** argv) {
   }
   if (strcmp(mode, "threads") == 0)
     return threads();
+  if (strcmp(mode, "thread-bomb") == 0)
+    return thread_bomb();
   if (strcmp(mode, "spawn-self") == 0)
     return spawn_self(arg);
   if (strcmp(mode, "brokered") == 0)

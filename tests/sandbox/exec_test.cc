@@ -262,6 +262,21 @@ TEST_CASE("exec: daemons the program leaves are ended with it") {
   check_no_descendants();
 }
 
+TEST_CASE("exec: threads forking at once are held at the limit too") {
+  for (int round = 0; round < 3; ++round) {
+    ExecConfig config = probe({"thread-bomb"});
+    config.processes = 6;
+    const Outcome outcome = run(config);
+    INFO("output: " << outcome.out);
+    check_exited(outcome.result, 0);
+    REQUIRE(outcome.out.starts_with("processes="));
+    const int held = std::atoi(outcome.out.c_str() + 10);
+    CHECK(held <= 6);
+    CHECK(held >= 5);
+    check_no_descendants();
+  }
+}
+
 TEST_CASE("exec: programs that cannot be run") {
   ExecConfig config = probe({});
   config.program = "/nonexistent/capbox-exec-probe";
