@@ -301,20 +301,35 @@ TEST_CASE("exec: programs that cannot be run") {
   CHECK(std::string(not_elf.error().what) == "the program is not an ELF file");
 }
 
-// A 64-bit ELF header for another machine: it passes every check before
-// fork, and execve itself refuses it.
+// A 64-bit little-endian ELF header for `machine` with one program
+// header, PT_INTERP at offset 120 naming `interpreter` (its bytes as
+// given: the terminating NUL is the caller's to include), or none.
+std::string elf_file(uint16_t machine, const std::string& interpreter) {
+  std::string file(120, '\0');
+  file.replace(0, 4,
+               "\x7f"
+               "ELF");
+  file[4] = 2;   // ELFCLASS64
+  file[5] = 1;   // little endian
+  file[6] = 1;   // EV_CURRENT
+  file[16] = 2;  // ET_EXEC
+  file[18] = static_cast<char>(machine & 0xff);
+  file[19] = static_cast<char>(machine >> 8);
+  file[32] = 64;  // e_phoff
+  file[54] = 56;  // e_phentsize
+  if (interpreter.empty())
+    return file;
+  file[56] = 1;                                      // e_phnum
+  file[64] = 3;                                      // PT_INTERP
+  file[72] = 120;                                    // p_offset
+  file[96] = static_cast<char>(interpreter.size());  // p_filesz
+  return file + interpreter;
+}
+
+// A header for another machine passes every check before fork, and
+// execve itself refuses it.
 TEST_CASE("exec: an execve failure is reported as the Execute stage") {
-  std::string header(64, '\0');
-  header.replace(0, 4,
-                 "\x7f"
-                 "ELF");
-  header[4] = 2;      // ELFCLASS64
-  header[5] = 1;      // little endian
-  header[6] = 1;      // EV_CURRENT
-  header[16] = 2;     // ET_EXEC
-  header[18] = 0x16;  // EM_S390
-  header[54] = 56;    // e_phentsize
-  const TempFile foreign(0755, header);
+  const TempFile foreign(0755, elf_file(0x16 /* EM_S390 */, ""));
   ExecConfig config = probe({});
   config.program = foreign.path;
   const RunResult result = run(config).result;
@@ -322,6 +337,37 @@ TEST_CASE("exec: an execve failure is reported as the Execute stage") {
   CHECK(result.kind == EndKind::SetupFailed);
   CHECK(result.stage == static_cast<uint32_t>(Stage::Execute));
   CHECK(result.error == ENOEXEC);
+}
+
+TEST_CASE("exec: the ELF interpreter is read with care") {
+  const auto spawn_error = [](const std::string& content) {
+    const TempFile file(0755, content);
+    ExecConfig config = probe({});
+    config.program = file.path;
+    auto result = run_program_confined(config);
+    REQUIRE(!result.has_value());
+    return std::pair(std::string(result.error().what), result.error().error);
+  };
+  const std::string malformed = "the program's ELF interpreter is malformed";
+  CHECK(spawn_error(elf_file(62, std::string("/lib/ld.so"))) ==
+        std::pair(malformed, ENOEXEC));  // no NUL
+  CHECK(spawn_error(elf_file(62, std::string("ld.so\0", 6))) ==
+        std::pair(malformed, ENOEXEC));  // relative
+  CHECK(spawn_error(elf_file(62, std::string("/a\0b\0", 5))) ==
+        std::pair(malformed, ENOEXEC));  // a NUL inside
+  CHECK(spawn_error(elf_file(62, std::string("/nowhere/ld.so\0", 15))) ==
+        std::pair(std::string("opening the ELF interpreter"), ENOENT));
+  std::string truncated = elf_file(62, std::string("/lib/ld.so\0", 11));
+  truncated.resize(100);  // the program header ends past the file
+  CHECK(spawn_error(truncated) ==
+        std::pair(std::string("the program's ELF program headers are "
+                              "malformed"),
+                  ENOEXEC));
+  std::string elf32 = elf_file(62, "");
+  elf32[4] = 1;  // ELFCLASS32
+  CHECK(
+      spawn_error(elf32) ==
+      std::pair(std::string("the program is not a 64-bit ELF file"), ENOEXEC));
 }
 
 TEST_CASE("exec: a dynamic program starts, with the sandbox's environment") {
