@@ -124,7 +124,8 @@ std::vector<NotifyRule> process_rules() {
 #ifdef SYS_vfork
   rules.push_back(NotifyRule{SYS_vfork, 0});
 #endif
-  // A thread shares its process: only RLIMIT_NPROC counts those.
+  // A thread shares its process and is not counted: memory (the address
+  // space limit) bounds how many a program can make.
   rules.push_back(NotifyRule{SYS_clone, CLONE_THREAD});
   return rules;
 }

@@ -188,10 +188,6 @@ StepFailure confine(const ExecConfig& config, const ChildFds& fds) {
     return {Stage::Capabilities, rc};
   if (const int rc = steps::apply_rlimits(config.limits); rc != 0)
     return {Stage::Rlimits, rc};
-  if (const int rc =
-          steps::set_limit(RLIMIT_NPROC, config.processes, config.processes);
-      rc != 0)
-    return {Stage::Rlimits, rc};
   if (const int rc = landlock_restrict_to(fds.ruleset); rc != 0)
     return {Stage::Landlock, rc};
   ::close(fds.ruleset);

@@ -57,8 +57,10 @@ struct ExecConfig {
   std::vector<std::string> env;
   std::string preload_library;  // absolute path, or empty: no LD_PRELOAD
   Rlimits limits;               // cpu, open files, file size, memory
-  // Live processes in the sandbox, the first included; also RLIMIT_NPROC
-  // (which binds users other than root, and counts their threads too).
+  // Live processes in the sandbox, the first included, counted by the
+  // supervisor. Not RLIMIT_NPROC: for users other than root it counts all
+  // their processes and threads, in the sandbox or not, so a desktop user
+  // with 300 processes could not fork at all.
   uint64_t processes = 256;
   std::chrono::milliseconds wall_time{0};  // 0: none; then SIGKILL to all
   // As SandboxConfig::serve_broker; empty: no broker socket.

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -128,6 +129,15 @@ static int signals(pid_t supervisor) {
 }
 
 static int kernel_walls(void) {
+  // Unconfined, as root, these calls would succeed: a tmpfs over the
+  // machine's /tmp hides every file in it. Only a process under
+  // no_new_privs (as every confined one is) goes on.
+  if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 &&
+      getenv("EXEC_PROBE_UNCONFINED") == NULL) {
+    fprintf(stderr, "probe: kernel: refusing to run unconfined (set "
+                    "EXEC_PROBE_UNCONFINED=1 to see the calls succeed)\n");
+    return 2;
+  }
   struct io_uring_params params;
   memset(&params, 0, sizeof params);
   char handle[128] = {0};
