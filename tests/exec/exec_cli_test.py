@@ -286,6 +286,19 @@ def cli_errors(t, root, data):
     t.expect("the policy named after the program is found",
              ["--", "wc", "-l", "/d/in.txt"], 0, stdout=b"500 /d/in.txt\n")
     os.unlink(policy)
+    wc = os.path.realpath(shutil.which("wc"))
+    digest = hashlib.sha256(open(wc, "rb").read()).hexdigest()
+    with open(policy, "w") as f:
+        f.write(f'version = 1\n[program]\nsha256 = "{digest}"\n')
+    t.expect("a program matching the policy's sha256 pin runs",
+             ["--", "wc", "-c"], 0, stdin=b"abc", stdout=b"3\n")
+    with open(policy, "w") as f:
+        f.write(f'version = 1\n[program]\nsha256 = "{"0" * 64}"\n')
+    t.expect("a program not matching the pin is refused (126)",
+             ["--", "wc", "-c"], 126,
+             stderr=f"capbox: error: wc is not the program the policy pins: "
+             f"its sha256 is {digest}, the policy says {'0' * 64} at "
+             f"{policy}:3:10\n")
     with open(policy, "w") as f:
         f.write('version = 1\n[limits]\nfuel = 1000\n')
     t.expect("a wasm-only limit in the policy is refused",
