@@ -10,6 +10,7 @@
 
 #include "cli/exec_command.h"
 #include "cli/exit_codes.h"
+#include "cli/inspect_command.h"
 #include "cli/policy_command.h"
 #include "cli/run_command.h"
 #include "cli/suggest.h"
@@ -26,9 +27,9 @@ namespace {
 
 // Subcommands that exist, and those the design plans but no issue has
 // built yet (named so the answer is "not yet", not "did you mean").
-const std::vector<std::string> kSubcommands = {"run", "exec", "policy", "help",
-                                               "version"};
-const std::vector<std::string> kPlanned = {"inspect"};
+const std::vector<std::string> kSubcommands = {"run",     "exec", "policy",
+                                               "inspect", "help", "version"};
+const std::vector<std::string> kPlanned = {};
 
 std::string compiler() {
 #if defined(__clang__)
@@ -72,6 +73,7 @@ void print_help(std::ostream& out) {
          "  capbox exec [OPTIONS] [--] PROGRAM [ARGS...]\n"
          "  capbox policy check NAME|FILE...\n"
          "  capbox policy show NAME|FILE\n"
+         "  capbox inspect [OPTIONS] MODULE.wasm\n"
          "  capbox help [SUBCOMMAND]\n"
          "  capbox --version\n"
          "\n"
@@ -82,9 +84,10 @@ void print_help(std::ostream& out) {
          "  exec      run a native program confined the same way: only the\n"
          "            granted directories, no sockets, no other programs\n"
          "  policy    check policy files, or show the effective one\n"
+         "  inspect   show a module's imports, exports, WASI groups and the\n"
+         "            policy sections that matter to it\n"
          "  help      print this help, or a subcommand's\n"
          "\n"
-         "Planned: inspect.\n"
          "Run 'capbox run --help' or 'capbox exec --help' for their options\n"
          "and exit statuses.\n";
 }
@@ -125,6 +128,8 @@ int dispatch(const std::vector<std::string>& args) {
     return exec_command(rest);
   if (first == "policy")
     return policy_command(rest);
+  if (first == "inspect")
+    return inspect_command(rest);
   if (first == "--version" || first == "-V" || first == "version") {
     print_version();
     return kExitOk;
@@ -136,6 +141,8 @@ int dispatch(const std::vector<std::string>& args) {
       print_exec_help(std::cout);
     else if (!rest.empty() && rest[0] == "policy")
       print_policy_help(std::cout);
+    else if (!rest.empty() && rest[0] == "inspect")
+      print_inspect_help(std::cout);
     else if (!rest.empty())
       return unknown_subcommand(rest[0]);
     else

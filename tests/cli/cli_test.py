@@ -212,8 +212,9 @@ def run_cases(t, m, tmp):
             stderr=r"did you mean 'capbox run .*arith.wasm'\?")
     t.check("unknown top-level flag", ["--verison"], 125,
             stderr=r"did you mean '--version'\?")
-    t.check("planned subcommand", ["inspect", m["arith"]], 125,
-            stderr=r"'inspect' is not implemented yet")
+    t.check("inspect is a subcommand now", ["inspect", m["arith"]], 0)
+    t.check("a typo of inspect gets it", ["inspct", m["arith"]], 125,
+            stderr=r"'inspct' is not a subcommand; did you mean 'inspect'\?")
     # 126: found but cannot start.
     t.check("malformed module", run + ["--invoke", "f", m["garbage"]], 126,
             stderr=r"garbage.wasm: malformed module")
