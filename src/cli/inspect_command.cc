@@ -72,9 +72,11 @@ struct Report {
 };
 
 std::string limits_text(const engine::Limits& limits) {
-  std::string text = std::to_string(limits.min) + " pages initial, ";
-  return text + (limits.max ? "maximum " + std::to_string(*limits.max)
-                            : std::string("no maximum"));
+  auto pages = [](uint64_t n) {
+    return std::to_string(n) + (n == 1 ? " page" : " pages");
+  };
+  return pages(limits.min) + " initial, " +
+         (limits.max ? "maximum " + pages(*limits.max) : "no maximum");
 }
 
 Json signature(const engine::FuncType& type) {

@@ -26,7 +26,7 @@ SMALL = """
 
 SMALL_TEXT = """\
 {path}: command (exports _start)
-memory: 1 pages initial, maximum 2
+memory: 1 page initial, maximum 2 pages
 imports (3):
   wasi_snapshot_preview1::fd_write  func (i32, i32, i32, i32) -> (i32)  [fd]
   wasi_snapshot_preview1::path_unlink_file  func (i32, i32, i32) -> (i32)  [path]
