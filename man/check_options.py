@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 HELPS = [["--help"], ["run", "--help"], ["exec", "--help"],
-         ["policy", "--help"]]
+         ["policy", "--help"], ["inspect", "--help"]]
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
 
