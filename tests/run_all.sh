@@ -3,7 +3,7 @@
 # Every test, as CI runs it (through `./dev test`, which first installs the
 # missing packages):
 #   1. g++ build, `meson test`: unit (doctest), spec (every assertion), cli,
-#      wasi, realprogs, sandbox, escape, preopen, exec
+#      wasi, realprogs, sandbox, escape, preopen, exec, examples
 #   2. clang build with ASan+UBSan: the same but realprogs (the preload
 #      library and the programs run confined stay unsanitized)
 #   3. the libFuzzer targets of tests/fuzz (built in the sanitizer build,
@@ -69,10 +69,10 @@ asan_args=(-Db_sanitize=address,undefined -Db_lundef=false
 # tests/fuzz does); the sanitizer runtimes provide the hooks elsewhere.
 [ "$fuzz_enabled" = true ] && asan_args+=(-Dcpp_args=-fsanitize=fuzzer-no-link)
 if CXX=clang++ CC=clang configure_build "$ASAN_BUILD" "asan" "${asan_args[@]}"; then
-  say "tests under ASan+UBSan: unit, spec, cli, wasi, sandbox, escape, preopen, exec"
+  say "tests under ASan+UBSan: unit, spec, cli, wasi, sandbox, escape, preopen, exec, examples"
   meson_tests "$ASAN_BUILD" "asan" --suite unit --suite spec --suite cli \
     --suite wasi --suite sandbox --suite escape --suite preopen \
-    --suite exec --timeout-multiplier 4
+    --suite exec --suite examples --timeout-multiplier 4
   asan_built=true
 else
   asan_built=false
