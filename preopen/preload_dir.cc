@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "preopen/preload_internal.h"
+#include "preopen/preload_trace.h"
 
 namespace capbox::preload {
 
@@ -196,19 +197,24 @@ namespace broker = capbox::broker;
 extern "C" {
 
 CAPBOX_PRELOAD_EXPORT int mkdir(const char* path, mode_t mode) {
-  return mkdir_at(AT_FDCWD, path, mode);
+  return static_cast<int>(
+      traced_path("mkdir", AT_FDCWD, path, mkdir_at(AT_FDCWD, path, mode)));
 }
 CAPBOX_PRELOAD_EXPORT int mkdirat(int dirfd, const char* path, mode_t mode) {
-  return mkdir_at(dirfd, path, mode);
+  return static_cast<int>(
+      traced_path("mkdirat", dirfd, path, mkdir_at(dirfd, path, mode)));
 }
 CAPBOX_PRELOAD_EXPORT int rmdir(const char* path) {
-  return unlink_at(AT_FDCWD, path, AT_REMOVEDIR);
+  return static_cast<int>(traced_path("rmdir", AT_FDCWD, path,
+                                      unlink_at(AT_FDCWD, path, AT_REMOVEDIR)));
 }
 CAPBOX_PRELOAD_EXPORT int unlink(const char* path) {
-  return unlink_at(AT_FDCWD, path, 0);
+  return static_cast<int>(
+      traced_path("unlink", AT_FDCWD, path, unlink_at(AT_FDCWD, path, 0)));
 }
 CAPBOX_PRELOAD_EXPORT int unlinkat(int dirfd, const char* path, int flags) {
-  return unlink_at(dirfd, path, flags);
+  return static_cast<int>(
+      traced_path("unlinkat", dirfd, path, unlink_at(dirfd, path, flags)));
 }
 CAPBOX_PRELOAD_EXPORT int remove(const char* path) {
   if (unlink_at(AT_FDCWD, path, 0) == 0)
@@ -219,14 +225,18 @@ CAPBOX_PRELOAD_EXPORT int remove(const char* path) {
 }
 
 CAPBOX_PRELOAD_EXPORT int rename(const char* from, const char* to) {
-  return two_paths(broker::Op::Rename, AT_FDCWD, from, AT_FDCWD, to, 0,
-                   real_renameat2, 0);
+  return static_cast<int>(
+      traced_path2("rename", from, to,
+                   two_paths(broker::Op::Rename, AT_FDCWD, from, AT_FDCWD, to,
+                             0, real_renameat2, 0)));
 }
 CAPBOX_PRELOAD_EXPORT int renameat(int d1,
                                    const char* from,
                                    int d2,
                                    const char* to) {
-  return two_paths(broker::Op::Rename, d1, from, d2, to, 0, real_renameat2, 0);
+  return static_cast<int>(traced_path2(
+      "renameat", from, to,
+      two_paths(broker::Op::Rename, d1, from, d2, to, 0, real_renameat2, 0)));
 }
 // The broker renames only the plain way: other flags are EINVAL there, as
 // on a file system that does not support them.
@@ -243,8 +253,10 @@ CAPBOX_PRELOAD_EXPORT int renameat2(int d1,
 }
 
 CAPBOX_PRELOAD_EXPORT int link(const char* from, const char* to) {
-  return two_paths(broker::Op::Link, AT_FDCWD, from, AT_FDCWD, to, 0,
-                   real_linkat, 0);
+  return static_cast<int>(
+      traced_path2("link", from, to,
+                   two_paths(broker::Op::Link, AT_FDCWD, from, AT_FDCWD, to, 0,
+                             real_linkat, 0)));
 }
 CAPBOX_PRELOAD_EXPORT int linkat(int d1,
                                  const char* from,

@@ -16,6 +16,7 @@
 
 #include "preopen/preload_internal.h"
 #include "preopen/preload_state.h"
+#include "preopen/preload_trace.h"
 #include "wasi/types.h"
 
 namespace capbox::preload {
@@ -269,89 +270,7 @@ Route temp_route(const char* tmpl) {
   return r;
 }
 
-}  // namespace
-
-}  // namespace capbox::preload
-
-using namespace capbox::preload;
-namespace broker = capbox::broker;
-
-extern "C" {
-
-CAPBOX_PRELOAD_EXPORT int open(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return open_at(AT_FDCWD, path, flags, mode);
-}
-
-CAPBOX_PRELOAD_EXPORT int open64(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return open_at(AT_FDCWD, path, flags, mode);
-}
-
-CAPBOX_PRELOAD_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return open_at(dirfd, path, flags, mode);
-}
-
-CAPBOX_PRELOAD_EXPORT int openat64(int dirfd,
-                                   const char* path,
-                                   int flags,
-                                   ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return open_at(dirfd, path, flags, mode);
-}
-
-// The _FORTIFY_SOURCE entry points: called when no mode was passed.
-CAPBOX_PRELOAD_EXPORT int __open_2(const char* path, int flags) {
-  return open_at(AT_FDCWD, path, flags, 0);
-}
-CAPBOX_PRELOAD_EXPORT int __open64_2(const char* path, int flags) {
-  return open_at(AT_FDCWD, path, flags, 0);
-}
-CAPBOX_PRELOAD_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
-  return open_at(dirfd, path, flags, 0);
-}
-CAPBOX_PRELOAD_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
-  return open_at(dirfd, path, flags, 0);
-}
-
-CAPBOX_PRELOAD_EXPORT int creat(const char* path, mode_t mode) {
-  return open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-}
-CAPBOX_PRELOAD_EXPORT int creat64(const char* path, mode_t mode) {
-  return open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-}
-
-CAPBOX_PRELOAD_EXPORT FILE* fopen(const char* path, const char* mode) {
-  return fopen_impl(path, mode);
-}
-CAPBOX_PRELOAD_EXPORT FILE* fopen64(const char* path, const char* mode) {
-  return fopen_impl(path, mode);
-}
-CAPBOX_PRELOAD_EXPORT FILE* freopen(const char* path,
-                                    const char* mode,
-                                    FILE* stream) {
-  return freopen_impl(path, mode, stream);
-}
-CAPBOX_PRELOAD_EXPORT FILE* freopen64(const char* path,
-                                      const char* mode,
-                                      FILE* stream) {
-  return freopen_impl(path, mode, stream);
-}
-
-CAPBOX_PRELOAD_EXPORT DIR* opendir(const char* path) {
+DIR* opendir_impl(const char* path) {
   Target t;
   switch (resolve(AT_FDCWD, path, t)) {
     case Route::Real:
@@ -372,6 +291,104 @@ CAPBOX_PRELOAD_EXPORT DIR* opendir(const char* path) {
     errno = error;
   }
   return d;
+}
+
+}  // namespace
+
+}  // namespace capbox::preload
+
+using namespace capbox::preload;
+namespace broker = capbox::broker;
+
+extern "C" {
+
+CAPBOX_PRELOAD_EXPORT int open(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return traced_open("open", AT_FDCWD, path, flags,
+                     open_at(AT_FDCWD, path, flags, mode));
+}
+
+CAPBOX_PRELOAD_EXPORT int open64(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return traced_open("open64", AT_FDCWD, path, flags,
+                     open_at(AT_FDCWD, path, flags, mode));
+}
+
+CAPBOX_PRELOAD_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return traced_open("openat", dirfd, path, flags,
+                     open_at(dirfd, path, flags, mode));
+}
+
+CAPBOX_PRELOAD_EXPORT int openat64(int dirfd,
+                                   const char* path,
+                                   int flags,
+                                   ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return traced_open("openat64", dirfd, path, flags,
+                     open_at(dirfd, path, flags, mode));
+}
+
+// The _FORTIFY_SOURCE entry points: called when no mode was passed.
+CAPBOX_PRELOAD_EXPORT int __open_2(const char* path, int flags) {
+  return traced_open("open", AT_FDCWD, path, flags,
+                     open_at(AT_FDCWD, path, flags, 0));
+}
+CAPBOX_PRELOAD_EXPORT int __open64_2(const char* path, int flags) {
+  return traced_open("open64", AT_FDCWD, path, flags,
+                     open_at(AT_FDCWD, path, flags, 0));
+}
+CAPBOX_PRELOAD_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
+  return traced_open("openat", dirfd, path, flags,
+                     open_at(dirfd, path, flags, 0));
+}
+CAPBOX_PRELOAD_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
+  return traced_open("openat64", dirfd, path, flags,
+                     open_at(dirfd, path, flags, 0));
+}
+
+CAPBOX_PRELOAD_EXPORT int creat(const char* path, mode_t mode) {
+  return traced_open(
+      "creat", AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC,
+      open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode));
+}
+CAPBOX_PRELOAD_EXPORT int creat64(const char* path, mode_t mode) {
+  return traced_open(
+      "creat64", AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC,
+      open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode));
+}
+
+CAPBOX_PRELOAD_EXPORT FILE* fopen(const char* path, const char* mode) {
+  return traced_fopen("fopen", path, mode, fopen_impl(path, mode));
+}
+CAPBOX_PRELOAD_EXPORT FILE* fopen64(const char* path, const char* mode) {
+  return traced_fopen("fopen64", path, mode, fopen_impl(path, mode));
+}
+CAPBOX_PRELOAD_EXPORT FILE* freopen(const char* path,
+                                    const char* mode,
+                                    FILE* stream) {
+  return freopen_impl(path, mode, stream);
+}
+CAPBOX_PRELOAD_EXPORT FILE* freopen64(const char* path,
+                                      const char* mode,
+                                      FILE* stream) {
+  return freopen_impl(path, mode, stream);
+}
+
+CAPBOX_PRELOAD_EXPORT DIR* opendir(const char* path) {
+  return traced_opendir("opendir", path, opendir_impl(path));
 }
 
 CAPBOX_PRELOAD_EXPORT int mkstemp(char* tmpl) {

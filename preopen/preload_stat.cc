@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "preopen/preload_internal.h"
+#include "preopen/preload_trace.h"
 #include "wasi/types.h"
 
 namespace capbox::preload {
@@ -222,35 +223,47 @@ namespace broker = capbox::broker;
 extern "C" {
 
 CAPBOX_PRELOAD_EXPORT int stat(const char* path, struct stat* st) {
-  return stat_at(AT_FDCWD, path, st, 0);
+  return static_cast<int>(
+      traced_path("stat", AT_FDCWD, path, stat_at(AT_FDCWD, path, st, 0)));
 }
 CAPBOX_PRELOAD_EXPORT int stat64(const char* path, struct stat64* st) {
-  return stat_at(AT_FDCWD, path, reinterpret_cast<struct stat*>(st), 0);
+  return static_cast<int>(traced_path(
+      "stat64", AT_FDCWD, path,
+      stat_at(AT_FDCWD, path, reinterpret_cast<struct stat*>(st), 0)));
 }
 CAPBOX_PRELOAD_EXPORT int lstat(const char* path, struct stat* st) {
-  return stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+  return static_cast<int>(
+      traced_path("lstat", AT_FDCWD, path,
+                  stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW)));
 }
 CAPBOX_PRELOAD_EXPORT int lstat64(const char* path, struct stat64* st) {
-  return stat_at(AT_FDCWD, path, reinterpret_cast<struct stat*>(st),
-                 AT_SYMLINK_NOFOLLOW);
+  return static_cast<int>(
+      traced_path("lstat64", AT_FDCWD, path,
+                  stat_at(AT_FDCWD, path, reinterpret_cast<struct stat*>(st),
+                          AT_SYMLINK_NOFOLLOW)));
 }
 CAPBOX_PRELOAD_EXPORT int fstatat(int dirfd,
                                   const char* path,
                                   struct stat* st,
                                   int flags) {
-  return stat_at(dirfd, path, st, flags);
+  return static_cast<int>(
+      traced_path("fstatat", dirfd, path, stat_at(dirfd, path, st, flags)));
 }
 CAPBOX_PRELOAD_EXPORT int fstatat64(int dirfd,
                                     const char* path,
                                     struct stat64* st,
                                     int flags) {
-  return stat_at(dirfd, path, reinterpret_cast<struct stat*>(st), flags);
+  return static_cast<int>(traced_path(
+      "fstatat64", dirfd, path,
+      stat_at(dirfd, path, reinterpret_cast<struct stat*>(st), flags)));
 }
 
 // The pre-2.33 glibc names; version 1 is the kernel's struct stat, the
 // only one x86-64 and aarch64 have.
 CAPBOX_PRELOAD_EXPORT int __xstat(int ver, const char* path, struct stat* st) {
-  return ver != 1 && ver != 0 ? fail(EINVAL) : stat_at(AT_FDCWD, path, st, 0);
+  return static_cast<int>(traced_path(
+      "stat", AT_FDCWD, path,
+      ver != 1 && ver != 0 ? fail(EINVAL) : stat_at(AT_FDCWD, path, st, 0)));
 }
 CAPBOX_PRELOAD_EXPORT int __xstat64(int ver,
                                     const char* path,
@@ -258,9 +271,10 @@ CAPBOX_PRELOAD_EXPORT int __xstat64(int ver,
   return __xstat(ver, path, reinterpret_cast<struct stat*>(st));
 }
 CAPBOX_PRELOAD_EXPORT int __lxstat(int ver, const char* path, struct stat* st) {
-  return ver != 1 && ver != 0
-             ? fail(EINVAL)
-             : stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+  return static_cast<int>(traced_path(
+      "lstat", AT_FDCWD, path,
+      ver != 1 && ver != 0 ? fail(EINVAL)
+                           : stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW)));
 }
 CAPBOX_PRELOAD_EXPORT int __lxstat64(int ver,
                                      const char* path,
@@ -272,7 +286,9 @@ CAPBOX_PRELOAD_EXPORT int __fxstatat(int ver,
                                      const char* path,
                                      struct stat* st,
                                      int flags) {
-  return ver != 1 && ver != 0 ? fail(EINVAL) : stat_at(dirfd, path, st, flags);
+  return static_cast<int>(traced_path(
+      "fstatat", dirfd, path,
+      ver != 1 && ver != 0 ? fail(EINVAL) : stat_at(dirfd, path, st, flags)));
 }
 CAPBOX_PRELOAD_EXPORT int __fxstatat64(int ver,
                                        int dirfd,
@@ -321,13 +337,15 @@ CAPBOX_PRELOAD_EXPORT int statx(int dirfd,
 }
 
 CAPBOX_PRELOAD_EXPORT int access(const char* path, int mode) {
-  return access_at(AT_FDCWD, path, mode, 0);
+  return static_cast<int>(traced_path("access", AT_FDCWD, path,
+                                      access_at(AT_FDCWD, path, mode, 0)));
 }
 CAPBOX_PRELOAD_EXPORT int faccessat(int dirfd,
                                     const char* path,
                                     int mode,
                                     int flags) {
-  return access_at(dirfd, path, mode, flags);
+  return static_cast<int>(traced_path("faccessat", dirfd, path,
+                                      access_at(dirfd, path, mode, flags)));
 }
 CAPBOX_PRELOAD_EXPORT int euidaccess(const char* path, int mode) {
   return access_at(AT_FDCWD, path, mode, AT_EACCESS);
@@ -339,7 +357,8 @@ CAPBOX_PRELOAD_EXPORT int eaccess(const char* path, int mode) {
 CAPBOX_PRELOAD_EXPORT ssize_t readlink(const char* path,
                                        char* buf,
                                        size_t size) {
-  return readlink_at(AT_FDCWD, path, buf, size);
+  return traced_path("readlink", AT_FDCWD, path,
+                     readlink_at(AT_FDCWD, path, buf, size));
 }
 CAPBOX_PRELOAD_EXPORT ssize_t readlinkat(int dirfd,
                                          const char* path,

@@ -74,6 +74,10 @@ struct ContextOptions {
   // One-line notices for limits that do not end the run (open_files: the
   // first refusal only); may be empty.
   std::function<void(std::string_view)> notice;
+  // --trace: the trace_groups.h bits of the functions to trace, and where
+  // each line ("path_open(...) = 0 [fd 5]", no newline) goes.
+  uint32_t trace_groups = 0;
+  std::function<void(std::string_view line)> trace_sink;
 };
 
 // How much of one byte limit the run has used. Writes are clipped to what
@@ -120,6 +124,12 @@ class Context {
   // fd_readdir's cookie table (wasi/dir_cookies.h).
   DirCookies& dir_cookies() { return dir_cookies_; }
 
+  // The traced groups (ContextOptions::trace_groups), and one trace line.
+  uint32_t trace_groups() const { return options_.trace_groups; }
+  void trace(std::string_view line) const {
+    if (options_.trace_sink)
+      options_.trace_sink(line);
+  }
   // A call that would make a new descriptor found fds().full(): returns
   // Mfile, and reports the first such refusal under
   // ContextOptions::open_files through `notice`. `what` names the call,

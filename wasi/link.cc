@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "wasi/preview1.h"
+#include "wasi/trace.h"
+#include "wasi/trace_groups.h"
 
 namespace capbox::wasi {
 namespace {
@@ -42,14 +44,32 @@ auto invoke(Call& call, const uint64_t* args, std::index_sequence<I...>) {
   return F(call, static_cast<std::tuple_element_t<I, Args>>(args[I])...);
 }
 
+// The call under --trace: out of line, so the untraced path stays small.
 template <auto F>
-engine::HostCallback wrap(Context& ctx, Abi abi, std::string_view name) {
+[[gnu::noinline]] auto traced_invoke(Call& call, const uint64_t* args) {
+  constexpr size_t kArity =
+      std::tuple_size_v<typename Signature<decltype(F)>::Args>;
+  TracedCall traced(call, args, kArity);
+  auto outcome = invoke<F>(call, args, std::make_index_sequence<kArity>());
+  traced.finish(outcome);
+  return outcome;
+}
+
+template <auto F>
+engine::HostCallback wrap(Context& ctx,
+                          Abi abi,
+                          std::string_view name,
+                          uint32_t trace_bit) {
   using Sig = Signature<decltype(F)>;
   constexpr size_t kArity = std::tuple_size_v<typename Sig::Args>;
-  return [&ctx, abi, name](engine::HostCall& host, const uint64_t* args,
-                           uint64_t* results) -> std::optional<engine::Trap> {
+  return [&ctx, abi, name, trace_bit](
+             engine::HostCall& host, const uint64_t* args,
+             uint64_t* results) -> std::optional<engine::Trap> {
     Call call{ctx, Guest(host.memory()), abi, name};
-    auto outcome = invoke<F>(call, args, std::make_index_sequence<kArity>());
+    auto outcome = __builtin_expect((ctx.trace_groups() & trace_bit) != 0, 0)
+                       ? traced_invoke<F>(call, args)
+                       : invoke<F>(call, args,
+                                   std::make_index_sequence<kArity>());
     if constexpr (std::is_same_v<typename Sig::Return, Ret>) {
       if (!outcome)
         return std::move(outcome).error();
@@ -74,7 +94,8 @@ void link_wasi(engine::Store& store,
   if (!options.disabled_groups.contains(#group)) {    \
     auto* fn = store.create_host_function(            \
         Signature<decltype(&preview1::name)>::type(), \
-        wrap<&preview1::name>(ctx, abi, #name));      \
+        wrap<&preview1::name>(ctx, abi, #name,        \
+                              trace_bit_of_api_group(#group))); \
     engine::Extern ext;                               \
     ext.kind = engine::ExternKind::Func;              \
     ext.func = fn;                                    \

@@ -20,6 +20,7 @@
 #include <iostream>
 #include <vector>
 
+#include "base/unique_fd.h"
 #include "cli/exit_codes.h"
 #include "cli/policy_lookup.h"
 #include "cli/run_options.h"
@@ -347,13 +348,13 @@ Result<sandbox::ExecConfig, Failure> make_exec_config(
   config.limits.open_files =
       plan.open_files.value == 0
           ? 0
-          : plan.open_files.value + preload_descriptors(plan);
+          : plan.open_files.value + preload_descriptors(plan) +
+                (options.trace_groups != 0 ? 1 : 0);
   config.limits.file_bytes = plan.file_output.value;
   config.limits.address_space = plan.memory.value;
   if (plan.processes.value != 0)
     config.processes = plan.processes.value;
   config.wall_time = plan.wall_time_ms();
-  (void)options;
   return config;
 }
 
@@ -378,6 +379,22 @@ Result<int, Failure> exec_program(const RunOptions& options) {
   auto config = make_exec_config(options, *plan, *program);
   if (!config)
     return Unexpected(config.error());
+  // --trace: the preload writes to the trace file, opened here (the
+  // program could not), or to capbox's stderr, whatever the program does
+  // with its own.
+  UniqueFd trace_file;
+  if (options.trace_file) {
+    trace_file.reset(::open(options.trace_file->c_str(),
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!trace_file)
+      return Unexpected(failure(kExitUsage, "cannot write the trace file " +
+                                                *options.trace_file + ": " +
+                                                std::strerror(errno)));
+  }
+  if (options.trace_groups != 0) {
+    config->trace_fd = trace_file ? trace_file.get() : STDERR_FILENO;
+    config->trace_groups = options.trace_groups;
+  }
   auto host = sandbox::BrokerHost::create(
       plan->grants, sandbox::print_denials_once(STDERR_FILENO));
   if (!host)

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -201,8 +202,34 @@ std::function<void(const wasi::RightsDenial&)> denial_reporter(
   };
 }
 
-wasi::ContextOptions context_options(const RunPlan& plan) {
+// --trace: "capbox[PID] LINE\n" in one write(2), so that lines stay whole
+// beside the guest's own stderr. PID is capbox's (the supervisor's), the
+// process the user started. Not counted as the guest's output.
+std::function<void(std::string_view)> trace_writer(int fd, int pid) {
+  const std::string prefix = "capbox[" + std::to_string(pid) + "] ";
+  return [fd, prefix](std::string_view line) {
+    std::string text = prefix;
+    text.append(line);
+    text += '\n';
+    size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return;  // a trace that cannot be written must not end the run
+      done += static_cast<size_t>(n);
+    }
+  };
+}
+
+wasi::ContextOptions context_options(const GuestJob& job) {
+  const RunPlan& plan = job.plan;
   wasi::ContextOptions options;
+  if (job.options.trace_groups != 0) {
+    options.trace_groups = job.options.trace_groups;
+    options.trace_sink = trace_writer(job.trace_fd, job.trace_pid);
+  }
   options.args = plan.args;
   options.env = plan.env;
   options.open_files = context_limit(plan.open_files);
@@ -299,7 +326,7 @@ Result<int, Failure> run_instance(GuestJob& job,
 }  // namespace
 
 int run_guest(GuestJob job, wasi::FsAuthority& fs) {
-  wasi::Context context(context_options(job.plan), fs, std::move(job.preopens),
+  wasi::Context context(context_options(job), fs, std::move(job.preopens),
                         std::move(job.listeners));
   Store store;
   engine::StoreLimits limits;

@@ -25,6 +25,8 @@ struct GuestJob {
   std::shared_ptr<const engine::CompiledModule> module;
   std::vector<wasi::Preopen> preopens;
   std::vector<wasi::Listener> listeners;
+  int trace_fd = 2;  // where --trace lines go (the child's stderr or file)
+  int trace_pid = 0;  // the PID they show: capbox's (the supervisor's)
 };
 
 // Returns capbox's exit status for the run (cli/exit_codes.h).

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "broker/client.h"
+#include "base/unique_fd.h"
 #include "cli/exit_codes.h"
 #include "cli/guest_run.h"
 #include "cli/listen.h"
@@ -177,6 +178,20 @@ Failure stopped(const std::string& path,
   return failure(kExitTrap, message + result.message);
 }
 
+// --trace-file: opened here, as the sandboxed child can open nothing, and
+// inherited by it. An invalid descriptor when the trace goes to stderr.
+Result<UniqueFd, Failure> open_trace_file(const RunOptions& options) {
+  if (!options.trace_file)
+    return UniqueFd();
+  UniqueFd fd(::open(options.trace_file->c_str(),
+                     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd)
+    return Unexpected(failure(kExitUsage, "cannot write the trace file " +
+                                              *options.trace_file + ": " +
+                                              std::strerror(errno)));
+  return fd;
+}
+
 // The supervisor's part: serve the broker to a locked-down child running
 // run_guest until it ends, then say how it ended.
 Result<int, Failure> supervise_guest(
@@ -200,7 +215,12 @@ Result<int, Failure> supervise_guest(
   auto listeners = open_listeners(plan);
   if (!listeners)
     return Unexpected(listeners.error());
+  auto trace = open_trace_file(options);
+  if (!trace)
+    return Unexpected(trace.error());
   sandbox::SandboxConfig config;
+  if (*trace)
+    config.keep_fds.push_back(trace->get());
   config.limits = plan.rlimits();
   config.wall_time = plan.wall_time_ms();
   for (const wasi::Listener& listener : *listeners)
@@ -223,6 +243,7 @@ Result<int, Failure> supervise_guest(
   // A write to a closed pipe is the guest's error (Errno::Pipe), not a
   // signal that kills the child before it can report anything.
   ::signal(SIGPIPE, SIG_IGN);
+  const pid_t supervisor = ::getpid();
   auto result = sandbox::run_sandboxed(config, [&](int broker_fd) {
     broker::Client client{UniqueFd(broker_fd)};
     sandbox::BrokeredFs fs(client);
@@ -233,9 +254,11 @@ Result<int, Failure> supervise_guest(
                 << std::strerror(preopens.error()) << "\n";
       return kExitUsage;
     }
-    return run_guest(GuestJob{options, plan, module, std::move(*preopens),
-                              std::move(*listeners)},
-                     fs);
+    GuestJob job{options, plan, module, std::move(*preopens),
+                 std::move(*listeners)};
+    job.trace_fd = *trace ? trace->get() : STDERR_FILENO;
+    job.trace_pid = supervisor;
+    return run_guest(std::move(job), fs);
   });
   if (!result)
     return Unexpected(

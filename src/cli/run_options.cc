@@ -13,6 +13,7 @@
 
 #include "cli/suggest.h"
 #include "policy/values.h"
+#include "wasi/trace_groups.h"
 
 namespace po = boost::program_options;
 
@@ -45,6 +46,26 @@ po::options_description make_options(CommandKind kind) {
      (std::string("set NAME in the ") + who + "'s environment; NAME alone "
      "passes this process's value (the " + who + " sees passed variables "
      "first, then set ones by name)").c_str());
+  options.add_options()
+    ("trace", po::value<std::string>()->implicit_value("", "")
+                ->value_name("GROUPS"),
+     exec ? "write one line per path call the program makes (open, stat, "
+            "opendir, rename ...) with its arguments and result to stderr; "
+            "GROUPS (default: all): path, fd, or !GROUP to leave one out"
+          : "write one line per WASI call with its decoded arguments and "
+            "result to stderr, like strace; GROUPS (default: all) is a comma "
+            "list of args, env, clock, random, fd, path, poll, proc, sock, "
+            "or !GROUP to leave one out")
+    ("trace-file", po::value<std::string>()->value_name("FILE"),
+     "write the --trace lines to FILE instead (implies --trace)")
+    ("audit", po::value<std::string>()->implicit_value("", "")
+                ->value_name("FILE"),
+     "record every decision on the grants, allowed or denied, as one JSON "
+     "line each in FILE (default: $XDG_STATE_HOME/capbox/audit/"
+     "NAME-TIME-PID.jsonl, named on stderr at the end)")
+    ("report", po::value<std::string>()->value_name("FILE"),
+     "write a JSON summary of the run to FILE when it ends, however it "
+     "ends: status, reason, limits and what was used of them, denials");
   if (exec) {
     options.add_options()
       ("wasi,S", po::value<std::vector<std::string>>()->composing()
@@ -101,7 +122,8 @@ bool takes_separate_value(const po::options_description& options,
     return false;  // "-xVALUE"
   const std::string key = is_long ? word.substr(2) : word;
   const po::option_description* found = options.find_nothrow(key, false);
-  return found != nullptr && found->semantic()->max_tokens() > 0;
+  // An optional value (--trace) is only ever attached: --trace=GROUPS.
+  return found != nullptr && found->semantic()->min_tokens() > 0;
 }
 
 std::string unknown_option_message(const po::options_description& options,
@@ -165,6 +187,43 @@ std::string parse_wasi_keys(const std::vector<std::string>& words,
     }
   }
   return "";
+}
+
+// --trace's GROUPS: "" or "all" for every group, else a comma list of
+// group names, each of which may be negated ("!fd": all but fd).
+Result<uint32_t, std::string> parse_trace_groups(const std::string& text) {
+  if (text.empty() || text == "all")
+    return wasi::kTraceAll;
+  uint32_t on = 0;
+  uint32_t off = 0;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    std::string name = text.substr(start, comma - start);
+    const bool negated = name.starts_with('!');
+    if (negated)
+      name.erase(0, 1);
+    const uint32_t bit = name == "all" ? wasi::kTraceAll
+                                       : wasi::trace_bit_of(name);
+    if (bit == 0) {
+      std::vector<std::string> known;
+      for (std::string_view group : wasi::kTraceGroupNames)
+        known.emplace_back(group);
+      std::string message = "unknown trace group '" + name + "' in --trace=" +
+                            text;
+      if (auto near = nearest(name, known))
+        return Unexpected(message + "; did you mean '" + *near + "'?");
+      return Unexpected(message +
+                        "; known: args, env, clock, random, fd, path, poll, "
+                        "proc, sock");
+    }
+    (negated ? off : on) |= bit;
+    if (comma == text.size())
+      break;
+    start = comma + 1;
+  }
+  // Only negations: everything else.
+  return (on == 0 ? wasi::kTraceAll : on) & ~off;
 }
 
 enum class LimitValue { kCount, kSize, kDuration };
@@ -343,6 +402,28 @@ Result<RunOptions, std::string> parse_run_options(
     result.invoke = vm["invoke"].as<std::string>();
   if (vm.count("argv0"))
     result.argv0 = vm["argv0"].as<std::string>();
+  if (vm.count("trace"))
+    result.trace = vm["trace"].as<std::string>();
+  if (vm.count("trace-file")) {
+    result.trace_file = vm["trace-file"].as<std::string>();
+    if (result.trace_file->empty())
+      return Unexpected(std::string("--trace-file needs a file name"));
+    if (!result.trace)
+      result.trace = "";
+  }
+  if (result.trace) {
+    auto groups = parse_trace_groups(*result.trace);
+    if (!groups)
+      return Unexpected(groups.error());
+    result.trace_groups = *groups;
+  }
+  if (vm.count("audit"))
+    result.audit = vm["audit"].as<std::string>();
+  if (vm.count("report")) {
+    result.report = vm["report"].as<std::string>();
+    if (result.report->empty())
+      return Unexpected(std::string("--report needs a file name"));
+  }
   if (vm.count("dir"))
     result.dirs = vm["dir"].as<std::vector<std::string>>();
   if (vm.count("env"))

@@ -41,6 +41,14 @@ struct RunOptions {
   // -S/--wasi KEY[=VALUE][,...], split at commas.
   bool inherit_env = false;
   std::vector<std::string> tcplisten;  // ADDR:PORT
+  // --trace[=GROUPS] as written ("" for every group), and the groups it
+  // names as wasi/trace_groups.h bits; 0: no tracing.
+  std::optional<std::string> trace;
+  uint32_t trace_groups = 0;
+  std::optional<std::string> trace_file;  // --trace-file FILE
+  // --audit[=FILE] ("": the default file), --report=FILE.
+  std::optional<std::string> audit;
+  std::optional<std::string> report;
   std::string module_path;             // exec: the PROGRAM as written
   std::vector<std::string> module_args;
 };

@@ -64,6 +64,7 @@ struct ChildFds {
   int setup;
   int broker;  // -1: none
   int ruleset;
+  int trace = -1;  // -1: none
 };
 
 bool single_threaded() {
@@ -104,7 +105,9 @@ Result<std::string, SpawnError> inspect_program(const std::string& program) {
 
 bool is_ours(const std::string& entry) {
   return entry.starts_with("LD_PRELOAD=") ||
-         entry.starts_with("CAPBOX_BROKER_FD=");
+         entry.starts_with("CAPBOX_BROKER_FD=") ||
+         entry.starts_with("CAPBOX_TRACE_FD=") ||
+         entry.starts_with("CAPBOX_TRACE_GROUPS=");
 }
 
 void prepare_vectors(const ExecConfig& config, Prepared& prepared) {
@@ -116,6 +119,11 @@ void prepare_vectors(const ExecConfig& config, Prepared& prepared) {
     prepared.env.push_back("LD_PRELOAD=" + config.preload_library);
   if (config.serve_broker)
     prepared.env.push_back("CAPBOX_BROKER_FD=" + std::to_string(kExecBrokerFd));
+  if (config.trace_fd >= 0) {
+    prepared.env.push_back("CAPBOX_TRACE_FD=" + std::to_string(kExecTraceFd));
+    prepared.env.push_back("CAPBOX_TRACE_GROUPS=" +
+                           std::to_string(config.trace_groups));
+  }
   for (std::string& entry : prepared.env)
     prepared.envp.push_back(entry.data());
   prepared.envp.push_back(nullptr);
@@ -177,9 +185,16 @@ struct StepFailure {
 StepFailure confine(const ExecConfig& config, const ChildFds& fds) {
   if (fds.broker >= 0 && ::dup2(fds.broker, kExecBrokerFd) < 0)
     return {Stage::CloseFds, -errno};
-  // Without a broker, kExecBrokerFd is closed with the rest.
-  const int keep[] = {fds.setup, fds.ruleset, kExecBrokerFd};
-  const std::span<const int> kept(keep, fds.broker >= 0 ? 3 : 2);
+  if (fds.trace >= 0 && ::dup2(fds.trace, kExecTraceFd) < 0)
+    return {Stage::CloseFds, -errno};
+  // Without a broker (or a trace), its number is closed with the rest.
+  int keep[4] = {fds.setup, fds.ruleset};
+  size_t kept_count = 2;
+  if (fds.broker >= 0)
+    keep[kept_count++] = kExecBrokerFd;
+  if (fds.trace >= 0)
+    keep[kept_count++] = kExecTraceFd;
+  const std::span<const int> kept(keep, kept_count);
   if (const int rc = steps::close_fds(kept); rc != 0)
     return {Stage::CloseFds, rc};
   if (const int rc = steps::no_new_privs(); rc != 0)
@@ -522,8 +537,16 @@ Result<RunResult, SpawnError> run_program_confined(const ExecConfig& config) {
   // count or outlive the run.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
     return Unexpected(SpawnError{"becoming a child subreaper", errno});
+  // The trace descriptor, above the floor like the others, so that
+  // putting the broker end in place cannot land on it.
+  UniqueFd trace;
+  if (config.trace_fd >= 0) {
+    trace.reset(::fcntl(config.trace_fd, F_DUPFD_CLOEXEC, kChildFdFloor));
+    if (!trace)
+      return Unexpected(SpawnError{"passing the trace descriptor", errno});
+  }
   const ChildFds fds{setup->theirs.get(), broker.theirs.get(),
-                     prepared->ruleset.get()};
+                     prepared->ruleset.get(), trace.get()};
   const pid_t parent = ::getpid();
   std::fflush(nullptr);  // else the child's exit would write them again
   const pid_t pid = ::fork();
@@ -534,6 +557,7 @@ Result<RunResult, SpawnError> run_program_confined(const ExecConfig& config) {
   setup->theirs.reset();
   broker.theirs.reset();
   prepared->ruleset.reset();
+  trace.reset();
   return watch(config, pid, *setup, broker, prepared->landlock_abi);
 }
 

@@ -47,6 +47,9 @@ namespace capbox::sandbox {
 // The descriptor number of the program's end of the broker socket, also
 // given in its environment as CAPBOX_BROKER_FD.
 inline constexpr int kExecBrokerFd = 3;
+// Where the program finds ExecConfig::trace_fd, also given in its
+// environment as CAPBOX_TRACE_FD (with CAPBOX_TRACE_GROUPS).
+inline constexpr int kExecTraceFd = 4;
 
 struct ExecConfig {
   std::string program;            // absolute path, resolved by the caller
@@ -63,6 +66,11 @@ struct ExecConfig {
   // with 300 processes could not fork at all.
   uint64_t processes = 256;
   std::chrono::milliseconds wall_time{0};  // 0: none; then SIGKILL to all
+  // --trace: a descriptor of the supervisor's the program gets at
+  // kExecTraceFd for libcapbox-preload's trace lines, and the
+  // wasi/trace_groups.h bits to trace; -1: none.
+  int trace_fd = -1;
+  uint32_t trace_groups = 0;
   // As SandboxConfig::serve_broker; empty: no broker socket.
   std::function<BrokerVerdict(int supervisor_fd)> serve_broker;
 };
