@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-CAPBOX, WAT2WASM, EXPECTED = sys.argv[1], sys.argv[2], sys.argv[3]
+CAPBOX, WAT2WASM, EXPECTED = (os.path.abspath(a) for a in sys.argv[1:4])
 INPUT = 'first line\n\tsecond "quoted"\n'
 failures = []
 
