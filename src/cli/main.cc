@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/diagnostics.h"
 #include "cli/exec_command.h"
 #include "cli/exit_codes.h"
 #include "cli/inspect_command.h"
@@ -89,7 +90,11 @@ void print_help(std::ostream& out) {
          "  help      print this help, or a subcommand's\n"
          "\n"
          "Run 'capbox run --help' or 'capbox exec --help' for their options\n"
-         "and exit statuses.\n";
+         "and exit statuses.\n"
+         "\n"
+         "Before the subcommand:\n"
+         "  --color=WHEN  colour capbox's own messages: auto (on a terminal,\n"
+         "                unless NO_COLOR is set), always or never\n";
 }
 
 int usage_error(const std::string& message) {
@@ -151,8 +156,8 @@ int dispatch(const std::vector<std::string>& args) {
   }
   if (first.starts_with("-")) {
     std::string message = "unknown option '" + first + "'";
-    const std::vector<std::string> known = {"--help", "--version"};
-    if (auto near = nearest(first, known))
+    const std::vector<std::string> known = {"--help", "--version", "--color"};
+    if (auto near = nearest(first.substr(0, first.find('=')), known))
       message += "; did you mean '" + *near + "'?";
     else
       message += "; options of 'run' go after it: capbox run [OPTIONS] MODULE";
@@ -161,10 +166,35 @@ int dispatch(const std::vector<std::string>& args) {
   return unknown_subcommand(first);
 }
 
+// `--color=WHEN` before the subcommand (`capbox --color=never run ...`)
+// decides for everything after it; without it, colour only on a terminal.
+int main_with_color(std::vector<std::string> args) {
+  ColorMode mode = ColorMode::kAuto;
+  while (!args.empty() && args[0].starts_with("--color")) {
+    std::string value;
+    if (args[0].starts_with("--color=")) {
+      value = args[0].substr(8);
+      args.erase(args.begin());
+    } else if (args[0] == "--color" && args.size() > 1) {
+      value = args[1];
+      args.erase(args.begin(), args.begin() + 2);
+    } else {
+      break;  // a bare --color at the end: the unknown-option answer
+    }
+    auto parsed = parse_color_mode(value);
+    if (!parsed)
+      return usage_error("--color takes auto, always or never, not '" + value +
+                         "'");
+    mode = *parsed;
+  }
+  set_stderr_color(color_wanted(mode, 2));
+  return dispatch(args);
+}
+
 }  // namespace
 }  // namespace capbox::cli
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return capbox::cli::dispatch(args);
+  return capbox::cli::main_with_color(args);
 }
