@@ -14,6 +14,16 @@ Result<DirSpec, std::string> parse_dir_spec(const std::string& text) {
     spec.guest = text.substr(first + 2, second == std::string::npos
                                             ? std::string::npos
                                             : second - first - 2);
+    // `--dir ./data::ro` would silently grant all rights at "/ro": a
+    // second part that reads as rights is almost surely meant as rights.
+    if (second == std::string::npos && !spec.guest.empty() &&
+        spec.guest.front() != '/' && wasi::parse_grant_rights(spec.guest))
+      return Unexpected("--dir " + text + ": '" + spec.guest +
+                        "' would be the guest name, not rights; write --dir " +
+                        spec.host + "::GUEST::" + spec.guest +
+                        " (GUEST may be " + spec.host + "), or --dir " +
+                        spec.host + "::/" + spec.guest +
+                        " for a guest directory of that name");
     if (second != std::string::npos) {
       auto rights = wasi::parse_grant_rights(text.substr(second + 2));
       if (!rights)
