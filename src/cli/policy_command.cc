@@ -10,6 +10,8 @@
 #include <iostream>
 #include <vector>
 
+#include "cli/policy_explain.h"
+#include "cli/policy_learn.h"
 #include "cli/policy_lookup.h"
 #include "cli/suggest.h"
 #include "policy/show.h"
@@ -172,11 +174,15 @@ int policy_command(std::span<const std::string> args) {
     return check(rest);
   if (verb == "show")
     return show(rest);
+  if (verb == "learn")
+    return policy_learn_command(rest);
+  if (verb == "explain")
+    return policy_explain_command(rest);
   if (verb == "--help" || verb == "-h" || verb == "help") {
     print_policy_help(std::cout);
     return 0;
   }
-  const std::vector<std::string> verbs = {"check", "show"};
+  const std::vector<std::string> verbs = {"check", "show", "learn", "explain"};
   if (auto near = nearest(verb, verbs))
     return usage("'" + verb + "' is not a policy subcommand; did you mean '" +
                  *near + "'?");
