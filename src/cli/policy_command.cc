@@ -146,6 +146,15 @@ void print_policy_help(std::ostream& out) {
          "  capbox policy show [--dir HOST::GUEST::RIGHTS] [--env NAME[=V]]\n"
          "                     [-S inherit-env|tcplisten=ADDR:PORT]\n"
          "                     [-W KEY=VALUE] [--limit KEY=VALUE] NAME|FILE\n"
+         "  capbox policy learn [-o FILE] [--dir HOST[::GUEST[::RIGHTS]]]...\n"
+         "                      [--env NAME[=V]]... [--] MODULE|PROGRAM "
+         "[ARGS...]\n"
+         "  capbox policy learn --from-log AUDIT.jsonl [--report REPORT.json]"
+         "\n"
+         "                      [-o FILE] [--dir ...] MODULE|PROGRAM\n"
+         "  capbox policy explain NAME|FILE --log AUDIT.jsonl "
+         "[--format=diff|text]\n"
+         "  capbox policy explain NAME|FILE --path GUEST_PATH --rights LIST\n"
          "\n"
          "check validates each policy (extends included) and prints "
          "'FILE: ok'.\n"
@@ -153,6 +162,16 @@ void print_policy_help(std::ostream& out) {
          "with\n"
          "the file and line it came from, after extends and the given "
          "flags.\n"
+         "learn runs the program once with the given directories (all "
+         "rights) and\n"
+         "writes the smallest policy that allows that run "
+         "(--output/-o FILE, else\n"
+         "stdout); learn on a scratch copy of your data.\n"
+         "explain turns the denials of an audit log (capbox run --audit) "
+         "into a patch\n"
+         "of the policy, or says whether --path may be used with --rights.\n"
+         "'capbox policy learn --help' and 'capbox policy explain --help' "
+         "say more.\n"
          "\n"
          "A FILE contains '/' or ends in .toml. A NAME is looked up as "
          "NAME.toml in\n"
@@ -162,12 +181,18 @@ void print_policy_help(std::ostream& out) {
          "directory.\n"
          "\n"
          "Exit status: 0 ok, 64 usage error, 65 invalid policy, 66 policy "
-         "not found.\n";
+         "not found;\n"
+         "learn: the program's status when its run failed, 73 -o FILE "
+         "cannot be written;\n"
+         "explain: 1 a change proposed or denied, 65 malformed log, 78 "
+         "invalid policy.\n";
 }
 
 int policy_command(std::span<const std::string> args) {
   if (args.empty())
-    return usage("'policy' needs a subcommand: check or show");
+    return usage(
+        "'policy' needs a subcommand: check, show, learn or "
+        "explain");
   const std::string& verb = args[0];
   const std::span<const std::string> rest = args.subspan(1);
   if (verb == "check")
@@ -186,7 +211,9 @@ int policy_command(std::span<const std::string> args) {
   if (auto near = nearest(verb, verbs))
     return usage("'" + verb + "' is not a policy subcommand; did you mean '" +
                  *near + "'?");
-  return usage("'" + verb + "' is not a policy subcommand; use check or show");
+  return usage("'" + verb +
+               "' is not a policy subcommand; use check, show, learn or "
+               "explain");
 }
 
 }  // namespace capbox::cli
