@@ -137,6 +137,19 @@ bool under(const std::string& path, const std::string& dir) {
   return path == key || key == "/" || path.starts_with(key + "/");
 }
 
+// The grant a guest path falls under: the deepest one.
+const policy::DirGrant* covering(const policy::Policy& effective,
+                                 const std::string& path) {
+  const policy::DirGrant* found = nullptr;
+  for (const policy::DirGrant& dir : effective.dirs) {
+    if (under(path, dir.guest) &&
+        (found == nullptr || policy::guest_key(dir.guest).size() >
+                                 policy::guest_key(found->guest).size()))
+      found = &dir;
+  }
+  return found;
+}
+
 std::vector<std::string> quoted(const std::vector<std::string>& words) {
   std::vector<std::string> out;
   for (const std::string& word : words)
@@ -157,22 +170,27 @@ void add_denial(const AuditRecord& record,
       record.missing.empty() ? record.rights : record.missing;
   std::set<std::string> need(words.begin(), words.end());
   std::string key;
-  if (record.grant) {
-    found.guest = *record.grant;
-    key = "grant:" + policy::guest_key(*record.grant);
+  // A path under no grant when it was denied may be under one now.
+  std::optional<std::string> grant = record.grant;
+  if (!grant) {
+    if (const policy::DirGrant* dir = covering(effective, record.guest))
+      grant = dir->guest;
+  }
+  if (grant) {
+    found.guest = *grant;
+    key = "grant:" + policy::guest_key(*grant);
     for (size_t i = 0; i < effective.dirs.size(); ++i) {
-      const policy::DirGrant& grant = effective.dirs[i];
-      if (policy::guest_key(grant.guest) != policy::guest_key(*record.grant))
+      const policy::DirGrant& dir = effective.dirs[i];
+      if (policy::guest_key(dir.guest) != policy::guest_key(*grant))
         continue;
-      found.grant = &grant;
+      found.grant = &dir;
       found.index = i;
-      found.host = grant.host;
-      for (const std::string& held : rights_words(grant.rights))
+      found.host = dir.host;
+      for (const std::string& held : rights_words(dir.rights))
         need.erase(held);
-      found.kind = need.empty() ? Kind::kGranted
-                   : grant.rights_where.file == effective.file
-                       ? Kind::kWiden
-                       : Kind::kOverride;
+      found.kind = need.empty()                              ? Kind::kGranted
+                   : dir.rights_where.file == effective.file ? Kind::kWiden
+                                                             : Kind::kOverride;
     }
     if (found.grant == nullptr && record.rule &&
         record.rule->starts_with("--dir")) {
@@ -423,21 +441,12 @@ int explain_path(const ExplainOptions& options,
   if (!bits)
     return usage("--rights " + options.rights + ": " + bits.error());
   const std::string path = fs::path(options.path).lexically_normal().string();
-  const policy::DirGrant* covering = nullptr;
-  size_t index = 0;
-  for (size_t i = 0; i < effective.dirs.size(); ++i) {
-    const policy::DirGrant& grant = effective.dirs[i];
-    if (under(path, grant.guest) &&
-        (covering == nullptr ||
-         policy::guest_key(grant.guest).size() >
-             policy::guest_key(covering->guest).size())) {
-      covering = &grant;
-      index = i;
-    }
-  }
+  const policy::DirGrant* grant = covering(effective, path);
+  const size_t index =
+      grant == nullptr ? 0 : static_cast<size_t>(grant - &effective.dirs[0]);
   const std::string rule = "fs.dir[" + std::to_string(index) + "]";
-  if (covering != nullptr && covering->rights.contains(*bits)) {
-    std::cout << "allowed by " << rule << " (" << where_line(covering->where)
+  if (grant != nullptr && grant->rights.contains(*bits)) {
+    std::cout << "allowed by " << rule << " (" << where_line(grant->where)
               << ")\n";
     return 0;
   }
@@ -445,14 +454,14 @@ int explain_path(const ExplainOptions& options,
   record.op = "access";
   record.guest = path;
   record.rights = rights_words(*bits);
-  if (covering != nullptr)
-    record.grant = covering->guest;
+  if (grant != nullptr)
+    record.grant = grant->guest;
   std::cout << "denied: " << path << " needs " << join_words(record.rights)
             << "; "
-            << (covering == nullptr
+            << (grant == nullptr
                     ? "no grant covers it"
-                    : rule + " (" + where_line(covering->where) + ") grants " +
-                          join_words(rights_words(covering->rights)))
+                    : rule + " (" + where_line(grant->where) + ") grants " +
+                          join_words(rights_words(grant->rights)))
             << "\n";
   std::map<std::string, Change> changes;
   add_denial(record, effective, changes);
