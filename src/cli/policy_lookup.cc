@@ -33,10 +33,18 @@ Result<std::string, policy::Error> read_file(const std::string& path) {
   const fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status))
     return Unexpected(file_error(path, "no such file", true));
-  if (!fs::is_regular_file(status))
-    return Unexpected(file_error(path, "not a regular file", false));
-  if (fs::file_size(path, ec) > kMaxPolicyBytes)
-    return Unexpected(file_error(path, "larger than 1 MiB", false));
+  if (!fs::is_regular_file(status)) {
+    policy::Error error = file_error(path, "not a regular file", false);
+    error.hint = "give the path of a policy file (NAME.toml)";
+    return Unexpected(std::move(error));
+  }
+  if (fs::file_size(path, ec) > kMaxPolicyBytes) {
+    policy::Error error = file_error(path, "larger than 1 MiB", false);
+    error.hint =
+        "a policy is a short TOML file; check that this is the one "
+        "you meant";
+    return Unexpected(std::move(error));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Unexpected(file_error(path, std::strerror(errno), false));

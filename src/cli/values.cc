@@ -99,8 +99,11 @@ Result<Value, std::string> parse_value(ValType type, std::string_view text) {
       return Value::f64_bits(std::bit_cast<uint64_t>(d));
     }
     default:
-      return Unexpected(std::string("a ") + to_string(type) +
-                        " argument cannot be given on the command line");
+      // funcref and externref: a reference has no spelling on a command line.
+      return Unexpected(std::string(type == ValType::ExternRef ? "an " : "a ") +
+                        to_string(type) +
+                        " argument cannot be given on the command line; "
+                        "--invoke passes only i32, i64, f32 and f64");
   }
 }
 

@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: Apache-2.0
+# Catalogue entries (see catalogue.py): `capbox exec` (exec_command.cc and
+# run_options.cc's exec side), `capbox inspect` (inspect_command.cc) and
+# `capbox policy` itself (policy_command.cc).
+from catalogue import E
+
+# exec: options.
+E("exec-no-program", ["exec"], 125, 'capbox: error: no program given; usage: capbox exec [OPTIONS] [--] PROGRAM [ARGS...]\n')
+E("exec-unknown-option", ["exec", "--zzzzzzz", "true"], 125, "capbox: error: unknown option '--zzzzzzz'; see 'capbox exec --help'\n")
+E("exec-tcplisten", ["exec", "-S", "tcplisten=127.0.0.1:0", "true"], 125,
+  'capbox: error: -S tcplisten is for wasm modules; capbox exec gives a native program no sockets\n')
+E("exec-limit-fuel", ["exec", "--limit", "fuel=10", "true"], 125, 'capbox: error: --limit fuel=10: fuel counts wasm instructions; a native program is held by --limit cpu-time=DURATION\n')
+E("exec-limit-output", ["exec", "--limit", "output=10", "true"], 125, "capbox: error: --limit output=10: capbox does not see a native program's stdout and stderr; --limit file-output=SIZE bounds the files it writes\n")
+# exec: the program.
+E("exec-not-found-path", ["exec", "./nope"], 127, 'capbox: error: program not found: ./nope (no such file)\n')
+E("exec-not-in-path", ["exec", "no-such-program-here"], 127, 'capbox: error: program not found: no-such-program-here (not in PATH)\n'
+  '   = help: give its path, e.g. ./no-such-program-here, or add its directory to PATH\n')
+E("exec-directory", ["exec", "./d"], 126, 'capbox: error: cannot run ./d: is a directory\n', files={"d/": ""})
+E("exec-not-executable", ["exec", "./f"], 126, 'capbox: error: cannot run ./f: not an executable file\n'
+  '   = help: make it executable (chmod +x) or name another program\n', files={"f": "data"})
+E("exec-script", ["exec", "./s.sh"], 126, 'capbox: error: cannot run ./s.sh: it is a script (#!/bin/sh), and capbox exec lets only the named program run\n'
+  '   = help: run the command it stands for, or its interpreter on it: capbox exec [OPTIONS] -- /bin/sh {DIR}/s.sh\n',
+  files={"s.sh": "#!/bin/sh\necho hi\n"}, chmod={"s.sh": 0o755})
+E("exec-policy-fuel", ["exec", "--policy", "./p.toml", "/bin/true"], 125,
+  'capbox: error: limits.fuel ({DIR}/p.toml:3:8) applies to wasm modules; capbox exec cannot enforce it on a native program\n'
+  '   = help: use limits.cpu_time for a native program\n', files={"p.toml": "version = 1\n[limits]\nfuel = 10\n"})
+E("exec-policy-output", ["exec", "--policy", "./p.toml", "/bin/true"], 125,
+  'capbox: error: limits.output ({DIR}/p.toml:3:10) applies to wasm modules; capbox exec cannot enforce it on a native program\n'
+  '   = help: use limits.file_output, which bounds the size of each file it writes\n', files={"p.toml": "version = 1\n[limits]\noutput = \"1KiB\"\n"})
+E("exec-policy-listen", ["exec", "--policy", "./p.toml", "/bin/true"], 125,
+  'capbox: error: net.listen ({DIR}/p.toml:3:11) gives a wasm module a socket; capbox exec gives a native program none\n', files={"p.toml": "version = 1\n[net]\nlisten = [\"127.0.0.1:0\"]\n"})
+E("exec-sha256-pin", ["exec", "--policy", "./p.toml", "/bin/true"], 126,
+  'capbox: error: /bin/true is not the program the policy pins: its sha256 is {ANY}, the policy says 0000000000000000000000000000000000000000000000000000000000000000 at {DIR}/p.toml:3:10\n', files={"p.toml": "version = 1\n[program]\nsha256 = \"" + "0" * 64 +
+               "\"\n"})
+E("exec-wall-time", ["exec", "--limit", "wall-time=200ms", "/bin/sleep", "5"],
+  137, 'capbox: error: /bin/sleep was stopped: wall-time limit of 200ms (from --limit wall-time=200ms) exceeded\n'
+  '   = help: give a larger value to --limit wall-time=200ms\n')
+E("exec-trace-file-unwritable", ["exec", "--trace-file", "no/such/t",
+                                 "/bin/true"], 125, 'capbox: error: cannot write the trace file no/such/t: No such file or directory\n')
+E("exec-preload-missing", ["exec", "/bin/true"], 125, "capbox: error: cannot find capbox's preload library {DIR}/nolib.so: No such file or directory\n"
+  "   = help: reinstall capbox, or set CAPBOX_PRELOAD to the library's path\n",
+  env={"CAPBOX_PRELOAD": "{DIR}/nolib.so"})
+
+# inspect.
+E("inspect-no-module", ["inspect"], 64, "capbox: error: 'inspect' needs a MODULE.wasm\n")
+E("inspect-two-modules", ["inspect", "a.wasm", "b.wasm"], 64, "capbox: error: 'inspect' takes one MODULE, got 'a.wasm' and 'b.wasm'\n")
+E("inspect-unknown-option", ["inspect", "--zzz", "a.wasm"], 64, "capbox: error: unknown option '--zzz' for 'inspect'; it takes --format=text|json\n")
+E("inspect-format", ["inspect", "--format=xml", "a.wasm"], 64, "capbox: error: --format must be text or json, not 'xml'\n")
+E("inspect-not-found", ["inspect", "nope.wasm"], 66, 'capbox: error: module not found: nope.wasm (no such file)\n')
+E("inspect-directory", ["inspect", "d.wasm"], 66, 'capbox: error: cannot read module d.wasm: is a directory\n', files={"d.wasm/": ""})
+E("inspect-malformed", ["inspect", "garbage.wasm"], 65, 'capbox: error: garbage.wasm: malformed module at 0x0: magic header not detected\n',
+  modules=["garbage.wasm"])
+
+# policy.
+E("policy-no-subcommand", ["policy"], 64, "capbox: error: 'policy' needs a subcommand: check, show, learn or explain\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-subcommand-near", ["policy", "chek"], 64, "capbox: error: 'chek' is not a policy subcommand; did you mean 'check'?\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-subcommand-far", ["policy", "zzzzzz"], 64, "capbox: error: 'zzzzzz' is not a policy subcommand; use check, show, learn or explain\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-check-nothing", ["policy", "check"], 64, "capbox: error: 'policy check' needs at least one NAME or FILE\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-check-option", ["policy", "check", "--zzz", "p.toml"], 64, "capbox: error: unknown option '--zzz' for 'policy check'\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-show-two", ["policy", "show", "a.toml", "b.toml"], 64, "capbox: error: 'policy show' takes one NAME or FILE\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-show-nothing", ["policy", "show"], 64, "capbox: error: 'policy show' needs a NAME or FILE\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-show-option-near", ["policy", "show", "--dri", "x", "p.toml"], 64,
+  "capbox: error: unknown option '--dri'; did you mean '--dir'?\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-show-needs-value", ["policy", "show", "p.toml", "--dir"], 64, 'capbox: error: --dir needs a value\n'
+  "   = help: see 'capbox policy --help'\n")
+E("policy-show-S", ["policy", "show", "-S", "zzz", "p.toml"], 64, "capbox: error: -S zzz: 'policy show' knows inherit-env and tcplisten=\n"
+  "   = help: see 'capbox policy --help'\n")
+E("policy-show-locked", ["policy", "show", "--dir", "d", "./p.toml"], 65,
+  'capbox: error: policy {DIR}/p.toml: the policy is locked (locked = true): --dir d may not add to it\n'
+  '  --> {DIR}/p.toml:2:10\n'
+  '   = help: grant it in the policy itself, or set locked = false at {DIR}/p.toml:2:10\n', files={"p.toml": "version = 1\nlocked = true\n"})
+E("policy-show-bad-limit", ["policy", "show", "--limit", "fuel=x",
+                            "./p.toml"], 64, "capbox: error: --limit fuel=x: 'x' is not a whole number\n"
+  "   = help: see 'capbox policy --help'\n",
+  files={"p.toml": "version = 1\n"})
