@@ -171,7 +171,7 @@ void write_header(std::ostringstream& out, const LearnInput& input) {
          "takes another path\n# through the program may need more (capbox "
          "policy explain). Review it before\n# use: while learning, the "
          "program could change anything granted to it, so\n# learn on a "
-         "scratch copy of your data (capbox(7)).\n";
+         "scratch copy of your data (capbox-policy(5)).\n";
   const bool relative = std::any_of(
       input.grants.begin(), input.grants.end(), [](const LearnGrant& grant) {
         return !grant.host.empty() && !grant.host.starts_with("/");

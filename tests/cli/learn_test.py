@@ -156,7 +156,7 @@ def learn_and_rerun(label, work, setup, make_args, exec_mode=False):
     with open(policy) as f:
         text = f.read()
     check(text.startswith("# Learned by capbox policy learn on ") and
-          "(capbox(7))" in text and "[[fs.dir]]" in text,
+          "(capbox-policy(5))" in text and "[[fs.dir]]" in text,
           f"{label}: header and grants", text)
     audit = os.path.join(work, "audit.jsonl")
     verb = "exec" if exec_mode else "run"
