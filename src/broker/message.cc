@@ -40,6 +40,7 @@ constexpr OpShape kShapes[] = {
     {"truncate", 1, true, false, 0, true, false},
     {"close_dir", 0, true, false, 0, false, false},
     {"chmod", 1, true, false, kFollow | kMode, false, false},
+    {"note", 2, false, false, kNoteUsage, true, false},
 };
 static_assert(std::size(kShapes) == kLastOp - kFirstOp + 1);
 
@@ -106,6 +107,40 @@ const char* check_mode(Op op, const RequestFields& f) {
   return nullptr;
 }
 
+// A note's word (a WASI function name, an end reason such as
+// "trap:out_of_fuel" or "signal:SIGSEGV"): 1 to kMaxNoteWord bytes of
+// [A-Za-z0-9_:], so it is safe in any log line.
+bool note_word(std::string_view word) {
+  if (word.empty() || word.size() > kMaxNoteWord)
+    return false;
+  for (char c : word) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '_' || c == ':'))
+      return false;
+  }
+  return true;
+}
+
+// A note's kind, rights and words; its paths are checked once decoded.
+const char* check_note(const Request& r) {
+  const RequestFields& f = r.fields;
+  if (f.flags != kNoteAllowed && f.flags != kNoteDenied &&
+      f.flags != kNoteUsage)
+    return "unknown note kind";
+  if (!note_word(r.path2))
+    return "note word empty, too long or not [A-Za-z0-9_:]";
+  if (f.flags == kNoteUsage) {
+    if (f.size != 0)
+      return "rights on a usage note";
+    return parse_note_usage(r.path) ? nullptr : "malformed usage note";
+  }
+  if (f.size == 0 || (f.size & ~kNoteRightsMask) != 0)
+    return "note rights empty or outside WASI's";
+  if (r.path.empty())
+    return "note without a guest path";
+  return nullptr;
+}
+
 const char* check_request(Op op, const OpShape& s, const RequestFields& f) {
   if ((s.paths < 1 && f.path_len != 0) || (s.paths < 2 && f.path2_len != 0))
     return "path the op does not take";
@@ -127,6 +162,92 @@ const char* check_request(Op op, const OpShape& s, const RequestFields& f) {
 }
 
 }  // namespace
+
+namespace {
+
+constexpr const char* kUsageKeys[] = {"memory_peak",     "fuel_used",
+                                      "output_used",     "file_output_used",
+                                      "open_files_peak", "exit_code"};
+
+// Decimal digits without a leading zero, at most `max`.
+bool parse_decimal(std::string_view text, uint64_t max, uint64_t& value) {
+  if (text.empty() || text.size() > 20 || (text[0] == '0' && text.size() > 1))
+    return false;
+  value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (max - digit) / 10)
+      return false;
+    value = value * 10 + digit;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<size_t, int> format_note_usage(const NoteUsage& usage,
+                                      std::span<char> out) {
+  const uint64_t values[] = {usage.memory_peak,     usage.fuel_used,
+                             usage.output_used,     usage.file_output_used,
+                             usage.open_files_peak, usage.exit_code};
+  const size_t count = usage.exited ? 6 : 5;
+  size_t size = 0;
+  for (size_t i = 0; i < count; ++i) {
+    char digits[24];
+    size_t n = 0;
+    uint64_t v = values[i];
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    const size_t key = std::strlen(kUsageKeys[i]);
+    if (size + (i ? 1 : 0) + key + 1 + n > out.size())
+      return Unexpected(ENOBUFS);
+    if (i != 0)
+      out[size++] = ' ';
+    std::memcpy(out.data() + size, kUsageKeys[i], key);
+    size += key;
+    out[size++] = '=';
+    while (n > 0)
+      out[size++] = digits[--n];
+  }
+  return size;
+}
+
+Result<NoteUsage, const char*> parse_note_usage(std::string_view text) {
+  NoteUsage usage;
+  uint64_t* fields[] = {&usage.memory_peak, &usage.fuel_used,
+                        &usage.output_used, &usage.file_output_used,
+                        &usage.open_files_peak};
+  for (size_t i = 0; i < 6 && !(i == 5 && text.empty()); ++i) {
+    if (i != 0) {
+      if (!text.starts_with(' '))
+        return Unexpected("usage note: fields not separated by one space");
+      text.remove_prefix(1);
+    }
+    const std::string_view key = kUsageKeys[i];
+    if (!text.starts_with(key) || text.size() == key.size() ||
+        text[key.size()] != '=')
+      return Unexpected("usage note: a key missing or out of order");
+    text.remove_prefix(key.size() + 1);
+    const std::string_view digits = text.substr(0, text.find(' '));
+    uint64_t value = 0;
+    if (!parse_decimal(digits, i == 5 ? UINT32_MAX : UINT64_MAX, value))
+      return Unexpected("usage note: not a decimal number in range");
+    text.remove_prefix(digits.size());
+    if (i == 5) {
+      usage.exited = true;
+      usage.exit_code = static_cast<uint32_t>(value);
+    } else {
+      *fields[i] = value;
+    }
+  }
+  if (!text.empty())
+    return Unexpected("usage note: text after the last field");
+  return usage;
+}
 
 const char* op_name(Op op) {
   uint16_t value = static_cast<uint16_t>(op);
@@ -156,6 +277,9 @@ Result<Request, const char*> decode_request(std::span<const uint8_t> in) {
   request.path2 = std::string_view(paths + f.path_len, f.path2_len);
   if (has_nul(request.path) || has_nul(request.path2))
     return Unexpected("NUL byte in a path");
+  if (request.op == Op::Note)
+    if (const char* why = check_note(request))
+      return Unexpected(why);
   return request;
 }
 

@@ -33,6 +33,25 @@ struct Reply {
   std::string_view data;
 };
 
+// What a kNoteUsage note says: the child's own count of what it used.
+// As text (the note's path): "memory_peak=N fuel_used=N output_used=N
+// file_output_used=N open_files_peak=N", then " exit_code=N" when the
+// guest exited; keys in this order, decimal without leading zeros.
+struct NoteUsage {
+  uint64_t memory_peak = 0;  // bytes of linear memory
+  uint64_t fuel_used = 0;
+  uint64_t output_used = 0;  // bytes to stdout and stderr
+  uint64_t file_output_used = 0;
+  uint64_t open_files_peak = 0;
+  bool exited = false;
+  uint32_t exit_code = 0;  // proc_exit's value, when `exited`
+};
+
+// The usage text into `out`: its size, or ENOBUFS.
+Result<size_t, int> format_note_usage(const NoteUsage& usage,
+                                      std::span<char> out);
+Result<NoteUsage, const char*> parse_note_usage(std::string_view text);
+
 // The op's name for messages ("open", "rename"), or "unknown".
 const char* op_name(Op op);
 

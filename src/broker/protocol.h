@@ -21,7 +21,8 @@ namespace capbox::broker {
 
 inline constexpr uint32_t kMagic = 0x31584243;  // "CBX1" in memory
 // 2: RequestFields::mode (was reserved), Op::Chmod, kOpenNoHandle.
-inline constexpr uint16_t kVersion = 2;
+// 3: Op::Note.
+inline constexpr uint16_t kVersion = 3;
 // Longest path in a message, in bytes, without a NUL: a path must be
 // shorter than PATH_MAX (4096) to be resolvable at all.
 inline constexpr uint32_t kMaxPath = 4095;
@@ -43,9 +44,15 @@ enum class Op : uint16_t {
   Truncate,   // dir, path, size
   CloseDir,   // dir
   Chmod,      // dir, path, flags (kFollow | kMode, which it needs), mode
+  // The child's own account, for --audit and --report: never a request to
+  // do anything, and the host takes it only when it asked for notes.
+  // flags = one kNote* kind; kNoteAllowed/kNoteDenied: path = the guest
+  // path, path2 = the WASI function, size = the rights it needed;
+  // kNoteUsage: path = the usage text (message.h), path2 = how it ended.
+  Note,
 };
 inline constexpr uint16_t kFirstOp = static_cast<uint16_t>(Op::Hello);
-inline constexpr uint16_t kLastOp = static_cast<uint16_t>(Op::Chmod);
+inline constexpr uint16_t kLastOp = static_cast<uint16_t>(Op::Note);
 
 // RequestFields::flags bits.
 inline constexpr uint32_t kOpenRead = 1u << 0;
@@ -70,6 +77,15 @@ inline constexpr uint32_t kModeMask = 0777;
 // names directories by path, as libcapbox-preload does), so the reply is
 // the descriptor alone and the host's handle table does not grow.
 inline constexpr uint32_t kOpenNoHandle = 1u << 18;
+
+// Op::Note kinds (RequestFields::flags, exactly one).
+inline constexpr uint32_t kNoteAllowed = 1;  // a rights check that passed
+inline constexpr uint32_t kNoteDenied = 2;   // one that refused the call
+inline constexpr uint32_t kNoteUsage = 3;    // limits used, once, at the end
+// The rights a note may name: WASI preview1's 30 rights bits.
+inline constexpr uint64_t kNoteRightsMask = (1ull << 30) - 1;
+// Longest function name or end reason in a note.
+inline constexpr uint32_t kMaxNoteWord = 64;
 
 // TimeField::kind values (wasi::TimeSpec::Kind).
 inline constexpr uint32_t kTimeOmit = 0;

@@ -190,6 +190,7 @@ const BrokerHost::OpRule& BrokerHost::rule_for(Op op) {
       {Op::CloseDir, true, false, fixed<0>, 0, &B::do_close_dir},
       {Op::Chmod, true, false, fixed<right::kPathFilestatSetTimes>, 0,
        &B::do_chmod},
+      {Op::Note, false, false, fixed<0>, 0, &B::do_note},
   };
   static_assert(std::size(kRules) == broker::kLastOp - broker::kFirstOp + 1);
   static_assert([] {
@@ -232,7 +233,7 @@ Result<std::unique_ptr<BrokerHost>, std::string> BrokerHost::create(
     if (!root)
       return Unexpected("cannot open " + grant.host_path + " (granted at " +
                         grant.source + "): " + std::strerror(root.error()));
-    host->handles_[root->dir.id] = Handle{i, grant.guest_name};
+    host->handles_[root->dir.id] = Handle{i, grant.guest_name, grant.host_path};
     host->roots_.push_back(std::move(*root));
   }
   return host;
@@ -274,7 +275,9 @@ const char* BrokerHost::check_order(const Request& request) {
   return nullptr;
 }
 
-bool BrokerHost::allowed(const OpRule& rule, const Request& request) {
+bool BrokerHost::allowed(const OpRule& rule,
+                         const Request& request,
+                         Decision* decision) {
   struct Check {
     bool used;
     uint32_t dir;
@@ -286,6 +289,20 @@ bool BrokerHost::allowed(const OpRule& rule, const Request& request) {
        request.path},
       {rule.dir2_is_handle, request.fields.dir2, rule.needs2, request.path2},
   };
+  if (decision != nullptr) {
+    const Handle& handle = handles_.at(request.fields.dir);
+    decision->operation = broker::op_name(request.op);
+    decision->guest_path = join(handle.guest_dir, request.path);
+    decision->host_path = join(handle.host_dir, request.path);
+    decision->needed = checks[0].needs | (checks[1].used ? checks[1].needs : 0);
+    decision->grant = handle.grant;
+    decision->allowed = true;
+    if (rule.dir2_is_handle)
+      decision->target =
+          join(handles_.at(request.fields.dir2).guest_dir, request.path2);
+    else if (request.op == Op::Symlink)
+      decision->target = std::string(request.path2);
+  }
   for (const Check& check : checks) {
     if (!check.used)
       continue;
@@ -294,6 +311,12 @@ bool BrokerHost::allowed(const OpRule& rule, const Request& request) {
     uint64_t missing = check.needs & ~grant.rights.bits;
     if (missing == 0)
       continue;
+    if (decision != nullptr) {
+      decision->allowed = false;
+      decision->missing = missing;
+      decision->grant = handle.grant;
+      decision->error = EACCES;
+    }
     if (on_denial_) {
       uint64_t first = missing & (~missing + 1);
       on_denial_(Denial{broker::op_name(request.op),
@@ -303,6 +326,54 @@ bool BrokerHost::allowed(const OpRule& rule, const Request& request) {
     return false;
   }
   return true;
+}
+
+// Decoding checked the note's shape; what is left is whether the host
+// asked for notes, and whether the claim is about the child's own view:
+// a path under one of its grants, an allowed check within that grant's
+// rights, one usage note. Their number is bounded as the child is
+// trusted with nothing: an honest child sends each distinct check once.
+const char* BrokerHost::take_note(const Request& r) {
+  constexpr size_t kMaxNotes = 1 << 20;
+  if (!on_note_)
+    return "a note the host did not ask for";
+  if (++notes_ > kMaxNotes)
+    return "more notes than any run needs";
+  NoteClaim claim;
+  claim.kind = r.fields.flags;
+  claim.word = r.path2;
+  if (claim.kind == broker::kNoteUsage) {
+    if (usage_noted_)
+      return "a second usage note";
+    usage_noted_ = true;
+    claim.usage = *broker::parse_note_usage(r.path);
+    on_note_(claim);
+    return nullptr;
+  }
+  claim.guest_path = r.path;
+  claim.rights = r.fields.size;
+  size_t best = grants_.size();
+  size_t best_length = 0;
+  for (size_t i = 0; i < grants_.size(); ++i) {
+    std::string_view name = grants_[i].guest_name;
+    while (name.size() > 1 && name.ends_with('/'))
+      name.remove_suffix(1);
+    const bool under =
+        r.path == name || (r.path.starts_with(name) &&
+                           (name.ends_with('/') || r.path[name.size()] == '/'));
+    if (under && (best == grants_.size() || name.size() > best_length)) {
+      best = i;
+      best_length = name.size();
+    }
+  }
+  if (best == grants_.size())
+    return "a note about a path outside the grants";
+  if (claim.kind == broker::kNoteAllowed &&
+      (claim.rights & ~grants_[best].rights.bits) != 0)
+    return "a note that rights the grant lacks were allowed";
+  claim.grant = best;
+  on_note_(claim);
+  return nullptr;
 }
 
 ServeResult BrokerHost::serve_one(int sock) {
@@ -330,9 +401,22 @@ ServeResult BrokerHost::serve_one(int sock) {
     return misbehaved(request.error());
   if (const char* why = check_order(*request))
     return misbehaved(why);
+  if (request->op == Op::Note)
+    if (const char* why = take_note(*request))
+      return misbehaved(why);
   const OpRule& rule = rule_for(request->op);
-  Outcome outcome = allowed(rule, *request) ? (this->*rule.run)(*request)
-                                            : Outcome::failed(EACCES);
+  // Hello, preopens, close_dir and notes decide nothing.
+  const bool decides = rule.dir_is_handle && request->op != Op::CloseDir;
+  Decision decision;
+  Decision* recorded = decides && on_decision_ ? &decision : nullptr;
+  Outcome outcome = allowed(rule, *request, recorded)
+                        ? (this->*rule.run)(*request)
+                        : Outcome::failed(EACCES);
+  if (recorded != nullptr) {
+    if (decision.allowed)
+      decision.error = outcome.error;
+    on_decision_(decision);
+  }
   return reply(sock, *request, outcome);
 }
 
@@ -430,7 +514,8 @@ BrokerHost::Outcome BrokerHost::do_open(const Request& r) {
     }
     const Handle& parent = handles_.at(dir.id);
     handles_[opened->dir.id] =
-        Handle{parent.grant, join(parent.guest_dir, r.path)};
+        Handle{parent.grant, join(parent.guest_dir, r.path),
+               join(parent.host_dir, r.path)};
     o.fields.handle = opened->dir.id;
     o.fields.flags = broker::kReplyDir;
   }
@@ -557,6 +642,10 @@ BrokerHost::Outcome BrokerHost::do_truncate(const Request& r) {
 BrokerHost::Outcome BrokerHost::do_chmod(const Request& r) {
   return Outcome::from(chmod_at({r.fields.dir}, r.path,
                                 follow_of(r.fields.flags), r.fields.mode));
+}
+
+BrokerHost::Outcome BrokerHost::do_note(const Request&) {
+  return Outcome();  // take_note has passed it on
 }
 
 BrokerHost::Outcome BrokerHost::do_close_dir(const Request& r) {

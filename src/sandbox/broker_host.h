@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,6 +50,36 @@ std::string describe_denial(const Denial& denial);
 // stays quiet for its later denials. `fd` must outlive the hook.
 DenialHook print_denials_once(int fd);
 
+// Every decision on an operation the child asked for, allowed or denied
+// (hello, preopens, close_dir and notes are not decisions), for --audit.
+struct Decision {
+  const char* operation = "";  // broker::op_name: "open", "rename" ...
+  std::string guest_path;      // the handle's guest dir joined with the path
+  // rename, link: the destination's guest path; symlink: the target text.
+  std::optional<std::string> target;
+  std::string host_path;  // the grant's host dir joined likewise
+  uint64_t needed = 0;    // the WASI rights the op needs (both paths')
+  uint64_t missing = 0;   // of those, what the grant lacks (denials)
+  bool allowed = false;
+  size_t grant = 0;  // index into the grants the host was made with
+  int error = 0;     // the host result's errno (0: done); EACCES if denied
+};
+using DecisionHook = std::function<void(const Decision&)>;
+
+// An Op::Note the child sent, decoded strictly; its text is the child's
+// claim, views valid during the call. For kNoteAllowed/kNoteDenied the
+// host has checked that `guest_path` lies under one of its grants (the
+// child's own view) and that an allowed check's rights are the grant's.
+struct NoteClaim {
+  uint32_t kind = 0;      // broker::kNote*
+  std::string_view word;  // the WASI function, or how the run ended
+  std::string_view guest_path;
+  uint64_t rights = 0;
+  size_t grant = 0;  // for rights notes: the grant the path lies under
+  broker::NoteUsage usage;
+};
+using NoteHook = std::function<void(const NoteClaim&)>;
+
 enum class ServeStatus : uint8_t {
   Served,       // one request answered; keep serving
   ChildClosed,  // the child closed its end: it exited or dropped the broker
@@ -70,6 +101,12 @@ class BrokerHost {
       DenialHook on_denial,
       broker::Resolver resolver = broker::Resolver::Kernel);
 
+  // Every decision, allowed or denied; may be empty (the default).
+  void set_decision_hook(DecisionHook hook) { on_decision_ = std::move(hook); }
+  // Accept Op::Note from the child: without a hook, a note is misbehaviour
+  // (a plain run never asked for one).
+  void set_note_hook(NoteHook hook) { on_note_ = std::move(hook); }
+
   // Receives and answers exactly one request from `sock` (blocking; poll
   // it first to serve other duties meanwhile). Once it returned anything
   // but Served it returns that again without reading.
@@ -81,6 +118,7 @@ class BrokerHost {
   struct Handle {
     size_t grant = 0;
     std::string guest_dir;  // the grant's guest name joined with the path
+    std::string host_dir;   // the grant's host path joined likewise
   };
   struct Outcome;
   struct OpRule;
@@ -93,7 +131,12 @@ class BrokerHost {
   // The checks no honest client fails: sequence, phase, handles.
   const char* check_order(const broker::Request& request);
   // The grant's rights against the rule; false after reporting a denial.
-  bool allowed(const OpRule& rule, const broker::Request& request);
+  // Fills `decision` when a decision hook is set.
+  bool allowed(const OpRule& rule,
+               const broker::Request& request,
+               Decision* decision);
+  // A note's checks beyond decoding; nullptr or why it is misbehaviour.
+  const char* take_note(const broker::Request& request);
   ServeResult reply(int sock, const broker::Request& request, Outcome& outcome);
 
   Outcome do_hello(const broker::Request& r);
@@ -110,6 +153,7 @@ class BrokerHost {
   Outcome do_set_times(const broker::Request& r);
   Outcome do_truncate(const broker::Request& r);
   Outcome do_close_dir(const broker::Request& r);
+  Outcome do_note(const broker::Request& r);
   Outcome do_chmod(const broker::Request& r);
   // A creating open that sets `mode` on the file only if it made it.
   Result<wasi::Opened, int> open_creating(wasi::DirHandle dir,
@@ -126,6 +170,10 @@ class BrokerHost {
   std::vector<Grant> grants_;
   std::vector<wasi::Opened> roots_;  // grants_[i]'s readdir fd and handle
   DenialHook on_denial_;
+  DecisionHook on_decision_;
+  NoteHook on_note_;
+  size_t notes_ = 0;
+  bool usage_noted_ = false;
   wasi::DirectFs fs_;
   std::map<uint32_t, Handle> handles_;  // every handle the child may name
   ServeResult stopped_;
