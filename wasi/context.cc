@@ -88,8 +88,7 @@ bool ByteBudget::clip(std::vector<struct iovec>& iov) const {
 }
 
 void ByteBudget::spend(uint64_t bytes) {
-  if (limited())
-    used_ += std::min(bytes, remaining());
+  used_ += limited() ? std::min(bytes, remaining()) : bytes;
 }
 
 std::string ByteBudget::reached() const {
@@ -181,11 +180,26 @@ std::string join_guest_path(std::string_view dir, std::string_view path) {
 void Context::report_denial(std::string_view function,
                             const FdEntry& entry,
                             std::string_view path,
-                            uint64_t missing) {
-  if (!options_.on_denied || entry.guest_path.empty() || missing == 0)
+                            uint64_t missing,
+                            uint64_t needed) {
+  if (entry.guest_path.empty() || missing == 0)
+    return;
+  if (options_.on_rights_checked)
+    report_check(function, entry, path, needed != 0 ? needed : missing,
+                 missing);
+  if (!options_.on_denied)
     return;
   options_.on_denied(
       RightsDenial{function, join_guest_path(entry.guest_path, path), missing});
+}
+
+void Context::report_check(std::string_view function,
+                           const FdEntry& entry,
+                           std::string_view path,
+                           uint64_t needed,
+                           uint64_t missing) {
+  options_.on_rights_checked(RightsCheck{
+      function, join_guest_path(entry.guest_path, path), needed, missing});
 }
 
 Errno Context::refuse_fd(std::string_view what) {
@@ -209,7 +223,8 @@ ByteBudget* Context::write_budget(const FdEntry& entry) {
     budget = &output_;
   else if (entry.type == Filetype::RegularFile)
     budget = &file_output_;
-  return budget && budget->limited() ? budget : nullptr;
+  // Returned unlimited too, so that reports can say what a run wrote.
+  return budget;
 }
 
 }  // namespace capbox::wasi

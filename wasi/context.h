@@ -53,6 +53,16 @@ struct RightsDenial {
   uint64_t missing = 0;
 };
 
+// A rights check on a descriptor that descends from a preopen, for
+// --audit and `policy learn`: the function, the guest path, the rights it
+// needed, and of those the ones the descriptor lacked (0: allowed).
+struct RightsCheck {
+  std::string_view function;
+  std::string guest_path;
+  uint64_t needed = 0;
+  uint64_t missing = 0;
+};
+
 struct ContextOptions {
   std::vector<std::string> args;  // argv[0] first
   std::vector<std::string> env;   // "NAME=VALUE"
@@ -71,6 +81,10 @@ struct ContextOptions {
   // refuse a call (Notcapable), so the embedder can say which grant to
   // widen; may be empty.
   std::function<void(const RightsDenial&)> on_denied;
+  // Told of every such check, allowed or refused (checks needing no
+  // rights are not told); may be empty, and then costs one test per check.
+  // Every call is told: deduplicating is the embedder's business.
+  std::function<void(const RightsCheck&)> on_rights_checked;
   // One-line notices for limits that do not end the run (open_files: the
   // first refusal only); may be empty.
   std::function<void(std::string_view)> notice;
@@ -89,6 +103,7 @@ class ByteBudget {
 
   bool limited() const { return limit_.max != 0; }
   uint64_t remaining() const { return limit_.max - used_; }
+  uint64_t used() const { return used_; }
   // Shortens `iov` to the bytes that still fit; true if it had to.
   bool clip(std::vector<struct iovec>& iov) const;
   void spend(uint64_t bytes);
@@ -138,16 +153,45 @@ class Context {
   Errno refuse_fd(std::string_view what);
   // The byte limit a write through `entry` counts against: output for the
   // stdio entries, file_output for other regular files; null if none.
+  // Returned when the limit is not set too (it counts, never clips).
   ByteBudget* write_budget(const FdEntry& entry);
+  // Bytes written so far against the output and file_output limits
+  // (counted whether or not a limit is set).
+  uint64_t output_used() const { return output_.used(); }
+  uint64_t file_output_used() const { return file_output_.used(); }
+  // The most descriptors the guest held at once (stdio and preopens too).
+  size_t fds_peak() const { return fds_.peak(); }
   // Tells ContextOptions::on_denied that `function` was refused on `entry`
   // (and `path` beneath it) for want of `missing`; nothing for entries that
   // descend from no preopen.
+  // `needed` is all the rights asked for (0: just `missing`).
   void report_denial(std::string_view function,
                      const FdEntry& entry,
                      std::string_view path,
-                     uint64_t missing);
+                     uint64_t missing,
+                     uint64_t needed = 0);
+  // Whether on_rights_checked wants allowed checks (so that callers read a
+  // path argument only then).
+  bool checks_wanted() const {
+    return static_cast<bool>(options_.on_rights_checked);
+  }
+  // Tells on_rights_checked that `function` holding `needed` on `entry`
+  // (and `path` beneath it) was allowed.
+  void report_allowed(std::string_view function,
+                      const FdEntry& entry,
+                      std::string_view path,
+                      uint64_t needed) {
+    if (checks_wanted() && needed != 0 && !entry.guest_path.empty())
+      report_check(function, entry, path, needed, 0);
+  }
 
  private:
+  void report_check(std::string_view function,
+                    const FdEntry& entry,
+                    std::string_view path,
+                    uint64_t needed,
+                    uint64_t missing);
+
   ContextOptions options_;
   FsAuthority& fs_;
   FdTable fds_;

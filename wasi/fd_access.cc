@@ -10,10 +10,12 @@ Result<FdEntry*, Errno> with_rights(Call& call,
                                     FdEntry* entry,
                                     uint64_t rights,
                                     std::string_view path = "") {
-  if (entry->base.contains(rights))
+  if (entry->base.contains(rights)) {
+    call.ctx.report_allowed(call.function, *entry, path, rights);
     return entry;
+  }
   call.ctx.report_denial(call.function, *entry, path,
-                         rights & ~entry->base.bits);
+                         rights & ~entry->base.bits, rights);
   return Unexpected(Errno::Notcapable);
 }
 
@@ -56,9 +58,11 @@ Result<FdEntry*, Errno> dir_fd_for_path(Call& call,
                                         uint32_t fd,
                                         uint64_t rights,
                                         uint32_t ptr,
-                                        uint32_t len) {
+                                        uint32_t len,
+                                        bool report_allowed) {
   auto entry = any_dir(call, fd);
-  if (!entry || (*entry)->base.contains(rights))
+  if (!entry || ((*entry)->base.contains(rights) &&
+                 !(report_allowed && call.ctx.checks_wanted())))
     return entry;
   auto path = call.mem.path(ptr, len);
   return with_rights(call, *entry, rights, path ? *path : "");

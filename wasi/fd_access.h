@@ -44,11 +44,14 @@ Result<FdEntry*, Errno> any_fd(Call& call, uint32_t fd, uint64_t rights);
 Result<FdEntry*, Errno> dir_fd(Call& call, uint32_t fd, uint64_t rights);
 // The same for a call that names the path at ptr/len beneath it: the
 // errors are dir_fd's, and a refusal's report names the path too.
+// `report_allowed` false: a passing check is not reported (the caller
+// reports it with more rights it checks itself).
 Result<FdEntry*, Errno> dir_fd_for_path(Call& call,
                                         uint32_t fd,
                                         uint64_t rights,
                                         uint32_t ptr,
-                                        uint32_t len);
+                                        uint32_t len,
+                                        bool report_allowed = true);
 
 // A path argument: Fault if out of bounds, Inval if it holds a NUL, Perm if
 // absolute (wasmtime's answer; the authority refuses absolute paths as

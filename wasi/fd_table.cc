@@ -26,6 +26,7 @@ Result<FdEntry*, Errno> FdTable::get(uint32_t fd,
 Result<uint32_t, Errno> FdTable::insert(FdEntry entry) {
   if (full())
     return Unexpected(Errno::Mfile);
+  peak_ = peak();
   // The lowest free number, as POSIX open() picks it: walk the ordered keys
   // until a gap appears.
   uint32_t number = 0;

@@ -59,6 +59,8 @@ class FdTable {
   // emulation expects); it is closed and replaced by `from`.
   Result<void, Errno> renumber(uint32_t from, uint32_t to);
   size_t size() const { return entries_.size(); }
+  // The most entries held at once so far (for run reports).
+  size_t peak() const { return peak_ > size() ? peak_ : size(); }
   // insert() would fail with Mfile.
   bool full() const { return entries_.size() >= max_fds_; }
 
@@ -68,6 +70,7 @@ class FdTable {
   FsAuthority* fs_;
   uint32_t max_fds_;
   std::map<uint32_t, FdEntry> entries_;
+  size_t peak_ = 0;  // before the last insert()
 };
 
 }  // namespace capbox::wasi

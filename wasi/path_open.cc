@@ -131,15 +131,21 @@ Ret path_open(Call& call,
   auto args = open_args(dirflags, oflags, rights_base, fdflags);
   if (!args)
     return args.error();
-  auto dir = dir_fd_for_path(call, fd, args->dir_base, path, path_len);
+  auto dir = dir_fd_for_path(call, fd, args->dir_base, path, path_len,
+                             /*report_allowed=*/false);
   if (!dir)
     return dir.error();
   const Rights allowed = (*dir)->inheriting;
+  const uint64_t needed = args->dir_base | args->dir_inheriting;
   if (!allowed.contains(args->dir_inheriting)) {
     auto named = call.mem.path(path, path_len);
     call.ctx.report_denial(call.function, **dir, named ? *named : "",
-                           args->dir_inheriting & ~allowed.bits);
+                           args->dir_inheriting & ~allowed.bits, needed);
     return Errno::Notcapable;
+  }
+  if (call.ctx.checks_wanted()) {
+    auto named = call.mem.path(path, path_len);
+    call.ctx.report_allowed(call.function, **dir, named ? *named : "", needed);
   }
   auto p = guest_path(call, path, path_len);
   if (!p)

@@ -121,6 +121,9 @@ class Store {
   // StoreLimits::max_memory_pages (the declared maximum would have allowed
   // them), so an embedder can say which limit a guest ran into.
   uint64_t memory_grows_refused_by_limit() const;
+  // Fuel all calls so far used (0 unless the module meters fuel), for
+  // reports of what a run used.
+  uint64_t fuel_consumed() const;
 
   FuncInst* create_host_function(FuncType type, HostCallback callback);
   // Fails (nullptr) only when the limits cannot be met.

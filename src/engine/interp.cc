@@ -154,6 +154,7 @@ struct Executor::State {
   std::unique_ptr<Frame[]> frames;
   size_t frame_count = 0;
   uint64_t fuel = 0;
+  uint64_t fuel_consumed = 0;  // by the invokes that have returned
   bool running = false;
   Trap host_trap;  // a host function's trap, when kind == HostError etc.
   // Where a trap happened.
@@ -335,6 +336,10 @@ Executor::Executor(const ExecutorLimits& limits) : state_(new State) {
 
 Executor::~Executor() = default;
 
+uint64_t Executor::fuel_consumed() const {
+  return state_->fuel_consumed;
+}
+
 void Executor::set_limits(const ExecutorLimits& limits) {
   State& st = *state_;
   if (st.stack && limits.value_stack_slots != st.limits.value_stack_slots) {
@@ -381,9 +386,11 @@ std::optional<Trap> Executor::invoke(FuncInst* func, uint64_t* slots) {
   st.running = true;
   TrapKind kind = TrapKind::Unreachable;
   const uint32_t* entry = func->instance->module->code.data() + cf.code_start;
+  const uint64_t fuel_given = st.fuel;
   RunResult r = run_guarded(&st, st.frames.get() + 1, func->instance, entry,
                             st.stack, &kind);
   st.running = false;
+  st.fuel_consumed += fuel_given - st.fuel;
   if (r == RunResult::Ok) {
     std::memcpy(slots, st.stack, cf.result_slots * sizeof(uint64_t));
     return std::nullopt;

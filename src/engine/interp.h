@@ -31,6 +31,8 @@ class Executor {
   // the trap, with its location filled in, if the call trapped.
   std::optional<Trap> invoke(FuncInst* func, uint64_t* slots);
   void set_limits(const ExecutorLimits& limits);
+  // Fuel every invoke so far used up (counted only in metered code).
+  uint64_t fuel_consumed() const;
 
   struct State;  // defined in interp.cc
 

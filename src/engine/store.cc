@@ -67,6 +67,10 @@ void Store::set_limits(const StoreLimits& limits) {
   impl_->executor.set_limits(executor_limits);
 }
 
+uint64_t Store::fuel_consumed() const {
+  return impl_->executor.fuel_consumed();
+}
+
 uint64_t Store::memory_grows_refused_by_limit() const {
   uint64_t refused = 0;
   for (const auto& memory : impl_->memories)
