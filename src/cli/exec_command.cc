@@ -24,6 +24,7 @@
 #include "cli/exit_codes.h"
 #include "cli/policy_lookup.h"
 #include "cli/run_options.h"
+#include "cli/run_outputs.h"
 #include "cli/run_plan.h"
 #include "cli/sha256.h"
 #include "policy/merge.h"
@@ -358,7 +359,25 @@ Result<sandbox::ExecConfig, Failure> make_exec_config(
   return config;
 }
 
-Result<int, Failure> exec_program(const RunOptions& options) {
+// What --report says of a program that ran: how it ended, by whose hand.
+void note_end(RunOutputs& outputs,
+              const sandbox::RunResult& result,
+              const std::string& broker_error) {
+  std::string reason =
+      broker_error.empty() ? RunOutputs::end_reason(result) : "broker_protocol";
+  std::optional<int64_t> exit_code;
+  if (reason.empty()) {
+    reason = "exit";
+    exit_code = result.exit_status;
+  }
+  std::optional<int> signal;
+  if (result.kind == sandbox::EndKind::Crashed)
+    signal = result.signal;
+  outputs.set_end(reason, exit_code, signal);
+}
+
+Result<int, Failure> exec_program(const RunOptions& options,
+                                  RunOutputs& outputs) {
   const std::string& shown = options.module_path;
   auto program = find_program(shown);
   if (!program)
@@ -376,6 +395,7 @@ Result<int, Failure> exec_program(const RunOptions& options) {
   if (!plan)
     return Unexpected(failure(plan.error().status, plan.error().message));
   absolute_guest_names(plan->grants);
+  outputs.set_plan(policy->file, *plan);
   auto config = make_exec_config(options, *plan, *program);
   if (!config)
     return Unexpected(config.error());
@@ -399,6 +419,7 @@ Result<int, Failure> exec_program(const RunOptions& options) {
       plan->grants, sandbox::print_denials_once(STDERR_FILENO));
   if (!host)
     return Unexpected(failure(kExitUsage, host.error()));
+  outputs.attach(**host);
   std::string broker_error;
   config->serve_broker = [&](int fd) {
     const sandbox::ServeResult served = (*host)->serve_one(fd);
@@ -417,6 +438,8 @@ Result<int, Failure> exec_program(const RunOptions& options) {
   auto result = sandbox::run_program_confined(*config);
   if (!result)
     return Unexpected(spawn_failure(shown, result.error()));
+  if (result->kind != sandbox::EndKind::SetupFailed)
+    note_end(outputs, *result, broker_error);
   return ended(shown, *plan, *result, broker_error);
 }
 
@@ -432,16 +455,21 @@ int exec_command(std::span<const std::string> args) {
     print_exec_help(std::cout);
     return kExitOk;
   }
-  auto status = exec_program(*options);
+  RunOutputs outputs;
+  if (auto ready = outputs.prepare(*options); !ready) {
+    std::cerr << "capbox: error: " << ready.error() << "\n";
+    return outputs.finish(kExitUsage, "EX_CANTCREAT");
+  }
+  auto status = exec_program(*options, outputs);
   if (!status) {
     const Failure& failed = status.error();
     if (!failed.message.empty())
       std::cerr << "capbox: error: " << failed.message << "\n";
     if (!failed.help.empty())
       std::cerr << "   = help: " << failed.help << "\n";
-    return failed.status;
+    return outputs.finish(failed.status);
   }
-  return *status;
+  return outputs.finish(*status);
 }
 
 void print_exec_help(std::ostream& out) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/exit_codes.h"
+#include "cli/guest_notes.h"
 #include "cli/values.h"
 #include "sandbox/broker_host.h"
 #include "wasi/grant_rights.h"
@@ -26,9 +27,22 @@ using engine::Value;
 // A failure with its exit status and, when a limit explains it, the way
 // to raise that limit.
 struct Failure {
+  Failure(int status_,
+          std::string message_,
+          std::string help_,
+          std::string reason_ = "EX_DATAERR",
+          int guest_code_ = 0)
+      : status(status_),
+        message(std::move(message_)),
+        help(std::move(help_)),
+        reason(std::move(reason_)),
+        guest_code(guest_code_) {}
+
   int status = kExitCannotStart;
   std::string message;  // empty: exit silently with `status`
   std::string help;
+  std::string reason;  // for --report (run_report.h)
+  int guest_code = 0;  // proc_exit's value when it is outside [0, 126)
 };
 
 int report(const Failure& failure) {
@@ -63,14 +77,15 @@ Failure exited(const std::string& path, const engine::Trap& trap) {
   // A guest that raised a terminating signal ends as a native program
   // killed by it would: 128 + N, with the WASI layer's explanation.
   if (!trap.message.empty())
-    return {trap.exit_code, path + ": " + trap.message, ""};
+    return {trap.exit_code, path + ": " + trap.message, "",
+            signal_reason(trap.exit_code - 128)};
   // proc_exit: the guest's status passes through, as in wasmtime.
   if (trap.exit_code >= 0 && trap.exit_code < 126)
-    return {trap.exit_code, "", ""};
+    return {trap.exit_code, "", "", "exit"};
   return {kExitGuestStatusOutOfRange,
           path + " exited with status " + std::to_string(trap.exit_code) +
               ", outside [0..126) (reported as 1, as wasmtime does)",
-          ""};
+          "", "exit", trap.exit_code};
 }
 
 // The WASI layer's limit traps say "<limit described> reached".
@@ -93,11 +108,13 @@ Failure trapped(const GuestJob& job, const engine::Trap& trap) {
     return {kExitTrap,
             path + " trapped: all fuel consumed: " + job.plan.fuel.described +
                 backtrace,
-            job.plan.fuel.help};
+            job.plan.fuel.help, trap_reason(trap)};
   if (const PlannedLimit* limit = limit_named_by(job.plan, trap))
     return {kExitTrap, path + " was stopped: " + trap.message + backtrace,
-            limit->help};
-  return {kExitTrap, path + " trapped: " + trap.describe() + backtrace, ""};
+            limit->help,
+            limit == &job.plan.output ? "limit:output" : "limit:file_output"};
+  return {kExitTrap, path + " trapped: " + trap.describe() + backtrace, "",
+          trap_reason(trap)};
 }
 
 FuncInst* find_function(Store& store,
@@ -236,6 +253,8 @@ wasi::ContextOptions context_options(const GuestJob& job) {
   options.output = context_limit(plan.output);
   options.file_output = context_limit(plan.file_output);
   options.on_denied = denial_reporter(plan);
+  if (job.notes != nullptr)
+    options.on_rights_checked = job.notes->hook();
   options.notice = [](std::string_view line) {
     std::cerr << "capbox: warning: " << line << "\n";
   };
@@ -253,7 +272,7 @@ Failure instantiate_failure(const GuestJob& job,
                             : error.message;
   if (message.find("memory") != std::string::npos && job.plan.memory.value != 0)
     return {kExitTrap, path + ": " + message + ": " + job.plan.memory.described,
-            job.plan.memory.help};
+            job.plan.memory.help, "limit:memory"};
   return {kExitCannotStart, path + ": " + message, ""};
 }
 
@@ -277,7 +296,8 @@ Failure unknown_import(const GuestJob& job, const engine::Import& import) {
 // prints its results. Returns the exit status.
 Result<int, Failure> run_instance(GuestJob& job,
                                   Store& store,
-                                  const engine::Imports& imports) {
+                                  const engine::Imports& imports,
+                                  engine::Instance*& made) {
   const std::string& path = job.options.module_path;
   const engine::Module& module = engine::module_of(*job.module);
   for (const engine::Import& import : module.imports) {
@@ -287,6 +307,7 @@ Result<int, Failure> run_instance(GuestJob& job,
   auto instance = store.instantiate(job.module, imports);
   if (!instance)
     return Unexpected(instantiate_failure(job, instance.error()));
+  made = *instance;
   // As wasmtime: a WASI reactor's constructors run before any export.
   if (FuncInst* init = find_function(store, *instance, "_initialize");
       init != nullptr && Store::type_of(init).params.empty()) {
@@ -323,6 +344,37 @@ Result<int, Failure> run_instance(GuestJob& job,
   return kExitOk;
 }
 
+// The usage note: what the run used of each limit and how it ended, as
+// only the child knows them.
+void send_usage(const GuestJob& job,
+                const Store& store,
+                const engine::Instance* instance,
+                const wasi::Context& context,
+                const Result<int, Failure>& status) {
+  broker::NoteUsage usage;
+  if (auto memory = store.find_export(instance, "memory");
+      memory && memory->kind == ExternKind::Memory)
+    usage.memory_peak = Store::memory_pages(memory->memory) * 65536;
+  usage.fuel_used = store.fuel_consumed();
+  usage.output_used = context.output_used();
+  usage.file_output_used = context.file_output_used();
+  usage.open_files_peak = context.fds_peak();
+  std::string reason = "exit";
+  if (status) {
+    usage.exited = true;
+  } else {
+    reason = status.error().reason;
+    if (status.error().status == kExitUsage && reason == "EX_DATAERR")
+      reason = "EX_USAGE";
+    usage.exited = reason == "exit";
+  }
+  usage.exit_code =
+      static_cast<uint32_t>(status ? *status : status.error().status);
+  if (!status && status.error().status == kExitGuestStatusOutOfRange)
+    usage.exit_code = static_cast<uint32_t>(status.error().guest_code);
+  job.notes->usage(usage, reason);
+}
+
 }  // namespace
 
 int run_guest(GuestJob job, wasi::FsAuthority& fs) {
@@ -338,7 +390,8 @@ int run_guest(GuestJob job, wasi::FsAuthority& fs) {
   for (const auto& [group, where] : job.plan.disabled_groups)
     link_options.disabled_groups.insert(group);
   wasi::link_wasi(store, imports, context, link_options);
-  auto status = run_instance(job, store, imports);
+  engine::Instance* instance = nullptr;
+  auto status = run_instance(job, store, imports, instance);
   if (const uint64_t refused = store.memory_grows_refused_by_limit()) {
     std::cerr << "capbox: warning: " << job.options.module_path
               << ": memory.grow was refused " << refused
@@ -346,6 +399,8 @@ int run_guest(GuestJob job, wasi::FsAuthority& fs) {
               << job.plan.memory.described << "\n"
               << "   = help: " << job.plan.memory.help << "\n";
   }
+  if (job.notes != nullptr)
+    send_usage(job, store, instance, context, status);
   return status ? *status : report(status.error());
 }
 

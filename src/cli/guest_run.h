@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "cli/guest_notes.h"
 #include "cli/run_options.h"
 #include "cli/run_plan.h"
 #include "engine/engine.h"
@@ -27,6 +28,9 @@ struct GuestJob {
   std::vector<wasi::Listener> listeners;
   int trace_fd = 2;  // where --trace lines go (the child's stderr or file)
   int trace_pid = 0;  // the PID they show: capbox's (the supervisor's)
+  // --audit/--report: rights checks and the usage note go here; null for
+  // a plain run, which then sends no notes.
+  NoteSender* notes = nullptr;
 };
 
 // Returns capbox's exit status for the run (cli/exit_codes.h).

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <vector>
 
 #include "broker/client.h"
@@ -27,6 +28,7 @@
 #include "cli/listen.h"
 #include "cli/policy_lookup.h"
 #include "cli/run_options.h"
+#include "cli/run_outputs.h"
 #include "cli/run_plan.h"
 #include "cli/sha256.h"
 #include "engine/engine.h"
@@ -49,11 +51,13 @@ int fail(int status, const std::string& message) {
 struct Failure {
   int status = kExitCannotStart;
   std::string message;
-  std::string help;  // "   = help: ..." under the message, when not empty
+  std::string help;    // "   = help: ..." under the message, when not empty
+  std::string reason;  // --report's; "": the status's sysexits name
+  std::optional<int> signal;
 };
 
 Failure failure(int status, std::string message, std::string help = "") {
-  return Failure{status, std::move(message), std::move(help)};
+  return Failure{status, std::move(message), std::move(help), "", {}};
 }
 
 // Reads the whole file. Not found (ENOENT, ENOTDIR) is 127; anything else
@@ -116,7 +120,9 @@ Result<policy::Policy, Failure> effective_policy(const RunOptions& options) {
     text.erase(0, kPrefix.size());
   while (text.ends_with('\n'))
     text.pop_back();
-  return Unexpected(failure(kExitUsage, text));
+  Failure failed = failure(kExitUsage, text);
+  failed.reason = "EX_CONFIG";
+  return Unexpected(failed);
 }
 
 // A module pinned by the policy's sha256 must be exactly that module.
@@ -197,7 +203,8 @@ Result<UniqueFd, Failure> open_trace_file(const RunOptions& options) {
 Result<int, Failure> supervise_guest(
     const RunOptions& options,
     const RunPlan& plan,
-    std::shared_ptr<const engine::CompiledModule> module) {
+    std::shared_ptr<const engine::CompiledModule> module,
+    RunOutputs& outputs) {
   auto host = sandbox::BrokerHost::create(
       plan.grants, sandbox::print_denials_once(STDERR_FILENO));
   if (!host) {
@@ -212,6 +219,7 @@ Result<int, Failure> supervise_guest(
     }
     return Unexpected(failure(kExitUsage, host.error(), help));
   }
+  outputs.attach(**host);
   auto listeners = open_listeners(plan);
   if (!listeners)
     return Unexpected(listeners.error());
@@ -256,6 +264,9 @@ Result<int, Failure> supervise_guest(
     }
     GuestJob job{options, plan, module, std::move(*preopens),
                  std::move(*listeners)};
+    NoteSender notes(client);
+    if (outputs.wants_notes())
+      job.notes = &notes;
     job.trace_fd = *trace ? trace->get() : STDERR_FILENO;
     job.trace_pid = supervisor;
     return run_guest(std::move(job), fs);
@@ -267,7 +278,12 @@ Result<int, Failure> supervise_guest(
                                 std::strerror(result.error().error)));
   if (result->kind == sandbox::EndKind::Exited && broker_error.empty())
     return result->exit_status;
-  return Unexpected(stopped(options.module_path, plan, *result, broker_error));
+  Failure failed = stopped(options.module_path, plan, *result, broker_error);
+  failed.reason = broker_error.empty() ? RunOutputs::end_reason(*result)
+                                       : "broker_protocol";
+  if (result->kind == sandbox::EndKind::Crashed)
+    failed.signal = result->signal;
+  return Unexpected(failed);
 }
 
 std::vector<std::string> caller_environment() {
@@ -278,7 +294,8 @@ std::vector<std::string> caller_environment() {
 }
 
 // Policy, module, plan, then the sandboxed run. Returns the exit status.
-Result<int, Failure> run_module(const RunOptions& options) {
+Result<int, Failure> run_module(const RunOptions& options,
+                                RunOutputs& outputs) {
   const std::string& path = options.module_path;
   auto policy = effective_policy(options);
   if (!policy)
@@ -291,13 +308,14 @@ Result<int, Failure> run_module(const RunOptions& options) {
   auto plan = make_run_plan(*policy, options, caller_environment());
   if (!plan)
     return Unexpected(failure(plan.error().status, plan.error().message));
+  outputs.set_plan(policy->file, *plan);
   engine::LoadOptions load_options;
   load_options.fuel_metering = plan->fuel.value != 0;
   auto compiled = engine::load_module(*bytes, load_options);
   if (!compiled)
     return Unexpected(
         failure(kExitCannotStart, path + ": " + compiled.error().describe()));
-  return supervise_guest(options, *plan, std::move(*compiled));
+  return supervise_guest(options, *plan, std::move(*compiled), outputs);
 }
 
 }  // namespace
@@ -310,16 +328,22 @@ int run_command(std::span<const std::string> args) {
     print_run_help(std::cout);
     return kExitOk;
   }
-  auto status = run_module(*options);
+  RunOutputs outputs;
+  if (auto ready = outputs.prepare(*options); !ready) {
+    std::cerr << "capbox: error: " << ready.error() << "\n";
+    return outputs.finish(kExitUsage, "EX_CANTCREAT");
+  }
+  auto status = run_module(*options, outputs);
   if (!status) {
     const Failure& failed = status.error();
     if (!failed.message.empty())
       std::cerr << "capbox: error: " << failed.message << "\n";
     if (!failed.help.empty())
       std::cerr << "   = help: " << failed.help << "\n";
-    return failed.status;
+    return outputs.finish(failed.status, failed.reason, std::nullopt,
+                          failed.signal);
   }
-  return *status;
+  return outputs.finish(*status);
 }
 
 void print_run_help(std::ostream& out) {

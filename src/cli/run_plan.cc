@@ -78,9 +78,15 @@ void plan_limits(const policy::Policy& policy, RunPlan& plan) {
 }
 
 Result<std::vector<sandbox::Grant>, PlanError> plan_grants(
-    const policy::Policy& policy) {
+    const policy::Policy& policy,
+    std::vector<GrantOrigin>& origins) {
   std::vector<sandbox::Grant> grants;
+  size_t files = 0;
+  size_t flags = 0;
   for (const policy::DirGrant& dir : policy.dirs) {
+    const bool flag = dir.where.line == 0;
+    const std::string rule = flag ? "--dir[" + std::to_string(flags++) + "]"
+                                  : "fs.dir[" + std::to_string(files++) + "]";
     std::error_code error;
     const bool exists = fs::exists(dir.host, error);
     if (!exists && dir.missing == policy::Missing::kSkip)
@@ -93,6 +99,9 @@ Result<std::vector<sandbox::Grant>, PlanError> plan_grants(
     }
     grants.push_back(sandbox::Grant{dir.host, dir.guest, dir.rights,
                                     origin(dir.rights_where)});
+    origins.push_back(GrantOrigin{
+        rule, origin(dir.where),
+        dir.rights_where.line == 0 ? "" : origin(dir.rights_where)});
   }
   return grants;
 }
@@ -233,7 +242,7 @@ Result<RunPlan, PlanError> make_run_plan(
   if (!groups)
     return Unexpected(groups.error());
   plan.disabled_groups = std::move(*groups);
-  auto grants = plan_grants(policy);
+  auto grants = plan_grants(policy, plan.grant_origins);
   if (!grants)
     return Unexpected(grants.error());
   plan.grants = std::move(*grants);

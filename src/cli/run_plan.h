@@ -30,10 +30,18 @@ struct PlannedLimit {
   std::string help;  // how to raise it: "raise limits.fuel in app.toml"
 };
 
+// Where a grant was written, as audit records name it.
+struct GrantOrigin {
+  std::string rule;       // "fs.dir[1]" (the effective policy's) or "--dir[0]"
+  std::string source;     // "app.toml:12:1", or the flag: "--dir ./o::/o"
+  std::string rights_at;  // "app.toml:14:10", the line to edit; "" for a flag
+};
+
 struct RunPlan {
   std::vector<sandbox::Grant> grants;
-  std::vector<std::string> args;  // argv[0] first
-  std::vector<std::string> env;   // NAME=VALUE
+  std::vector<GrantOrigin> grant_origins;  // one per grant, in order
+  std::vector<std::string> args;           // argv[0] first
+  std::vector<std::string> env;            // NAME=VALUE
   std::vector<policy::Located<std::string>> listen;
   // wasi/api.def groups left out, each with the policy value that says so.
   std::map<std::string, std::string> disabled_groups;

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// RunOutputs: what --audit and --report need from one `capbox run` or
+// `capbox exec`, from the first step to the last. Prepared before
+// anything else (an unwritable file is 125 before the guest starts),
+// told the plan and the broker host, and finished exactly once with the
+// run's status, however it ended, so that a report is written for a
+// usage error as for a trap. Supervisor only. Depends on cli/audit_log.h,
+// cli/run_report.h, cli/run_plan.h and sandbox/broker_host.h.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "cli/audit_log.h"
+#include "cli/run_options.h"
+#include "cli/run_plan.h"
+#include "cli/run_report.h"
+#include "sandbox/broker_host.h"
+#include "sandbox/supervisor.h"
+
+namespace capbox::cli {
+
+class RunOutputs {
+ public:
+  // Checks that --report's file can be made and creates --audit's; the
+  // error is the message for `capbox: error:` (status 125).
+  Result<void, std::string> prepare(const RunOptions& options);
+
+  // Whether the sandboxed child should send notes (run mode).
+  bool wants_notes() const { return audit_ || report_path_; }
+  // The effective policy's file ("" for none) and the plan: grants for
+  // the records, limits for the report.
+  void set_plan(const std::string& policy_file, const RunPlan& plan);
+  // Gives `host` the hooks that feed the records (nothing when neither
+  // --audit nor --report was given).
+  void attach(sandbox::BrokerHost& host);
+
+  // How a sandboxed run ended, as the supervisor saw it, before finish:
+  // "limit:wall_time", "signal:SIGSEGV" ... ("" when it exited).
+  static std::string end_reason(const sandbox::RunResult& result);
+
+  // Writes the report (when asked for) and says where the default audit
+  // log went. `reason` "" means: the child's own (its usage note), else
+  // the sysexits name of a 125/126/127 `status`. Returns `status`, or 125
+  // if the report could not be written.
+  int finish(int status,
+             std::string reason = "",
+             std::optional<int64_t> exit_code = std::nullopt,
+             std::optional<int> signal = std::nullopt);
+
+  // How the run ended when the supervisor alone knows it (exec): finish
+  // takes it when given no reason of its own.
+  void set_end(std::string reason,
+               std::optional<int64_t> exit_code,
+               std::optional<int> signal) {
+    end_ = End{std::move(reason), exit_code, signal};
+  }
+
+  RunReport& report() { return report_; }
+
+ private:
+  std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
+  bool audit_ = false;
+  bool default_audit_ = false;
+  std::string audit_path_;
+  std::optional<std::string> report_path_;
+  struct End {
+    std::string reason;
+    std::optional<int64_t> exit_code;
+    std::optional<int> signal;
+  };
+  std::optional<End> end_;
+  RunRecorder recorder_;
+  RunReport report_;
+};
+
+}  // namespace capbox::cli
