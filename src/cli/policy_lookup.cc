@@ -67,8 +67,35 @@ Result<policy::Policy, policy::Errors> parse_file(const std::string& path) {
 }  // namespace
 
 bool names_a_path(const std::string& name_or_path) {
+  if (is_shipped_name(name_or_path))
+    return false;
   return name_or_path.find('/') != std::string::npos ||
          name_or_path.ends_with(".toml");
+}
+
+bool is_shipped_name(const std::string& name) {
+  constexpr std::string_view kPrefix = "capbox/";
+  if (!name.starts_with(kPrefix) || name.size() == kPrefix.size())
+    return false;
+  const std::string_view rest = std::string_view(name).substr(kPrefix.size());
+  return rest.find('/') == std::string_view::npos && !rest.ends_with(".toml") &&
+         rest[0] != '.';
+}
+
+std::vector<std::string> shipped_policy_dirs() {
+  std::vector<std::string> dirs;
+  const std::string installed = CAPBOX_POLICY_DATADIR;
+  if (installed != "/usr/share/capbox/policies")
+    dirs.push_back(installed);
+  // Run from the build tree (tests, ./dev run), the shipped bases are
+  // found where they are written, so `extends = ["capbox/..."]` works
+  // before `meson install`.
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  const std::string build_root = CAPBOX_BUILD_ROOT;
+  if (!error && self.string().starts_with(build_root + "/"))
+    dirs.push_back(std::string(CAPBOX_SOURCE_ROOT) + "/policy/shipped");
+  return dirs;
 }
 
 std::vector<std::string> policy_search_dirs(const char* xdg_config_home,
@@ -81,6 +108,8 @@ std::vector<std::string> policy_search_dirs(const char* xdg_config_home,
     dirs.push_back(std::string(home) + "/.config/capbox/policies");
   dirs.push_back("/etc/capbox/policies");
   dirs.push_back("/usr/share/capbox/policies");
+  for (std::string& shipped : shipped_policy_dirs())
+    dirs.push_back(std::move(shipped));
   return dirs;
 }
 

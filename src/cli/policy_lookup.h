@@ -20,9 +20,18 @@ namespace capbox::cli {
 // True when `name_or_path` is a path rather than a NAME to look up.
 bool names_a_path(const std::string& name_or_path);
 
+// "capbox/NAME": a base policy shipped with capbox (installed beneath
+// DATADIR/capbox/policies/capbox/), looked up like a name despite its '/'.
+bool is_shipped_name(const std::string& name);
+
+// Where the shipped policies are beyond /usr/share/capbox/policies: the
+// configured datadir when it differs (a /usr/local install), and the
+// source tree's policy/shipped when capbox runs from its build tree.
+std::vector<std::string> shipped_policy_dirs();
+
 // The directories searched for a NAME, in order. `xdg_config_home` and
 // `home` are the environment's values (null when unset); without either,
-// the user directory is left out.
+// the user directory is left out. shipped_policy_dirs() come last.
 std::vector<std::string> policy_search_dirs(const char* xdg_config_home,
                                             const char* home);
 

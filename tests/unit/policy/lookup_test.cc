@@ -33,15 +33,32 @@ struct TempDir {
 };
 
 TEST_CASE("search directories") {
-  CHECK(policy_search_dirs("/x", "/home/u") ==
+  const std::vector<std::string> dirs = policy_search_dirs("/x", "/home/u");
+  REQUIRE(dirs.size() >= 3);
+  CHECK(std::vector<std::string>(dirs.begin(), dirs.begin() + 3) ==
         std::vector<std::string>{"/x/capbox/policies", "/etc/capbox/policies",
                                  "/usr/share/capbox/policies"});
+  // The shipped bases come after every directory an admin or user writes.
+  CHECK(std::vector<std::string>(dirs.begin() + 3, dirs.end()) ==
+        shipped_policy_dirs());
   CHECK(policy_search_dirs(nullptr, "/home/u").front() ==
         "/home/u/.config/capbox/policies");
   // A relative XDG_CONFIG_HOME is invalid (XDG spec): use the default.
   CHECK(policy_search_dirs("rel", "/home/u").front() ==
         "/home/u/.config/capbox/policies");
-  CHECK(policy_search_dirs(nullptr, nullptr).size() == 2);
+  CHECK(policy_search_dirs(nullptr, nullptr).size() ==
+        2 + shipped_policy_dirs().size());
+}
+
+TEST_CASE("capbox/NAME names a shipped base, not a path") {
+  CHECK(is_shipped_name("capbox/wasi-command"));
+  CHECK_FALSE(names_a_path("capbox/wasi-command"));
+  CHECK_FALSE(is_shipped_name("capbox/"));
+  CHECK_FALSE(is_shipped_name("capbox/a/b"));
+  CHECK_FALSE(is_shipped_name("capbox/x.toml"));
+  CHECK_FALSE(is_shipped_name("capbox/../etc"));
+  CHECK(names_a_path("capbox/x.toml"));
+  CHECK(names_a_path("./capbox/wasi-command"));
 }
 
 TEST_CASE("names and paths") {
