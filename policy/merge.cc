@@ -115,6 +115,8 @@ Policy merge(const Policy& base, const Policy& child) {
   override_with(out.wasi.random, child.wasi.random);
   override_with(out.wasi.poll, child.wasi.poll);
   override_with(out.wasi.sockets, child.wasi.sockets);
+  override_with(out.audit.denials, child.audit.denials);
+  override_with(out.audit.log, child.audit.log);
   return out;
 }
 

@@ -22,9 +22,9 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 10> kTopKeys = {
-    "version", "description", "extends", "locked", "program",
-    "fs",      "env",         "limits",  "net",    "wasi"};
+constexpr std::array<std::string_view, 11> kTopKeys = {
+    "version", "description", "extends", "locked", "program", "fs",
+    "env",     "limits",      "net",     "wasi",   "audit"};
 constexpr std::array<std::string_view, 5> kProgramKeys = {
     "module", "sha256", "argv0", "args", "extra_args"};
 constexpr std::array<std::string_view, 1> kFsKeys = {"dir"};
@@ -41,6 +41,9 @@ constexpr std::array<std::string_view, kLimitFields.size()> kLimitKeys = [] {
 constexpr std::array<std::string_view, 1> kNetKeys = {"listen"};
 constexpr std::array<std::string_view, 5> kWasiKeys = {
     "filesystem", "clocks", "random", "poll", "sockets"};
+constexpr std::array<std::string_view, 2> kAuditKeys = {"denials", "log"};
+constexpr std::array<std::string_view, 3> kDenialWords = {"off", "stderr",
+                                                          "file"};
 constexpr std::array<std::string_view, 8> kRightWords = {
     "read", "write", "create", "delete", "rename", "metadata", "ro", "rw"};
 
@@ -156,6 +159,7 @@ class Parser {
   void parse_limits(const toml::table& root);
   void parse_net(const toml::table& root);
   void parse_wasi(const toml::table& root);
+  void parse_audit(const toml::table& root);
 
   std::string file_;
   Errors errors_;
@@ -277,6 +281,7 @@ Result<Policy, Errors> Parser::run(const toml::table& root) {
   parse_limits(root);
   parse_net(root);
   parse_wasi(root);
+  parse_audit(root);
   if (!errors_.empty())
     return Unexpected(std::move(errors_));
   return std::move(policy_);
@@ -585,6 +590,39 @@ void Parser::parse_wasi(const toml::table& root) {
   wasi.random = get<bool>(*table, "wasi", "random", "random = true");
   wasi.poll = get<bool>(*table, "wasi", "poll", "poll = true");
   wasi.sockets = get<bool>(*table, "wasi", "sockets", "sockets = false");
+}
+
+void Parser::parse_audit(const toml::table& root) {
+  const toml::table* table = section(root, "audit", kAuditKeys);
+  if (table == nullptr)
+    return;
+  if (auto denials = get<std::string>(*table, "audit", "denials",
+                                      "denials = \"stderr\"")) {
+    const auto word =
+        std::find(kDenialWords.begin(), kDenialWords.end(), denials->value);
+    if (word != kDenialWords.end()) {
+      policy_.audit.denials = Located<DenialReport>{
+          static_cast<DenialReport>(word - kDenialWords.begin()),
+          denials->where};
+    } else {
+      std::string hint =
+          "off prints no denials, stderr prints each rule's first, file "
+          "writes them to the audit log only";
+      if (auto near = nearest_word(denials->value, kDenialWords))
+        hint = "did you mean '" + *near + "'? " + hint;
+      error(denials->where,
+            "audit.denials must be \"off\", \"stderr\" or \"file\", not " +
+                toml_quote(denials->value),
+            hint);
+    }
+  }
+  auto log = get<std::string>(*table, "audit", "log",
+                              "log = \"~/capbox/audit.jsonl\"");
+  if (log && log->value.empty())
+    error(log->where, "audit.log is empty",
+          "name a file, e.g. log = \"~/capbox/audit.jsonl\", or leave log out");
+  else if (log)
+    policy_.audit.log = std::move(log);
 }
 
 // toml++'s own words for a syntax error, plus a hint for the most common

@@ -52,6 +52,10 @@
 //   random = true
 //   poll = true
 //   sockets = false
+//
+//   [audit]
+//   denials = "stderr"                   # off | stderr | file
+//   log = "~/capbox/app.jsonl"           # every run writes this audit log
 #pragma once
 
 #include <array>
@@ -155,6 +159,19 @@ struct WasiGroups {
   std::optional<Located<bool>> sockets;
 };
 
+// How a run reports denials: kStderr prints each rule's first denial on
+// stderr (the default); kOff prints none; kFile prints none and writes an
+// audit log (the default file when neither [audit] log nor --audit names
+// one). The audit log, when there is one, has every decision regardless.
+enum class DenialReport { kOff, kStderr, kFile };
+
+struct Audit {
+  std::optional<Located<DenialReport>> denials;
+  // As written: "~/" is $HOME's, a relative path is the invocation
+  // directory's (as [[fs.dir]] host), resolved when the run opens it.
+  std::optional<Located<std::string>> log;
+};
+
 // A default-constructed Policy is capbox's default: stdio only.
 struct Policy {
   // The file this policy was read from (after extends: the child's).
@@ -168,6 +185,7 @@ struct Policy {
   Limits limits;
   std::vector<Located<std::string>> listen;  // "ADDR:PORT"
   WasiGroups wasi;
+  Audit audit;
 
   bool is_locked() const { return locked && locked->value; }
 };

@@ -149,6 +149,17 @@ void put_wasi(std::ostream& out, const WasiGroups& wasi) {
   }
 }
 
+void put_audit(std::ostream& out, const Audit& audit) {
+  if (!audit.denials && !audit.log)
+    return;
+  static constexpr const char* kDenials[] = {"off", "stderr", "file"};
+  out << "\n[audit]\n";
+  if (audit.denials)
+    out << "denials = \"" << kDenials[static_cast<int>(audit.denials->value)]
+        << "\"" << from(audit.denials->where);
+  put(out, "log", audit.log);
+}
+
 }  // namespace
 
 std::string to_toml(const Policy& policy) {
@@ -169,6 +180,7 @@ std::string to_toml(const Policy& policy) {
     put_list(out, "listen", policy.listen);
   }
   put_wasi(out, policy.wasi);
+  put_audit(out, policy.audit);
   return out.str();
 }
 

@@ -199,3 +199,4 @@ PENDING = {
 import entries_policy  # noqa: E402,F401
 import entries_run  # noqa: E402,F401
 import entries_other  # noqa: E402,F401
+import entries_policy_audit  # noqa: E402,F401

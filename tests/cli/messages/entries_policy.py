@@ -18,10 +18,10 @@ P("policy-unknown-keys",
   "version = 1\nmemroy = 1\nzzzzzz = 2\n[limits]\nmemroy = \"1MiB\"\n"
   "[program]\nqqqqqqqq = 1\n", "capbox: error: policy {DIR}/p.toml: unknown key 'memroy' at the top level\n"
   '  --> {DIR}/p.toml:2:1\n'
-  '   = help: known keys here: version description extends locked program fs env limits net wasi\n'
+  '   = help: known keys here: version description extends locked program fs env limits net wasi audit\n'
   "capbox: error: policy {DIR}/p.toml: unknown key 'zzzzzz' at the top level\n"
   '  --> {DIR}/p.toml:3:1\n'
-  '   = help: known keys here: version description extends locked program fs env limits net wasi\n'
+  '   = help: known keys here: version description extends locked program fs env limits net wasi audit\n'
   "capbox: error: policy {DIR}/p.toml: unknown key 'qqqqqqqq' in [program]\n"
   '  --> {DIR}/p.toml:7:1\n'
   '   = help: known keys here: module sha256 argv0 args extra_args\n'

@@ -69,6 +69,23 @@ TEST_CASE("extends: base first, the child overrides") {
   CHECK_FALSE(group_enabled(merged->wasi.clocks));
 }
 
+TEST_CASE("extends: [audit] keys override one by one") {
+  MemoryLoader files{{
+      {"base",
+       "version = 1\n[audit]\ndenials = \"off\"\nlog = \"/var/b.jsonl\"\n"},
+  }};
+  Policy child =
+      parse_ok("version = 1\nextends = \"base\"\n[audit]\ndenials = \"file\"\n",
+               "child");
+  auto merged = resolve_extends(child, files);
+  REQUIRE(merged.has_value());
+  CHECK(merged->audit.denials->value == DenialReport::kFile);
+  CHECK(merged->audit.denials->where.file == "child");
+  // The base's log stays: the child did not name one.
+  CHECK(merged->audit.log->value == "/var/b.jsonl");
+  CHECK(merged->audit.log->where.file == "base");
+}
+
 TEST_CASE("extends: several bases in order, the later one wins") {
   MemoryLoader files{{
       {"one", "version = 1\n[limits]\nfuel = 1\nopen_files = 5\n"},

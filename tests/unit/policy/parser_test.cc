@@ -178,6 +178,40 @@ TEST_CASE("show's output parses back to the same policy") {
         std::string::npos);
 }
 
+TEST_CASE("[audit]: denials and log, located, shown and parsed back") {
+  const Policy p = parse_ok(read_fixture("valid/full.toml"), "full.toml");
+  REQUIRE(p.audit.denials);
+  CHECK(p.audit.denials->value == DenialReport::kFile);
+  CHECK(to_string(p.audit.denials->where) == "full.toml:49:11");
+  CHECK(p.audit.log->value == "~/logs/imgconv.jsonl");
+  const Policy again = parse_ok(to_toml(p));
+  CHECK(again.audit.denials->value == DenialReport::kFile);
+  CHECK(again.audit.log->value == "~/logs/imgconv.jsonl");
+  const Policy plain = parse_ok("version = 1\n[audit]\ndenials = \"off\"\n");
+  CHECK(plain.audit.denials->value == DenialReport::kOff);
+  CHECK_FALSE(plain.audit.log);
+  CHECK(to_toml(parse_ok("version = 1\n")).find("[audit]") ==
+        std::string::npos);
+}
+
+TEST_CASE("[audit]: bad values say what is allowed") {
+  auto errors = [](const std::string& body) {
+    auto parsed = parse_policy("version = 1\n[audit]\n" + body, "a.toml");
+    REQUIRE_FALSE(parsed.has_value());
+    return parsed.error();
+  };
+  CHECK(
+      errors("denials = \"of\"\n")[0].hint.starts_with("did you mean 'off'?"));
+  CHECK(errors("denials = false\n")[0].message ==
+        "audit.denials must be a string, not a boolean");
+  const Errors empty = errors("log = \"\"\n");
+  CHECK(empty[0].message == "audit.log is empty");
+  CHECK(to_string(empty[0].where) == "a.toml:3:7");
+  CHECK(errors("log = [\"a\"]\n")[0].message ==
+        "audit.log must be a string, not an array");
+  CHECK(errors("denial = \"off\"\n")[0].hint == "did you mean 'denials'?");
+}
+
 TEST_CASE("show quotes what needs quoting") {
   const Policy p =
       parse_ok("version = 1\n[env]\nset = { \"A\" = \"x\\\"y\\\\z\\n\" }\n");

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: Apache-2.0
+# Catalogue entries (see catalogue.py): the policy's [audit] table
+# (policy/parser.cc parse_audit) and how run and exec use it
+# (src/cli/run_outputs.cc).
+from catalogue import E, P
+
+P("policy-audit-bad-values",
+  'version = 1\n[audit]\ndenials = "stdrr"\nlog = ""\n',
+  'capbox: error: policy {DIR}/p.toml: audit.denials must be "off", "stderr" or "file", not "stdrr"\n'
+  '  --> {DIR}/p.toml:3:11\n'
+  "   = help: did you mean 'stderr'? off prints no denials, stderr prints each rule's first, file writes them to the audit log only\n"
+  'capbox: error: policy {DIR}/p.toml: audit.log is empty\n'
+  '  --> {DIR}/p.toml:4:7\n'
+  '   = help: name a file, e.g. log = "~/capbox/audit.jsonl", or leave log out\n')
+P("policy-audit-wrong-types",
+  'version = 1\n[audit]\ndenials = 1\nlog = 2\n',
+  'capbox: error: policy {DIR}/p.toml: audit.denials must be a string, not an integer\n'
+  '  --> {DIR}/p.toml:3:11\n'
+  '   = help: for example: denials = "stderr"\n'
+  'capbox: error: policy {DIR}/p.toml: audit.log must be a string, not an integer\n'
+  '  --> {DIR}/p.toml:4:7\n'
+  '   = help: for example: log = "~/capbox/audit.jsonl"\n')
