@@ -146,8 +146,10 @@ Result<std::vector<Value>, Failure> parse_args(
     return Unexpected(
         Failure{kExitUsage,
                 func_name + " has type " + describe_type(type) + " and takes " +
-                    std::to_string(type.params.size()) + " argument(s), but " +
-                    std::to_string(words.size()) + " were given",
+                    std::to_string(type.params.size()) +
+                    (type.params.size() == 1 ? " argument" : " arguments") +
+                    ", but " + std::to_string(words.size()) +
+                    (words.size() == 1 ? " was given" : " were given"),
                 ""});
   }
   std::vector<Value> args;

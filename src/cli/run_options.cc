@@ -141,6 +141,29 @@ std::string unknown_option_message(const po::options_description& options,
   return message;
 }
 
+// Boost.PO's own wording ("the required argument for option '--invoke' is
+// missing") names no fix: say what the option takes, as --help shows it.
+std::string option_error_message(const po::options_description& options,
+                                 const po::error_with_option_name& e) {
+  const std::string name = e.get_option_name();
+  std::string key = name;
+  while (key.starts_with("-"))
+    key.erase(0, 1);
+  const po::option_description* found = options.find_nothrow(key, false);
+  const std::string value =
+      found != nullptr ? found->semantic()->name() : std::string("VALUE");
+  if (const auto* syntax =
+          dynamic_cast<const po::invalid_command_line_syntax*>(&e)) {
+    if (syntax->kind() == po::invalid_syntax::missing_parameter)
+      return name + " needs a value: " + name + " " + value;
+    if (syntax->kind() == po::invalid_syntax::empty_adjacent_parameter)
+      return name + " needs a value: " + name + "=" + value;
+  }
+  if (dynamic_cast<const po::multiple_occurrences*>(&e) != nullptr)
+    return name + " is given more than once; give it once";
+  return e.what();
+}
+
 // -S KEY[=VALUE][,...]: wasmtime's spelling. Keys that only make sense in
 // wasmtime (preview2 networking) get an explanation, not "unknown".
 std::string parse_wasi_keys(const std::vector<std::string>& words,
@@ -376,6 +399,8 @@ Result<RunOptions, std::string> parse_run_options(
   } catch (const po::unknown_option& e) {
     return Unexpected(
         unknown_option_message(options, e.get_option_name(), kind));
+  } catch (const po::error_with_option_name& e) {
+    return Unexpected(option_error_message(options, e));
   } catch (const po::error& e) {
     return Unexpected(std::string(e.what()));
   }

@@ -13,11 +13,12 @@ E("main-color-value", ["--color=sometimes", "run"], 125, "capbox: error: --color
 E("main-help-unknown", ["help", "rnu"], 125, "capbox: error: 'rnu' is not a subcommand; did you mean 'run'?\n")
 
 # run: options (run_options.cc).
-E("run-option-empty-value", ["run", "--trace-file=", "a.wasm"], 125, "capbox: error: the argument for option '--trace-file' should follow immediately after the equal sign\n")
+E("run-option-empty-value", ["run", "--trace-file=", "a.wasm"], 125, "capbox: error: --trace-file needs a value: --trace-file=FILE\n")
 E("run-no-module", ["run"], 125, 'capbox: error: no module given; usage: capbox run [OPTIONS] MODULE.wasm [ARGS...]\n')
 E("run-unknown-option", ["run", "--invok", "f", "arith.wasm"], 125, "capbox: error: unknown option '--invok'; did you mean '--invoke'?\n")
 E("run-unknown-option-far", ["run", "--zzzzzzz", "arith.wasm"], 125, "capbox: error: unknown option '--zzzzzzz'; see 'capbox run --help'\n")
-E("run-option-needs-value", ["run", "--invoke"], 125, "capbox: error: the required argument for option '--invoke' is missing\n")
+E("run-option-needs-value", ["run", "--invoke"], 125, "capbox: error: --invoke needs a value: --invoke FUNC\n")
+E("run-option-twice", ["run", "--policy", "a", "--policy", "b", "x.wasm"], 125, "capbox: error: --policy is given more than once; give it once\n")
 E("run-policy-and-no-policy", ["run", "--policy", "x", "--no-policy",
                                "arith.wasm"], 125, 'capbox: error: --policy and --no-policy contradict each other; give one\n')
 E("run-S-inherit-env-value", ["run", "-S", "inherit-env=maybe", "a.wasm"],
@@ -66,7 +67,9 @@ E("run-no-start", ["run", "noentry.wasm"], 126, "capbox: error: noentry.wasm doe
   modules=["noentry.wasm"])
 E("run-no-such-export", ["run", "--invoke", "nope", "arith.wasm"], 126, "capbox: error: arith.wasm does not export a function named 'nope' (exported: add, takes_ref)\n",
   modules=["arith.wasm"])
-E("run-arg-count", ["run", "--invoke", "add", "arith.wasm", "1"], 125, 'capbox: error: add has type (i32, i32) -> (i32) and takes 2 argument(s), but 1 were given\n',
+E("run-arg-count", ["run", "--invoke", "add", "arith.wasm", "1"], 125, 'capbox: error: add has type (i32, i32) -> (i32) and takes 2 arguments, but 1 was given\n',
+  modules=["arith.wasm"])
+E("run-arg-count-none", ["run", "--invoke", "add", "arith.wasm"], 125, 'capbox: error: add has type (i32, i32) -> (i32) and takes 2 arguments, but 0 were given\n',
   modules=["arith.wasm"])
 E("run-arg-value", ["run", "--invoke", "add", "arith.wasm", "x", "1"], 125,
   "capbox: error: argument 1 of add: 'x' is not a valid i32\n", modules=["arith.wasm"])
