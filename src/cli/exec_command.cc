@@ -389,6 +389,8 @@ Result<int, Failure> exec_program(const RunOptions& options,
     return Unexpected(policy.error());
   if (auto usable = check_exec_policy(*policy); !usable)
     return Unexpected(usable.error());
+  if (auto audit = outputs.use_policy(*policy, options); !audit)
+    return Unexpected(failure(kExitUsage, audit.error()));
   if (auto pinned = check_pin(*policy, shown, *program); !pinned)
     return Unexpected(pinned.error());
   auto plan = make_run_plan(*policy, options, caller_environment());
@@ -416,7 +418,9 @@ Result<int, Failure> exec_program(const RunOptions& options,
     config->trace_groups = options.trace_groups;
   }
   auto host = sandbox::BrokerHost::create(
-      plan->grants, sandbox::print_denials_once(STDERR_FILENO));
+      plan->grants, outputs.print_denials()
+                        ? sandbox::print_denials_once(STDERR_FILENO)
+                        : sandbox::DenialHook());
   if (!host)
     return Unexpected(failure(kExitUsage, host.error()));
   outputs.attach(**host);

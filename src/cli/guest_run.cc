@@ -254,7 +254,8 @@ wasi::ContextOptions context_options(const GuestJob& job) {
   options.open_files = context_limit(plan.open_files);
   options.output = context_limit(plan.output);
   options.file_output = context_limit(plan.file_output);
-  options.on_denied = denial_reporter(plan);
+  if (job.print_denials)
+    options.on_denied = denial_reporter(plan);
   if (job.notes != nullptr)
     options.on_rights_checked = job.notes->hook();
   options.notice = [](std::string_view line) {

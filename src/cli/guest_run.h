@@ -26,11 +26,13 @@ struct GuestJob {
   std::shared_ptr<const engine::CompiledModule> module;
   std::vector<wasi::Preopen> preopens;
   std::vector<wasi::Listener> listeners;
-  int trace_fd = 2;  // where --trace lines go (the child's stderr or file)
+  int trace_fd = 2;   // where --trace lines go (the child's stderr or file)
   int trace_pid = 0;  // the PID they show: capbox's (the supervisor's)
   // --audit/--report: rights checks and the usage note go here; null for
   // a plain run, which then sends no notes.
   NoteSender* notes = nullptr;
+  // The policy's [audit] denials: false for "off" and "file".
+  bool print_denials = true;
 };
 
 // Returns capbox's exit status for the run (cli/exit_codes.h).

@@ -206,7 +206,9 @@ Result<int, Failure> supervise_guest(
     std::shared_ptr<const engine::CompiledModule> module,
     RunOutputs& outputs) {
   auto host = sandbox::BrokerHost::create(
-      plan.grants, sandbox::print_denials_once(STDERR_FILENO));
+      plan.grants, outputs.print_denials()
+                       ? sandbox::print_denials_once(STDERR_FILENO)
+                       : sandbox::DenialHook());
   if (!host) {
     std::string help;
     for (const sandbox::Grant& grant : plan.grants) {
@@ -267,6 +269,7 @@ Result<int, Failure> supervise_guest(
     NoteSender notes(client);
     if (outputs.wants_notes())
       job.notes = &notes;
+    job.print_denials = outputs.print_denials();
     job.trace_fd = *trace ? trace->get() : STDERR_FILENO;
     job.trace_pid = supervisor;
     return run_guest(std::move(job), fs);
@@ -300,6 +303,8 @@ Result<int, Failure> run_module(const RunOptions& options,
   auto policy = effective_policy(options);
   if (!policy)
     return Unexpected(policy.error());
+  if (auto audit = outputs.use_policy(*policy, options); !audit)
+    return Unexpected(failure(kExitUsage, audit.error()));
   auto bytes = read_module(path);
   if (!bytes)
     return Unexpected(bytes.error());

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/exit_codes.h"
@@ -31,7 +32,53 @@ std::string sysexits_name(int status) {
   }
 }
 
+// "~" and "~/..." are $HOME's; every other path is taken as written (a
+// relative one against the working directory, as open(2) does).
+Result<std::string, std::string> expand_home(
+    const policy::Located<std::string>& log) {
+  const std::string& path = log.value;
+  if (path != "~" && !path.starts_with("~/"))
+    return path;
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || *home == '\0')
+    return Unexpected("cannot place the audit log " + path + " (" +
+                      policy::to_string(log.where) + "): HOME is not set");
+  return std::string(home) + path.substr(1);
+}
+
 }  // namespace
+
+Result<void, std::string> RunOutputs::use_policy(const policy::Policy& policy,
+                                                 const RunOptions& options) {
+  const policy::Audit& audit = policy.audit;
+  if (audit.denials)
+    denials_ = audit.denials->value;
+  if (audit.log && options.audit && policy.is_locked())
+    return Unexpected("the policy is locked (locked = true at " +
+                      policy::to_string(policy.locked->where) +
+                      "): --audit may not replace its audit log, " +
+                      audit.log->value + " (" +
+                      policy::to_string(audit.log->where) + ")");
+  if (audit_)
+    return {};  // --audit's file wins
+  if (audit.log) {
+    auto path = expand_home(*audit.log);
+    if (!path)
+      return Unexpected(path.error());
+    audit_ = true;
+    audit_path_ = *path;
+    return recorder_.open_audit(audit_path_);
+  }
+  if (denials_ != policy::DenialReport::kFile)
+    return {};
+  auto path = default_audit_path(options.module_path);
+  if (!path)
+    return Unexpected(path.error());
+  audit_ = true;
+  audit_path_ = *path;
+  default_audit_ = true;
+  return recorder_.open_audit(audit_path_);
+}
 
 Result<void, std::string> RunOutputs::prepare(const RunOptions& options) {
   report_.program = options.module_path;

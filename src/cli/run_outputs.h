@@ -17,6 +17,7 @@
 #include "cli/run_options.h"
 #include "cli/run_plan.h"
 #include "cli/run_report.h"
+#include "policy/policy.h"
 #include "sandbox/broker_host.h"
 #include "sandbox/supervisor.h"
 
@@ -27,6 +28,18 @@ class RunOutputs {
   // Checks that --report's file can be made and creates --audit's; the
   // error is the message for `capbox: error:` (status 125).
   Result<void, std::string> prepare(const RunOptions& options);
+
+  // The effective policy's [audit]: its log is opened here unless --audit
+  // named one (a locked policy refuses that flag), and denials = "file"
+  // without any log opens the default one. The error is for `capbox:
+  // error:` (status 125). "~/" in the log is $HOME's; a relative log is
+  // the invocation directory's.
+  Result<void, std::string> use_policy(const policy::Policy& policy,
+                                       const RunOptions& options);
+  // Whether denials are printed on stderr (once per rule).
+  bool print_denials() const {
+    return denials_ == policy::DenialReport::kStderr;
+  }
 
   // Whether the sandboxed child should send notes (run mode).
   bool wants_notes() const { return audit_ || report_path_; }
@@ -66,6 +79,7 @@ class RunOutputs {
   bool audit_ = false;
   bool default_audit_ = false;
   std::string audit_path_;
+  policy::DenialReport denials_ = policy::DenialReport::kStderr;
   std::optional<std::string> report_path_;
   struct End {
     std::string reason;

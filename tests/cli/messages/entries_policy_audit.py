@@ -20,3 +20,14 @@ P("policy-audit-wrong-types",
   'capbox: error: policy {DIR}/p.toml: audit.log must be a string, not an integer\n'
   '  --> {DIR}/p.toml:4:7\n'
   '   = help: for example: log = "~/capbox/audit.jsonl"\n')
+E("policy-audit-locked-flag",
+  ["run", "-p", "p.toml", "--audit=a.jsonl", "hello.wasm"], 125,
+  "capbox: error: the policy is locked (locked = true at {DIR}/p.toml:2:10): "
+  "--audit may not replace its audit log, p.jsonl ({DIR}/p.toml:4:7)\n",
+  modules=["hello.wasm"],
+  files={"p.toml": 'version = 1\nlocked = true\n[audit]\nlog = "p.jsonl"\n'})
+E("policy-audit-no-home", ["run", "-p", "p.toml", "hello.wasm"], 125,
+  "capbox: error: cannot place the audit log ~/a.jsonl ({DIR}/p.toml:3:7): "
+  "HOME is not set\n",
+  modules=["hello.wasm"], env={"HOME": ""},
+  files={"p.toml": 'version = 1\n[audit]\nlog = "~/a.jsonl"\n'})
