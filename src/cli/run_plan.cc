@@ -19,6 +19,24 @@ PlanError usage(std::string message) {
   return PlanError{kExitUsage, std::move(message)};
 }
 
+// The lines under a headline: "  --> FILE:LINE:COL" for a place in a policy
+// file (a flag has none: its headline names it), then the help.
+std::string located(const std::vector<policy::Location>& places,
+                    const std::string& help = "") {
+  std::string lines;
+  for (const policy::Location& where : places) {
+    if (where.line != 0)
+      lines += "\n  --> " + origin(where);
+  }
+  return lines + (help.empty() ? "" : "\n   = help: " + help);
+}
+
+// " (-S tcplisten=...)" for a value from a flag; "" for one from a file,
+// whose place goes on a --> line.
+std::string flag_note(const policy::Location& where) {
+  return where.line == 0 ? " (" + origin(where) + ")" : "";
+}
+
 std::string limit_value_text(policy::LimitKind kind,
                              std::string_view key,
                              uint64_t value) {
@@ -94,8 +112,11 @@ Result<std::vector<sandbox::Grant>, PlanError> plan_grants(
     if (!exists && dir.missing == policy::Missing::kCreate) {
       fs::create_directories(dir.host, error);
       if (error)
-        return Unexpected(usage("cannot create " + dir.host + " for " +
-                                origin(dir.where) + ": " + error.message()));
+        return Unexpected(
+            usage("cannot create " + dir.host + flag_note(dir.where) + ": " +
+                  error.message() +
+                  located({dir.where},
+                          "create it yourself, or set missing = \"skip\"")));
     }
     grants.push_back(sandbox::Grant{dir.host, dir.guest, dir.rights,
                                     origin(dir.rights_where)});
@@ -143,15 +164,19 @@ Result<std::vector<std::string>, PlanError> plan_args(
     const RunOptions& options) {
   const policy::Program& program = policy.program;
   if (options.argv0 && policy.is_locked())
-    return Unexpected(usage("the policy is locked (" +
-                            origin(policy.locked->where) +
-                            "): --argv0 may not change the guest's argv[0]"));
+    return Unexpected(
+        usage("the policy is locked: --argv0 may not change the guest's "
+              "argv[0]" +
+              located({policy.locked->where},
+                      "leave out --argv0, or set argv0 in [program]")));
   if (options.invoke && !options.module_args.empty() && program.extra_args &&
       !program.extra_args->value)
     return Unexpected(
         usage("the policy does not let the user add arguments (extra_args = "
-              "false at " +
-              origin(program.extra_args->where) + "), --invoke's included"));
+              "false), --invoke's included" +
+              located({program.extra_args->where},
+                      "run without arguments, or set extra_args = true in "
+                      "[program]")));
   std::vector<std::string> args;
   if (options.argv0)
     args.push_back(*options.argv0);
@@ -165,10 +190,12 @@ Result<std::vector<std::string>, PlanError> plan_args(
   // --invoke's words are the function's arguments, not argv.
   if (!options.invoke && !options.module_args.empty()) {
     if (program.extra_args && !program.extra_args->value)
-      return Unexpected(usage(
-          "the policy does not let the user add arguments (extra_args = "
-          "false at " +
-          origin(program.extra_args->where) + "); run without arguments"));
+      return Unexpected(
+          usage("the policy does not let the user add arguments (extra_args = "
+                "false)" +
+                located({program.extra_args->where},
+                        "run without arguments, or set extra_args = true in "
+                        "[program]")));
     args.insert(args.end(), options.module_args.begin(),
                 options.module_args.end());
   }
@@ -191,15 +218,18 @@ Result<std::map<std::string, std::string>, PlanError> plan_groups(
   turn_off(wasi.poll, "poll", "poll");
   turn_off(wasi.sockets, "sockets", "sockets");
   if (disabled.contains("path") && !policy.dirs.empty())
-    return Unexpected(
-        usage("the policy grants directories (" + origin(policy.dirs[0].where) +
-              ") but turns the filesystem off (" +
-              origin(wasi.filesystem->where) + "); remove one of them"));
+    return Unexpected(usage(
+        "the policy grants directories" + flag_note(policy.dirs[0].where) +
+        " but turns the filesystem off (wasi.filesystem = false)" +
+        located({policy.dirs[0].where, wasi.filesystem->where},
+                "remove one of them")));
   if (disabled.contains("sockets") && !policy.listen.empty())
     return Unexpected(
-        usage("the policy listens on " + policy.listen[0].value + " (" +
-              origin(policy.listen[0].where) + ") but turns sockets off (" +
-              origin(wasi.sockets->where) + "); remove one of them"));
+        usage("the policy listens on " + policy.listen[0].value +
+              flag_note(policy.listen[0].where) +
+              " but turns sockets off (wasi.sockets = false)" +
+              located({policy.listen[0].where, wasi.sockets->where},
+                      "remove one of them")));
   return disabled;
 }
 

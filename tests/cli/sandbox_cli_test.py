@@ -450,20 +450,25 @@ def policy_tables(t, m, tmp):
     t.expect("extra_args = false refuses guest arguments",
              ["--policy", fixed, probe, "more"], 125,
              stderr=f"capbox: error: the policy does not let the user add "
-                    f"arguments (extra_args = false at {fixed}:5:14); run "
-                    f"without arguments\n")
+                    f"arguments (extra_args = false)\n  --> {fixed}:5:14\n"
+                    f"   = help: run without arguments, or set extra_args = "
+                    f"true in [program]\n")
     t.expect("extra_args = false: the policy's own arguments",
              ["--policy", fixed, probe], 0,
              stdout=b"argv[0]=tool\nargv[1]=-q\n", stderr="")
     t.expect("extra_args = false covers --invoke's arguments",
              ["--policy", fixed, "--invoke", "_start", probe, "1"], 125,
              stderr=f"capbox: error: the policy does not let the user add "
-                    f"arguments (extra_args = false at {fixed}:5:14), "
-                    f"--invoke's included\n")
+                    f"arguments (extra_args = false), --invoke's included\n"
+                    f"  --> {fixed}:5:14\n"
+                    f"   = help: run without arguments, or set extra_args = "
+                    f"true in [program]\n")
     t.expect("a locked policy keeps its argv[0]",
              ["--policy", locked, "--argv0", "other", probe], 125,
-             stderr=f"capbox: error: the policy is locked ({locked}:2:10): "
-                    f"--argv0 may not change the guest's argv[0]\n")
+             stderr=f"capbox: error: the policy is locked: --argv0 may not "
+                    f"change the guest's argv[0]\n  --> {locked}:2:10\n"
+                    f"   = help: leave out --argv0, or set argv0 in "
+                    f"[program]\n")
     env = write(os.path.join(tmp, "env.toml"),
                 'version = 1\n[env]\ninherit = ["CB_A", "CB_UNSET"]\n'
                 'set = { CB_B = "2", CB_C = "3" }\n')
@@ -504,8 +509,9 @@ def policy_tables(t, m, tmp):
     t.expect("sockets = false with listen", ["--policy", sockets, hello],
              125,
              stderr=f"capbox: error: the policy listens on 127.0.0.1:0 "
-                    f"({sockets}:3:11) but turns sockets off "
-                    f"({sockets}:5:11); remove one of them\n")
+                    f"but turns sockets off (wasi.sockets = false)\n"
+                    f"  --> {sockets}:3:11\n  --> {sockets}:5:11\n"
+                    f"   = help: remove one of them\n")
     sockets = write(os.path.join(tmp, "no-sockets2.toml"),
                     "version = 1\n[wasi]\nsockets = false\n")
     t.expect("sockets = false with -S tcplisten",
@@ -513,7 +519,8 @@ def policy_tables(t, m, tmp):
              125,
              stderr=f"capbox: error: the policy listens on 127.0.0.1:0 "
                     f"(-S tcplisten=127.0.0.1:0) but turns sockets off "
-                    f"({sockets}:3:11); remove one of them\n")
+                    f"(wasi.sockets = false)\n  --> {sockets}:3:11\n"
+                    f"   = help: remove one of them\n")
 
 
 def missing_cases(t, m, tmp):

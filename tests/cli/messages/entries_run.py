@@ -111,7 +111,8 @@ E("run-swapped-dir", ["run", "--dir", "/gone::.", "hello.wasm"], 125, 'capbox: e
   '   = help: capbox reads HOST::GUEST, host first (like wasmtime 14+ and docker -v); did you swap them?\n',
   modules=["hello.wasm"])
 E("run-locked-argv0", ["run", "--policy", "./p.toml", "--argv0", "x",
-                       "hello.wasm"], 125, "capbox: error: the policy is locked ({DIR}/p.toml:2:10): --argv0 may not change the guest's argv[0]\n", modules=["hello.wasm"],
+                       "hello.wasm"], 125, "capbox: error: the policy is locked: --argv0 may not change the guest's argv[0]\n"
+  "  --> {DIR}/p.toml:2:10\n   = help: leave out --argv0, or set argv0 in [program]\n", modules=["hello.wasm"],
   files={"p.toml": "version = 1\nlocked = true\n"})
 E("run-locked-dir", ["run", "--policy", "./p.toml", "--dir", "data",
                      "hello.wasm"], 125, 'capbox: error: policy {DIR}/p.toml: the policy is locked (locked = true): --dir data may not add to it\n'
@@ -119,18 +120,22 @@ E("run-locked-dir", ["run", "--policy", "./p.toml", "--dir", "data",
   '   = help: grant it in the policy itself, or set locked = false at {DIR}/p.toml:2:10\n', modules=["hello.wasm"],
   files={"p.toml": "version = 1\nlocked = true\n", "data/": ""})
 E("run-extra-args", ["run", "--policy", "./p.toml", "hello.wasm", "x"], 125,
-  'capbox: error: the policy does not let the user add arguments (extra_args = false at {DIR}/p.toml:3:14); run without arguments\n', modules=["hello.wasm"],
+  'capbox: error: the policy does not let the user add arguments (extra_args = false)\n'
+  '  --> {DIR}/p.toml:3:14\n   = help: run without arguments, or set extra_args = true in [program]\n', modules=["hello.wasm"],
   files={"p.toml": "version = 1\n[program]\nextra_args = false\n"})
 E("run-extra-args-invoke", ["run", "--policy", "./p.toml", "--invoke", "add",
-                            "arith.wasm", "1", "2"], 125, "capbox: error: the policy does not let the user add arguments (extra_args = false at {DIR}/p.toml:3:14), --invoke's included\n",
+                            "arith.wasm", "1", "2"], 125, "capbox: error: the policy does not let the user add arguments (extra_args = false), --invoke's included\n"
+  "  --> {DIR}/p.toml:3:14\n   = help: run without arguments, or set extra_args = true in [program]\n",
   modules=["arith.wasm"],
   files={"p.toml": "version = 1\n[program]\nextra_args = false\n"})
 E("run-fs-off-with-dirs", ["run", "--policy", "./p.toml", "hello.wasm"], 125,
-  'capbox: error: the policy grants directories ({DIR}/p.toml:4:1) but turns the filesystem off ({DIR}/p.toml:3:14); remove one of them\n', modules=["hello.wasm"],
+  'capbox: error: the policy grants directories but turns the filesystem off (wasi.filesystem = false)\n'
+  '  --> {DIR}/p.toml:4:1\n  --> {DIR}/p.toml:3:14\n   = help: remove one of them\n', modules=["hello.wasm"],
   files={"p.toml": "version = 1\n[wasi]\nfilesystem = false\n[[fs.dir]]\n"
          "host = \".\"\nguest = \"/d\"\nrights = \"ro\"\n"})
 E("run-sockets-off-with-listen", ["run", "--policy", "./p.toml",
-                                  "hello.wasm"], 125, 'capbox: error: the policy listens on 127.0.0.1:0 ({DIR}/p.toml:5:11) but turns sockets off ({DIR}/p.toml:3:11); remove one of them\n',
+                                  "hello.wasm"], 125, 'capbox: error: the policy listens on 127.0.0.1:0 but turns sockets off (wasi.sockets = false)\n'
+  '  --> {DIR}/p.toml:5:11\n  --> {DIR}/p.toml:3:11\n   = help: remove one of them\n',
   modules=["hello.wasm"],
   files={"p.toml": "version = 1\n[wasi]\nsockets = false\n[net]\n"
          "listen = [\"127.0.0.1:0\"]\n"})
@@ -162,8 +167,9 @@ E("run-policy-fuel", ["run", "--policy", "./p.toml", "spin.wasm"], 134,
   modules=["spin.wasm"],
   files={"p.toml": "version = 1\n[limits]\nfuel = 1000\n"})
 E("run-cannot-create", ["run", "--policy", "./p.toml", "hello.wasm"], 125,
-  "capbox: error: cannot create /proc/capbox-no for {DIR}/p.toml:2:1: No "
-  "such file or directory\n", modules=["hello.wasm"],
+  "capbox: error: cannot create /proc/capbox-no: No such file or directory\n"
+  "  --> {DIR}/p.toml:2:1\n"
+  '   = help: create it yourself, or set missing = "skip"\n', modules=["hello.wasm"],
   files={"p.toml": "version = 1\n[[fs.dir]]\nhost = \"/proc/capbox-no\"\n"
          "guest = \"/d\"\nrights = \"ro\"\nmissing = \"create\"\n"})
 # -S tcplisten=ADDR:PORT (listen.cc), one entry per way to get it wrong.
