@@ -214,13 +214,13 @@ Result<void, Failure> check_pin(const policy::Policy& policy,
                               "cannot read " + shown + ": " + digest.error()));
   if (*digest == policy.program.sha256->value)
     return {};
-  return Unexpected(
-      failure(kExitCannotStart, shown +
-                                    " is not the program the policy pins: its "
-                                    "sha256 is " +
-                                    *digest + ", the policy says " +
-                                    policy.program.sha256->value + " at " +
-                                    origin(policy.program.sha256->where)));
+  return Unexpected(failure(
+      kExitCannotStart,
+      shown + " is not the program the policy pins: its sha256 is " + *digest +
+          ", the policy says " + policy.program.sha256->value + "\n  --> " +
+          origin(policy.program.sha256->where),
+      "if this build is trusted, set sha256 = \"" + *digest +
+          "\" in [program]"));
 }
 
 // The program sees the paths it would see outside: a relative guest name

@@ -138,7 +138,9 @@ Result<void, Failure> check_pin(const policy::Policy& policy,
       failure(kExitCannotStart,
               path + " is not the module the policy pins: its sha256 is " +
                   actual + ", the policy says " + policy.program.sha256->value +
-                  " at " + origin(policy.program.sha256->where)));
+                  "\n  --> " + origin(policy.program.sha256->where),
+              "if this build is trusted, set sha256 = \"" + actual +
+                  "\" in [program]"));
 }
 
 Result<std::vector<wasi::Listener>, Failure> open_listeners(

@@ -438,8 +438,9 @@ def policy_tables(t, m, tmp):
                 f'version = 1\n[program]\nsha256 = "{wrong}"\n')
     t.expect("sha256 pin mismatch", ["--policy", pin, hello], 126,
              stderr=f"capbox: error: {hello} is not the module the policy "
-                    f"pins: its sha256 is {digest}, the policy says {wrong} "
-                    f"at {pin}:3:10\n")
+                    f"pins: its sha256 is {digest}, the policy says {wrong}\n"
+                    f"  --> {pin}:3:10\n   = help: if this build is trusted, "
+                    f'set sha256 = "{digest}" in [program]\n')
     pin = write(os.path.join(tmp, "pin-ok.toml"),
                 f'version = 1\n[program]\nsha256 = "{digest}"\n')
     t.expect("sha256 pin match", ["--policy", pin, hello], 0,

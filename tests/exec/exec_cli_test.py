@@ -297,8 +297,9 @@ def cli_errors(t, root, data):
     t.expect("a program not matching the pin is refused (126)",
              ["--", "wc", "-c"], 126,
              stderr=f"capbox: error: wc is not the program the policy pins: "
-             f"its sha256 is {digest}, the policy says {'0' * 64} at "
-             f"{policy}:3:10\n")
+             f"its sha256 is {digest}, the policy says {'0' * 64}\n"
+             f"  --> {policy}:3:10\n   = help: if this build is trusted, "
+             f'set sha256 = "{digest}" in [program]\n')
     with open(policy, "w") as f:
         f.write('version = 1\n[limits]\nfuel = 1000\n')
     t.expect("a wasm-only limit in the policy is refused",

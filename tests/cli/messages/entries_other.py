@@ -30,7 +30,8 @@ E("exec-policy-output", ["exec", "--policy", "./p.toml", "/bin/true"], 125,
 E("exec-policy-listen", ["exec", "--policy", "./p.toml", "/bin/true"], 125,
   'capbox: error: net.listen ({DIR}/p.toml:3:11) gives a wasm module a socket; capbox exec gives a native program none\n', files={"p.toml": "version = 1\n[net]\nlisten = [\"127.0.0.1:0\"]\n"})
 E("exec-sha256-pin", ["exec", "--policy", "./p.toml", "/bin/true"], 126,
-  'capbox: error: /bin/true is not the program the policy pins: its sha256 is {ANY}, the policy says 0000000000000000000000000000000000000000000000000000000000000000 at {DIR}/p.toml:3:10\n', files={"p.toml": "version = 1\n[program]\nsha256 = \"" + "0" * 64 +
+  'capbox: error: /bin/true is not the program the policy pins: its sha256 is {ANY}, the policy says 0000000000000000000000000000000000000000000000000000000000000000\n'
+  '  --> {DIR}/p.toml:3:10\n   = help: if this build is trusted, set sha256 = "{ANY}" in [program]\n', files={"p.toml": "version = 1\n[program]\nsha256 = \"" + "0" * 64 +
                "\"\n"})
 E("exec-wall-time", ["exec", "--limit", "wall-time=200ms", "/bin/sleep", "5"],
   137, 'capbox: error: /bin/sleep was stopped: wall-time limit of 200ms (from --limit wall-time=200ms) exceeded\n'

@@ -102,7 +102,9 @@ E("run-open-files-no-room", ["run", "--limit", "open-files=2", "--dir",
 E("run-trace-file-unwritable", ["run", "--trace-file", "no/such/t",
                                 "hello.wasm"], 125, 'capbox: error: cannot write the trace file no/such/t: No such file or directory\n',
   modules=["hello.wasm"])
-E("run-sha256-pin", ["run", "--policy", "./p.toml", "hello.wasm"], 126, 'capbox: error: hello.wasm is not the module the policy pins: its sha256 is abacef6c5ae886713ca0c67b0757d0e77f4e3f49964f827dfd91c8e55f7bfc0f, the policy says 0000000000000000000000000000000000000000000000000000000000000000 at {DIR}/p.toml:3:10\n',
+E("run-sha256-pin", ["run", "--policy", "./p.toml", "hello.wasm"], 126, 'capbox: error: hello.wasm is not the module the policy pins: its sha256 is abacef6c5ae886713ca0c67b0757d0e77f4e3f49964f827dfd91c8e55f7bfc0f, the policy says 0000000000000000000000000000000000000000000000000000000000000000\n'
+  '  --> {DIR}/p.toml:3:10\n'
+  '   = help: if this build is trusted, set sha256 = "abacef6c5ae886713ca0c67b0757d0e77f4e3f49964f827dfd91c8e55f7bfc0f" in [program]\n',
   modules=["hello.wasm"],
   files={"p.toml": "version = 1\n[program]\nsha256 = \"" + "0" * 64 + "\"\n"})
 E("run-missing-dir", ["run", "--dir", "nodir", "hello.wasm"], 125, 'capbox: error: cannot open nodir (granted at --dir nodir): No such file or directory\n',
