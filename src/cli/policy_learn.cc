@@ -19,12 +19,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <optional>
+#include <set>
 
 #include "cli/dir_spec.h"
 #include "cli/policy_learn_text.h"
 #include "cli/sha256.h"
 #include "cli/suggest.h"
+#include "engine/decoder.h"
 #include "policy/parser.h"
+#include "wasi/link.h"
 
 namespace fs = std::filesystem;
 
@@ -41,6 +46,7 @@ struct LearnOptions {
   std::string output;  // empty: stdout
   std::vector<std::string> dirs;
   std::vector<std::string> envs;
+  std::vector<std::string> listen;  // -S tcplisten=ADDR:PORT
   std::string from_log;
   std::string from_report;
   bool help = false;
@@ -56,8 +62,8 @@ int usage(const std::string& message) {
 Result<LearnOptions, std::string> parse_options(
     std::span<const std::string> args) {
   LearnOptions options;
-  const std::vector<std::string> known = {"--output",   "--dir",    "--env",
-                                          "--from-log", "--report", "--help"};
+  const std::vector<std::string> known = {
+      "--output", "--dir", "--env", "--from-log", "--report", "--help", "-S"};
   size_t i = 0;
   for (; i < args.size(); ++i) {
     std::string word = args[i], value;
@@ -97,6 +103,14 @@ Result<LearnOptions, std::string> parse_options(
       options.dirs.push_back(value);
     else if (word == "--env")
       options.envs.push_back(value);
+    else if (word == "-S" && value.starts_with("tcplisten=") &&
+             value.size() > 10 && value.find(',') == std::string::npos)
+      options.listen.push_back(value.substr(10));
+    else if (word == "-S")
+      return Unexpected(
+          "'policy learn' takes -S tcplisten=ADDR:PORT only, "
+          "not -S " +
+          value);
     else if (word == "--from-log")
       options.from_log = value;
     else
@@ -161,6 +175,8 @@ std::vector<std::string> run_words(const LearnOptions& options, bool exec) {
     words.insert(words.end(), {"--dir", dir});
   for (const std::string& env : options.envs)
     words.insert(words.end(), {"--env", env});
+  for (const std::string& address : options.listen)
+    words.insert(words.end(), {"-S", "tcplisten=" + address});
   words.push_back("--");
   words.insert(words.end(), options.command.begin(), options.command.end());
   return words;
@@ -253,6 +269,23 @@ std::string joined(const std::vector<std::string>& words) {
   return text;
 }
 
+// The WASI groups (wasi/api.def) a module imports functions of; nullopt
+// when it cannot be read or decoded (the run then says why).
+std::optional<std::set<std::string>> wasi_imports_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
+  auto module = engine::decode_module(bytes);
+  if (!module)
+    return std::nullopt;
+  std::set<std::string> groups;
+  for (const engine::Import& import : module->imports) {
+    if (import.module == wasi::kPreview1Module)
+      groups.emplace(wasi::wasi_group_of(import.name));
+  }
+  return groups;
+}
+
 // The inputs every mode shares: grants, env, program and its pin.
 Result<LearnInput, std::string> base_input(const LearnOptions& options) {
   LearnInput input;
@@ -276,6 +309,9 @@ Result<LearnInput, std::string> base_input(const LearnOptions& options) {
         {spec->host, spec->guest, "--dir " + options.dirs[i]});
   }
   input.env = options.envs;
+  input.listen = options.listen;
+  if (!input.exec && !found.empty())
+    input.wasi_imports = wasi_imports_of(found);
   input.date = today();
   return input;
 }
@@ -446,6 +482,8 @@ void print_learn_help(std::ostream& out) {
          "stderr\n"
          "      --dir SPEC       a directory for the run, as in 'capbox run'\n"
          "      --env NAME[=V]   a variable for the run; kept in [env]\n"
+         "  -S tcplisten=ADDR:PORT  a listening socket for the run (wasm); "
+         "kept in [net]\n"
          "      --from-log FILE  learn from an audit log written by 'capbox "
          "run --audit'\n"
          "                       instead of running\n"

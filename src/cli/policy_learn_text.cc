@@ -192,6 +192,28 @@ void write_header(std::ostringstream& out, const LearnInput& input) {
         << "  # this build only: rebuilt, it must be pinned again\n";
 }
 
+// The sockets learn was told to grant (it cannot discover them), and the
+// WASI groups the module never imports turned off: a smaller policy that
+// still runs it.
+void write_net_wasi(std::ostringstream& out, const LearnInput& input) {
+  if (!input.listen.empty()) {
+    std::vector<std::string> quoted;
+    for (const std::string& address : input.listen)
+      quoted.push_back(toml_quote(address));
+    out << "\n# Granted to the run with -S tcplisten.\n[net]\nlisten = ["
+        << join_words(quoted) << "]\n";
+  }
+  if (!input.wasi_imports)
+    return;
+  std::string off;
+  for (const char* group : {"clocks", "random", "poll", "sockets"}) {
+    if (!input.wasi_imports->contains(group))
+      off += std::string(group) + " = false\n";
+  }
+  if (!off.empty())
+    out << "\n# WASI groups the module does not import.\n[wasi]\n" << off;
+}
+
 std::string summary_table(const std::vector<GrantUse>& uses,
                           size_t records,
                           size_t outside,
@@ -298,6 +320,7 @@ Learned learn_policy(const LearnInput& input) {
       out << use_comment(label, use);
   }
   write_env(out, input.env);
+  write_net_wasi(out, input);
   write_limits(out, input);
   learned.toml = out.str();
   learned.summary =

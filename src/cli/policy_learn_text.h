@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,10 @@ struct LearnInput {
   std::string program_path;  // absolute, for [program]
   std::string sha256;        // empty: no pin
   std::vector<LearnGrant> grants;
-  std::vector<std::string> env;  // --env NAME or NAME=VALUE
+  std::vector<std::string> env;     // --env NAME or NAME=VALUE
+  std::vector<std::string> listen;  // -S tcplisten=ADDR:PORT, granted
+  // The WASI groups the module imports (run mode); nullopt: unknown.
+  std::optional<std::set<std::string>> wasi_imports;
   std::vector<AuditRecord> records;
   std::optional<RunUsage> usage;
   std::string date;        // "2026-11-27"

@@ -6,14 +6,19 @@
 # for zlib's minigzip of tests/realprogs: learn on a scratch copy, run
 # again under the learned policy with --audit on a fresh copy, expect the
 # same output and files and not one deny record; every error's wording
-# and status. Usage:
+# and status; httpd learned with -S tcplisten while a client makes
+# requests ([net] listen, [wasi] groups it does not import off), then
+# served again under the learned policy with no deny record. Usage:
 #   learn_test.py CAPBOX FIXTURES EXAMPLES_BUILD REALPROGS_OUT CLANG
+import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 CAPBOX, FIXTURES, EXAMPLES, REALPROGS_OUT, CLANG = map(os.path.abspath,
                                                   sys.argv[1:6])
@@ -231,6 +236,81 @@ def examples(work):
               "nativewc: pinned, no wasm-only limits", text)
 
 
+def serve_two(proc, port):
+    """GET / and GET /docs/notes.txt from httpd on port (retrying while
+    capbox starts), then its (status, stdout, stderr); bodies or None."""
+    bodies = []
+    deadline = time.monotonic() + 20
+    for target in ("/", "/docs/notes.txt"):
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port,
+                                                  timeout=10)
+                conn.request("GET", target)
+                resp = conn.getresponse()
+                bodies.append((resp.status, resp.read()))
+                conn.close()
+                break
+            except ConnectionRefusedError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    bodies.append(None)
+                    break
+                time.sleep(0.05)
+    try:
+        out, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    return bodies, proc.returncode, out, err
+
+
+def learn_httpd(work):
+    """httpd learned while a client makes requests: the socket given with
+    -S tcplisten goes into [net] listen, the WASI groups it never imports
+    are turned off; then served again under the learned policy with not
+    one deny record."""
+    wasm = example("httpd")
+    if not wasm:
+        return
+    www = os.path.join(work, "www")
+    shutil.copytree(os.path.join(HERE, "..", "..", "examples", "httpd",
+                                 "sample", "www"), www)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    policy = os.path.join(work, "httpd.toml")
+    learn = subprocess.Popen(
+        [CAPBOX, "policy", "learn", "-o", policy, "--dir", "www::/www",
+         "-S", f"tcplisten=127.0.0.1:{port}", "--", wasm,
+         "--max-requests", "2"], cwd=work, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    learned, status, _, err = serve_two(learn, port)
+    if not check(status == 0 and os.path.exists(policy) and
+                 all(b and b[0] == 200 for b in learned),
+                 "httpd: learn while a client makes two requests",
+                 f"status {status}, {learned}, {err!r}"):
+        return
+    with open(policy) as f:
+        text = f.read()
+    check(f'[net]\nlisten = ["127.0.0.1:{port}"]\n' in text and
+          'rights = ["read"]' in text and "random = false\n" in text and
+          "sockets = false" not in text,
+          "httpd: [net] listen from -S tcplisten, read only, [wasi] "
+          "random off and sockets on", text)
+    audit = os.path.join(work, "audit.jsonl")
+    rerun = subprocess.Popen(
+        [CAPBOX, "run", "--policy", policy, f"--audit={audit}", "--", wasm,
+         "--max-requests", "2"], cwd=work, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    served, status, _, err = serve_two(rerun, port)
+    with open(audit) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    denied = [r for r in records if r["decision"] == "deny"]
+    check(status == 0 and served == learned and records and not denied,
+          "httpd: the learned policy serves the same with no denial",
+          f"status {status}, {served}, denied {denied[:3]}, {err!r}")
+
+
 def realprog(work):
     """zlib's minigzip: compress in place (read, write, create, delete)."""
     sys.path.insert(0, os.path.join(HERE, "..", "realprogs"))
@@ -290,6 +370,8 @@ def main():
         errors(work)
         program_fails(work)
         examples(os.path.join(work, "e"))
+        os.makedirs(os.path.join(work, "h"))
+        learn_httpd(os.path.join(work, "h"))
         realprog(os.path.join(work, "r"))
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

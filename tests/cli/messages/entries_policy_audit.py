@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Catalogue entries (see catalogue.py): the policy's [audit] table
 # (policy/parser.cc parse_audit) and how run and exec use it
-# (src/cli/run_outputs.cc).
+# (src/cli/run_outputs.cc), and learn's -S (src/cli/policy_learn.cc).
 from catalogue import E, P
 
 P("policy-audit-bad-values",
@@ -31,3 +31,8 @@ E("policy-audit-no-home", ["run", "-p", "p.toml", "hello.wasm"], 125,
   "HOME is not set\n",
   modules=["hello.wasm"], env={"HOME": ""},
   files={"p.toml": 'version = 1\n[audit]\nlog = "~/a.jsonl"\n'})
+# src/cli/policy_learn.cc: learn grants only listening sockets with -S.
+E("learn-S-not-tcplisten", ["policy", "learn", "-S", "inherit-env", "--",
+                            "x.wasm"], 64,
+  "capbox: error: 'policy learn' takes -S tcplisten=ADDR:PORT only, not -S "
+  "inherit-env\n   = help: see 'capbox policy learn --help'\n")
