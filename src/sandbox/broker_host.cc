@@ -221,6 +221,27 @@ DenialHook print_denials_once(int fd) {
   };
 }
 
+namespace {
+
+// A grant's directory that cannot be opened, said the way the CLI says
+// policy errors: the flag in the headline, or the policy file's place on a
+// "-->" line, and for a missing directory what to do about it.
+std::string open_failure(const Grant& grant, int error) {
+  const bool flag = grant.source.starts_with("-");
+  std::string text = "cannot open " + grant.host_path +
+                     (flag ? " (granted at " + grant.source + ")" : "") + ": " +
+                     std::strerror(error);
+  if (!flag)
+    text += "\n  --> " + grant.source;
+  if (error == ENOENT)
+    text += flag ? "\n   = help: create it, or fix the path in " + grant.source
+                 : "\n   = help: create it, or set missing = \"create\" (or "
+                   "\"skip\") in its [[fs.dir]]";
+  return text;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<BrokerHost>, std::string> BrokerHost::create(
     std::span<const Grant> grants,
     DenialHook on_denial,
@@ -231,8 +252,7 @@ Result<std::unique_ptr<BrokerHost>, std::string> BrokerHost::create(
     const Grant& grant = host->grants_[i];
     auto root = host->fs_.open_root(grant.host_path);
     if (!root)
-      return Unexpected("cannot open " + grant.host_path + " (granted at " +
-                        grant.source + "): " + std::strerror(root.error()));
+      return Unexpected(open_failure(grant, root.error()));
     host->handles_[root->dir.id] = Handle{i, grant.guest_name, grant.host_path};
     host->roots_.push_back(std::move(*root));
   }

@@ -39,7 +39,8 @@ SCANNED = {
     "wasi/grant_rights.cc": {"skip": []},
     "wasi/context.cc": {"skip": []},
     "src/sandbox/broker_host.cc": {"only": ["describe_denial",
-                                                  "BrokerHost::create"]},
+                                                  "BrokerHost::create",
+                                                  "open_failure"]},
 }
 # Files that only style or compute, or write results rather than messages:
 # policy show's TOML, policy learn's TOML and table, policy explain's diff

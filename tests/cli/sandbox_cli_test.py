@@ -544,8 +544,10 @@ def missing_cases(t, m, tmp):
                      stdout=b"open /n/x: ENOTCAPABLE\n", stderr="")
         else:
             t.expect('missing = "error" refuses', args, 125,
-                     stderr=f"capbox: error: cannot open {host} (granted at "
-                            f"{policy}:5:10): No such file or directory\n")
+                     stderr=f"capbox: error: cannot open {host}: No such "
+                            f"file or directory\n  --> {policy}:5:10\n"
+                            f'   = help: create it, or set missing = "create" '
+                            f'(or "skip") in its [[fs.dir]]\n')
         if missing != "create":
             t.result(f'missing = "{missing}" creates nothing',
                      [] if not os.path.exists(os.path.dirname(host)) else

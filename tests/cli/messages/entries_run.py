@@ -107,9 +107,17 @@ E("run-sha256-pin", ["run", "--policy", "./p.toml", "hello.wasm"], 126, 'capbox:
   '   = help: if this build is trusted, set sha256 = "abacef6c5ae886713ca0c67b0757d0e77f4e3f49964f827dfd91c8e55f7bfc0f" in [program]\n',
   modules=["hello.wasm"],
   files={"p.toml": "version = 1\n[program]\nsha256 = \"" + "0" * 64 + "\"\n"})
-E("run-missing-dir", ["run", "--dir", "nodir", "hello.wasm"], 125, 'capbox: error: cannot open nodir (granted at --dir nodir): No such file or directory\n',
+E("run-missing-dir", ["run", "--dir", "nodir", "hello.wasm"], 125, 'capbox: error: cannot open nodir (granted at --dir nodir): No such file or directory\n'
+  '   = help: create it, or fix the path in --dir nodir\n',
   modules=["hello.wasm"])
+E("run-missing-dir-policy", ["run", "--policy", "./p.toml", "hello.wasm"], 125,
+  "capbox: error: cannot open nodir: No such file or directory\n"
+  "  --> {DIR}/p.toml:5:10\n"
+  '   = help: create it, or set missing = "create" (or "skip") in its [[fs.dir]]\n',
+  modules=["hello.wasm"],
+  files={"p.toml": 'version = 1\n[[fs.dir]]\nhost = "nodir"\nguest = "/d"\nrights = "ro"\n'})
 E("run-swapped-dir", ["run", "--dir", "/gone::.", "hello.wasm"], 125, 'capbox: error: cannot open /gone (granted at --dir /gone::.): No such file or directory\n'
+  '   = help: create it, or fix the path in --dir /gone::.\n'
   '   = help: capbox reads HOST::GUEST, host first (like wasmtime 14+ and docker -v); did you swap them?\n',
   modules=["hello.wasm"])
 E("run-locked-argv0", ["run", "--policy", "./p.toml", "--argv0", "x",
