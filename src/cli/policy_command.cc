@@ -21,8 +21,8 @@ namespace {
 
 // sysexits.h values, named here so the file needs no BSD header.
 constexpr int kExUsage = 64;
-constexpr int kExDataErr = 65;
 constexpr int kExNoInput = 66;
+constexpr int kExConfig = 78;
 
 int usage(const std::string& message) {
   std::cerr << "capbox: error: " << message
@@ -42,7 +42,7 @@ int report(const policy::Errors& errors) {
   for (const policy::Error& error : errors) {
     std::cerr << policy::format_error(error);
     if (!error.not_found)
-      status = kExDataErr;
+      status = kExConfig;
   }
   return status;
 }
@@ -63,7 +63,7 @@ int check(std::span<const std::string> args) {
       continue;
     }
     const int failure = report(loaded.error());
-    status = status == kExDataErr ? status : failure;
+    status = status == kExConfig ? status : failure;
   }
   return status;
 }
@@ -180,12 +180,11 @@ void print_policy_help(std::ostream& out) {
          "then /usr/share/capbox/policies; never in the working "
          "directory.\n"
          "\n"
-         "Exit status: 0 ok, 64 usage error, 65 invalid policy, 66 policy "
-         "not found;\n"
+         "Exit status: 0 ok, 64 usage error, 66 policy not found, 78 invalid "
+         "policy;\n"
          "learn: the program's status when its run failed, 73 -o FILE "
          "cannot be written;\n"
-         "explain: 1 a change proposed or denied, 65 malformed log, 78 "
-         "invalid policy.\n";
+         "explain: 1 a change proposed or denied, 65 malformed log.\n";
 }
 
 int policy_command(std::span<const std::string> args) {

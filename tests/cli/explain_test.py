@@ -131,7 +131,7 @@ def recorded(work):
                              capture_output=True, text=True)
     check(applied.returncode == 0, "patch -p1 applies it", applied.stdout)
     proc = capbox(["policy", "check", "p.toml"], work)
-    check(proc.returncode == 65 and "fs.dir.host is empty" in proc.stderr,
+    check(proc.returncode == 78 and "fs.dir.host is empty" in proc.stderr,
           "the placeholder host is refused by policy check", proc.stderr)
     git = subprocess.run(["git", "apply", "--check", "-R", "fix.patch"],
                          cwd=work, capture_output=True, text=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 # End-to-end tests of `capbox policy check` and `capbox policy show`: exit
-# statuses (0, 64, 65, 66), located messages on stderr, lookup by name
+# statuses (0, 64, 66, 78), located messages on stderr, lookup by name
 # through XDG_CONFIG_HOME and never the working directory, extends, and a
 # locked policy refusing flags. Usage: policy_cli_test.py CAPBOX FIXTURES
 import os
@@ -47,16 +47,16 @@ def main():
     expect("check ok", run(["policy", "check", full, os.path.join(
         VALID, "child.toml")]), 0, stdout=[full + ": ok\n", "child.toml: ok"])
     bad = os.path.join(INVALID, "unknown_key.toml")
-    expect("check bad key", run(["policy", "check", bad]), 65,
+    expect("check bad key", run(["policy", "check", bad]), 78,
            stderr=["capbox: error: policy ", "unknown key 'memroy' in "
                    "[limits]", "unknown_key.toml:6:1\n",
                    "= help: did you mean 'memory'?"], no_stdout=True)
-    expect("check bad and good", run(["policy", "check", bad, full]), 65,
+    expect("check bad and good", run(["policy", "check", bad, full]), 78,
            stdout=full + ": ok")
     expect("check missing file", run(["policy", "check", "/nonexistent/p.toml"]),
            66, stderr="/nonexistent/p.toml: no such file")
     expect("invalid beats missing", run(["policy", "check", "/no/p.toml", bad]),
-           65)
+           78)
     expect("check no args", run(["policy", "check"]), 64,
            stderr="needs at least one")
     expect("check option", run(["policy", "check", "--strict", full]), 64,
@@ -68,9 +68,9 @@ def main():
     expect("help policy", run(["help", "policy"]), 0, stdout="policy show")
     expect("cycle", run(["policy", "check", os.path.join(INVALID,
                                                           "cycle_a.toml")]),
-           65, stderr="extends cycle:")
+           78, stderr="extends cycle:")
     expect("unquoted size", run(["policy", "check", os.path.join(
-        INVALID, "bare_size.toml")]), 65,
+        INVALID, "bare_size.toml")]), 78,
         stderr='= help: sizes and durations are strings: memory = "256MiB"')
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,7 +122,7 @@ def main():
     expect("locked without flags", run(["policy", "show", locked]), 0,
            stdout="locked = true  # ")
     expect("locked refuses flags", run(["policy", "show", "--env", "X=1",
-                                        locked]), 65,
+                                        locked]), 78,
            stderr=["the policy is locked (locked = true): --env X=1",
                    "locked.toml:3:10"], no_stdout=True)
     if failures:

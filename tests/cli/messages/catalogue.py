@@ -81,7 +81,7 @@ def E(id, argv, status, stderr, **extra):
                         **extra))
 
 
-def P(id, toml, stderr, status=65, name="p.toml", **extra):
+def P(id, toml, stderr, status=78, name="p.toml", **extra):
     """`capbox policy check p.toml` on a policy with mistakes."""
     files = dict(extra.pop("files", {}))
     files[name] = toml

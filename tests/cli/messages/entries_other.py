@@ -74,7 +74,7 @@ E("policy-show-needs-value", ["policy", "show", "p.toml", "--dir"], 64, 'capbox:
   "   = help: see 'capbox policy --help'\n")
 E("policy-show-S", ["policy", "show", "-S", "zzz", "p.toml"], 64, "capbox: error: -S zzz: 'policy show' knows inherit-env and tcplisten=\n"
   "   = help: see 'capbox policy --help'\n")
-E("policy-show-locked", ["policy", "show", "--dir", "d", "./p.toml"], 65,
+E("policy-show-locked", ["policy", "show", "--dir", "d", "./p.toml"], 78,
   'capbox: error: policy {DIR}/p.toml: the policy is locked (locked = true): --dir d may not add to it\n'
   '  --> {DIR}/p.toml:2:10\n'
   '   = help: grant it in the policy itself, or set locked = false at {DIR}/p.toml:2:10\n', files={"p.toml": "version = 1\nlocked = true\n"})

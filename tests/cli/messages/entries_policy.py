@@ -238,10 +238,10 @@ P("policy-extends-deep", "version = 1\nextends = [\"./d1.toml\"]\n", 'capbox: er
          for i in range(1, 40)})
 E("policy-check-not-found", ["policy", "check", "nosuch"], 66, "capbox: error: policy nosuch: no policy named 'nosuch'\n"
   '   = help: looked for {DIR}/config/capbox/policies/nosuch.toml, /etc/capbox/policies/nosuch.toml, /usr/share/capbox/policies/nosuch.toml; a file in the working directory is used only when given as a path (./nosuch.toml)\n')
-E("policy-check-not-a-name", ["policy", "check", ".hidden"], 65, "capbox: error: policy .hidden: '.hidden' is not a policy name\n")
-E("policy-check-dir", ["policy", "check", "d.toml"], 65, 'capbox: error: policy {DIR}/d.toml: not a regular file\n'
+E("policy-check-not-a-name", ["policy", "check", ".hidden"], 78, "capbox: error: policy .hidden: '.hidden' is not a policy name\n")
+E("policy-check-dir", ["policy", "check", "d.toml"], 78, 'capbox: error: policy {DIR}/d.toml: not a regular file\n'
   '   = help: give the path of a policy file (NAME.toml)\n',
   files={"d.toml/": ""})
-E("policy-check-too-large", ["policy", "check", "big.toml"], 65, 'capbox: error: policy {DIR}/big.toml: larger than 1 MiB\n'
+E("policy-check-too-large", ["policy", "check", "big.toml"], 78, 'capbox: error: policy {DIR}/big.toml: larger than 1 MiB\n'
   '   = help: a policy is a short TOML file; check that this is the one you meant\n',
   files={"big.toml": "#" * (1024 * 1024 + 1)})
