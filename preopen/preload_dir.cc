@@ -188,6 +188,42 @@ int chdir_to(const Target& t) {
   return set_virtual_cwd(t.guest);
 }
 
+char* getcwd_impl(char* buf, size_t size) {
+  char cwd[kPathMax];
+  virtual_cwd(cwd);
+  size_t len = strlen(cwd);
+  if (!buf) {
+    if (size != 0 && size <= len)
+      return errno = ERANGE, nullptr;
+    buf = static_cast<char*>(malloc(size != 0 ? size : len + 1));
+    if (!buf)
+      return errno = ENOMEM, nullptr;
+  } else if (size == 0) {
+    return errno = EINVAL, nullptr;
+  } else if (size <= len) {
+    return errno = ERANGE, nullptr;
+  }
+  memcpy(buf, cwd, len + 1);
+  return buf;
+}
+
+int chdir_impl(const char* path) {
+  Target t;
+  switch (resolve(AT_FDCWD, path, t)) {
+    case Route::Real:
+      if (!path)
+        return fail(EFAULT);
+      if (CAPBOX_REAL(chdir)(t.real_path) != 0)
+        return -1;
+      return set_virtual_cwd(t.real_path);
+    case Route::Fail:
+      return fail(t.error);
+    case Route::Broker:
+      break;
+  }
+  return chdir_to(t);
+}
+
 }  // namespace
 }  // namespace capbox::preload
 
@@ -197,31 +233,38 @@ namespace broker = capbox::broker;
 extern "C" {
 
 CAPBOX_PRELOAD_EXPORT int mkdir(const char* path, mode_t mode) {
-  return static_cast<int>(
-      traced_path("mkdir", AT_FDCWD, path, mkdir_at(AT_FDCWD, path, mode)));
+  const int r = mkdir_at(AT_FDCWD, path, mode);
+  if (tracing_paths())
+    TraceLine("mkdir").path(path).mode(mode).returns(r);
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int mkdirat(int dirfd, const char* path, mode_t mode) {
-  return static_cast<int>(
-      traced_path("mkdirat", dirfd, path, mkdir_at(dirfd, path, mode)));
+  const int r = mkdir_at(dirfd, path, mode);
+  if (tracing_paths())
+    TraceLine("mkdirat").dirfd(dirfd).path(path).mode(mode).returns(r);
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int rmdir(const char* path) {
-  return static_cast<int>(traced_path("rmdir", AT_FDCWD, path,
+  return static_cast<int>(traced_path("rmdir", kNoDirfd, path,
                                       unlink_at(AT_FDCWD, path, AT_REMOVEDIR)));
 }
 CAPBOX_PRELOAD_EXPORT int unlink(const char* path) {
   return static_cast<int>(
-      traced_path("unlink", AT_FDCWD, path, unlink_at(AT_FDCWD, path, 0)));
+      traced_path("unlink", kNoDirfd, path, unlink_at(AT_FDCWD, path, 0)));
 }
 CAPBOX_PRELOAD_EXPORT int unlinkat(int dirfd, const char* path, int flags) {
-  return static_cast<int>(
-      traced_path("unlinkat", dirfd, path, unlink_at(dirfd, path, flags)));
+  const int r = unlink_at(dirfd, path, flags);
+  if (tracing_paths())
+    TraceLine("unlinkat").dirfd(dirfd).path(path).at_flags(flags).returns(r);
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int remove(const char* path) {
-  if (unlink_at(AT_FDCWD, path, 0) == 0)
-    return 0;
-  if (errno != EISDIR)
-    return -1;
-  return unlink_at(AT_FDCWD, path, AT_REMOVEDIR);
+  int r = unlink_at(AT_FDCWD, path, 0);
+  if (r != 0 && errno == EISDIR)
+    r = unlink_at(AT_FDCWD, path, AT_REMOVEDIR);
+  if (tracing_paths())
+    TraceLine("remove").path(path).returns(r);
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT int rename(const char* from, const char* to) {
@@ -234,9 +277,11 @@ CAPBOX_PRELOAD_EXPORT int renameat(int d1,
                                    const char* from,
                                    int d2,
                                    const char* to) {
-  return static_cast<int>(traced_path2(
-      "renameat", from, to,
-      two_paths(broker::Op::Rename, d1, from, d2, to, 0, real_renameat2, 0)));
+  const int r =
+      two_paths(broker::Op::Rename, d1, from, d2, to, 0, real_renameat2, 0);
+  if (tracing_paths())
+    TraceLine("renameat").dirfd(d1).path(from).dirfd(d2).path(to).returns(r);
+  return r;
 }
 // The broker renames only the plain way: other flags are EINVAL there, as
 // on a file system that does not support them.
@@ -246,10 +291,20 @@ CAPBOX_PRELOAD_EXPORT int renameat2(int d1,
                                     const char* to,
                                     unsigned int flags) {
   Target t;
-  if (flags != 0 && resolve(d1, from, t) == Route::Broker)
-    return fail(EINVAL);
-  return two_paths(broker::Op::Rename, d1, from, d2, to, 0, real_renameat2,
-                   static_cast<int>(flags));
+  const int r = flags != 0 && resolve(d1, from, t) == Route::Broker
+                    ? fail(EINVAL)
+                    : two_paths(broker::Op::Rename, d1, from, d2, to, 0,
+                                real_renameat2, static_cast<int>(flags));
+  if (tracing_paths()) {
+    TraceLine("renameat2")
+        .dirfd(d1)
+        .path(from)
+        .dirfd(d2)
+        .path(to)
+        .rename_flags(flags)
+        .returns(r);
+  }
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT int link(const char* from, const char* to) {
@@ -263,38 +318,76 @@ CAPBOX_PRELOAD_EXPORT int linkat(int d1,
                                  int d2,
                                  const char* to,
                                  int flags) {
-  if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
-    return fail(EINVAL);
-  if ((flags & AT_EMPTY_PATH) != 0 && from && !*from)
-    return CAPBOX_REAL(linkat)(d1, from, d2, to, flags);
-  uint32_t follow = (flags & AT_SYMLINK_FOLLOW) != 0 ? broker::kFollow : 0;
-  return two_paths(broker::Op::Link, d1, from, d2, to, follow, real_linkat,
-                   flags);
+  const int r = [&] {
+    if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0)
+      return fail(EINVAL);
+    if ((flags & AT_EMPTY_PATH) != 0 && from && !*from)
+      return CAPBOX_REAL(linkat)(d1, from, d2, to, flags);
+    uint32_t follow = (flags & AT_SYMLINK_FOLLOW) != 0 ? broker::kFollow : 0;
+    return two_paths(broker::Op::Link, d1, from, d2, to, follow, real_linkat,
+                     flags);
+  }();
+  if (tracing_paths()) {
+    TraceLine("linkat")
+        .dirfd(d1)
+        .path(from)
+        .dirfd(d2)
+        .path(to)
+        .at_flags(flags)
+        .returns(r);
+  }
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT int symlink(const char* target, const char* path) {
-  return symlink_at(target, AT_FDCWD, path);
+  return static_cast<int>(traced_path2("symlink", target, path,
+                                       symlink_at(target, AT_FDCWD, path)));
 }
 CAPBOX_PRELOAD_EXPORT int symlinkat(const char* target,
                                     int dirfd,
                                     const char* path) {
-  return symlink_at(target, dirfd, path);
+  const int r = symlink_at(target, dirfd, path);
+  if (tracing_paths())
+    TraceLine("symlinkat").path(target).dirfd(dirfd).path(path).returns(r);
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT int mknod(const char* path, mode_t mode, dev_t dev) {
-  return mknod_at(AT_FDCWD, path, mode, dev);
+  const int r = mknod_at(AT_FDCWD, path, mode, dev);
+  if (tracing_paths())
+    TraceLine("mknod")
+        .path(path)
+        .mode(mode)
+        .number(static_cast<long>(dev))
+        .returns(r);
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int mknodat(int dirfd,
                                   const char* path,
                                   mode_t mode,
                                   dev_t dev) {
-  return mknod_at(dirfd, path, mode, dev);
+  const int r = mknod_at(dirfd, path, mode, dev);
+  if (tracing_paths()) {
+    TraceLine("mknodat")
+        .dirfd(dirfd)
+        .path(path)
+        .mode(mode)
+        .number(static_cast<long>(dev))
+        .returns(r);
+  }
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int mkfifo(const char* path, mode_t mode) {
-  return mknod_at(AT_FDCWD, path, (mode & 07777) | S_IFIFO, 0);
+  const int r = mknod_at(AT_FDCWD, path, (mode & 07777) | S_IFIFO, 0);
+  if (tracing_paths())
+    TraceLine("mkfifo").path(path).mode(mode).returns(r);
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int mkfifoat(int dirfd, const char* path, mode_t mode) {
-  return mknod_at(dirfd, path, (mode & 07777) | S_IFIFO, 0);
+  const int r = mknod_at(dirfd, path, (mode & 07777) | S_IFIFO, 0);
+  if (tracing_paths())
+    TraceLine("mkfifoat").dirfd(dirfd).path(path).mode(mode).returns(r);
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT int scandir(const char* path,
@@ -302,11 +395,16 @@ CAPBOX_PRELOAD_EXPORT int scandir(const char* path,
                                   int (*filter)(const struct dirent*),
                                   int (*compare)(const struct dirent**,
                                                  const struct dirent**)) {
-  Target t;
-  if (resolve(AT_FDCWD, path, t) == Route::Real)
-    return CAPBOX_REAL(scandir)(t.real_path, list, filter, compare);
-  DIR* d = opendir(path);
-  return d ? scan(d, list, filter, compare) : -1;
+  const int r = [&] {
+    Target t;
+    if (resolve(AT_FDCWD, path, t) == Route::Real)
+      return CAPBOX_REAL(scandir)(t.real_path, list, filter, compare);
+    DIR* d = opendir(path);
+    return d ? scan(d, list, filter, compare) : -1;
+  }();
+  if (tracing_paths())
+    TraceLine("scandir").path(path).returns(r);
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int scandir64(const char* path,
                                     struct dirent64*** list,
@@ -326,26 +424,31 @@ CAPBOX_PRELOAD_EXPORT int scandirat(int dirfd,
                                     int (*filter)(const struct dirent*),
                                     int (*compare)(const struct dirent**,
                                                    const struct dirent**)) {
-  Target t;
-  switch (resolve(dirfd, path, t)) {
-    case Route::Real:
-      return CAPBOX_REAL(scandirat)(t.real_dirfd, t.real_path, list, filter,
-                                    compare);
-    case Route::Fail:
-      return fail(t.error);
-    case Route::Broker:
-      break;
-  }
-  int fd = broker_open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  DIR* d = fdopendir(fd);
-  if (!d) {
-    int error = errno;
-    close(fd);
-    return fail(error);
-  }
-  return scan(d, list, filter, compare);
+  const int r = [&] {
+    Target t;
+    switch (resolve(dirfd, path, t)) {
+      case Route::Real:
+        return CAPBOX_REAL(scandirat)(t.real_dirfd, t.real_path, list, filter,
+                                      compare);
+      case Route::Fail:
+        return fail(t.error);
+      case Route::Broker:
+        break;
+    }
+    int fd = broker_open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0)
+      return -1;
+    DIR* d = fdopendir(fd);
+    if (!d) {
+      int error = errno;
+      close(fd);
+      return fail(error);
+    }
+    return scan(d, list, filter, compare);
+  }();
+  if (tracing_paths())
+    TraceLine("scandirat").dirfd(dirfd).path(path).returns(r);
+  return r;
 }
 
 // The virtual cwd. Under a preopen the broker checks the directory and
@@ -353,59 +456,45 @@ CAPBOX_PRELOAD_EXPORT int scandirat(int dirfd,
 // (Landlock does not restrict it) and the virtual cwd follows, so a
 // program can always go back where it started (find restores "/").
 CAPBOX_PRELOAD_EXPORT int chdir(const char* path) {
-  Target t;
-  switch (resolve(AT_FDCWD, path, t)) {
-    case Route::Real:
-      if (!path)
-        return fail(EFAULT);
-      if (CAPBOX_REAL(chdir)(t.real_path) != 0)
-        return -1;
-      return set_virtual_cwd(t.real_path);
-    case Route::Fail:
-      return fail(t.error);
-    case Route::Broker:
-      break;
-  }
-  return chdir_to(t);
+  const int r = chdir_impl(path);
+  if (tracing_paths())
+    TraceLine("chdir").path(path).returns(r);
+  return r;
 }
 
 // A directory the broker gave becomes the virtual cwd; any other
 // descriptor goes to the kernel, whose new cwd (a host path outside the
 // preopens, which is also its guest path) the virtual cwd follows.
 CAPBOX_PRELOAD_EXPORT int fchdir(int fd) {
-  if (!ready())
-    return fail(EACCES);
-  char guest[kPathMax];
-  if (lookup_dir(fd, guest))
-    return set_virtual_cwd(guest);
-  if (CAPBOX_REAL(fchdir)(fd) != 0)
-    return -1;
-  if (CAPBOX_REAL(getcwd)(guest, sizeof(guest)) && guest[0] == '/')
-    set_virtual_cwd(guest);
-  return 0;
+  const int r = [fd] {
+    if (!ready())
+      return fail(EACCES);
+    char guest[kPathMax];
+    if (lookup_dir(fd, guest))
+      return set_virtual_cwd(guest);
+    if (CAPBOX_REAL(fchdir)(fd) != 0)
+      return -1;
+    if (CAPBOX_REAL(getcwd)(guest, sizeof(guest)) && guest[0] == '/')
+      set_virtual_cwd(guest);
+    return 0;
+  }();
+  if (tracing(kFdGroup))
+    TraceLine("fchdir").number(fd).returns(r);
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT char* getcwd(char* buf, size_t size) {
-  char cwd[kPathMax];
-  virtual_cwd(cwd);
-  size_t len = strlen(cwd);
-  if (!buf) {
-    if (size != 0 && size <= len)
-      return errno = ERANGE, nullptr;
-    buf = static_cast<char*>(malloc(size != 0 ? size : len + 1));
-    if (!buf)
-      return errno = ENOMEM, nullptr;
-  } else if (size == 0) {
-    return errno = EINVAL, nullptr;
-  } else if (size <= len) {
-    return errno = ERANGE, nullptr;
-  }
-  memcpy(buf, cwd, len + 1);
-  return buf;
+  char* r = getcwd_impl(buf, size);
+  if (tracing_paths())
+    TraceLine("getcwd").number(static_cast<long>(size)).returns_path(r);
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT char* get_current_dir_name(void) {
-  return getcwd(nullptr, 0);
+  char* r = getcwd_impl(nullptr, 0);
+  if (tracing_paths())
+    TraceLine("get_current_dir_name").returns_path(r);
+  return r;
 }
 
 }  // extern "C"

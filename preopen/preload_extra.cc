@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "preopen/preload_internal.h"
+#include "preopen/preload_trace.h"
 
 extern "C" {
 char* __realpath_chk(const char* path, char* resolved, size_t resolvedlen);
@@ -31,6 +32,48 @@ char* __getcwd_chk(char* buf, size_t size, size_t buflen);
 
 namespace capbox::preload {
 namespace {
+
+// mktemp only names: a name is free when lstat says ENOENT.
+char* mktemp_impl(char* tmpl) {
+  Target t;
+  Route r = resolve(AT_FDCWD, tmpl, t);
+  if (r == Route::Real)
+    return CAPBOX_REAL(mktemp)(tmpl);
+  size_t len = strlen(tmpl);
+  if (r == Route::Fail || len < 6 || strcmp(tmpl + len - 6, "XXXXXX") != 0) {
+    errno = r == Route::Fail ? t.error : EINVAL;
+    tmpl[0] = '\0';
+    return tmpl;
+  }
+  static const char kChars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    unsigned char bytes[6];
+    if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
+      break;
+    for (int i = 0; i < 6; ++i)
+      tmpl[len - 6 + i] = kChars[bytes[i] % (sizeof(kChars) - 1)];
+    struct stat st;
+    if (lstat(tmpl, &st) != 0 && errno == ENOENT)
+      return tmpl;
+  }
+  errno = EEXIST;
+  tmpl[0] = '\0';
+  return tmpl;
+}
+
+int traced_fs(const char* name, const char* path, int r) {
+  if (tracing_paths())
+    TraceLine(name).path(path).returns(r);
+  return r;
+}
+
+// glob("/d/*", 0) = 0: the result is glob's own code (GLOB_NOMATCH 3).
+int traced_glob(const char* name, const char* pattern, int flags, int r) {
+  if (tracing_paths())
+    TraceLine(name).path(pattern).number(flags).returns(r);
+  return r;
+}
 
 // statfs and statvfs of a path under a preopen: the path must exist (the
 // broker says), and the numbers are those of the preopen's file system.
@@ -120,47 +163,32 @@ CAPBOX_PRELOAD_EXPORT char* getwd(char* buf) {
   return nullptr;
 }
 
-// mktemp only names: a name is free when lstat says ENOENT.
 CAPBOX_PRELOAD_EXPORT char* mktemp(char* tmpl) {
-  Target t;
-  Route r = resolve(AT_FDCWD, tmpl, t);
-  if (r == Route::Real)
-    return CAPBOX_REAL(mktemp)(tmpl);
-  size_t len = strlen(tmpl);
-  if (r == Route::Fail || len < 6 || strcmp(tmpl + len - 6, "XXXXXX") != 0) {
-    errno = r == Route::Fail ? t.error : EINVAL;
-    tmpl[0] = '\0';
-    return tmpl;
-  }
-  static const char kChars[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    unsigned char bytes[6];
-    if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
-      break;
-    for (int i = 0; i < 6; ++i)
-      tmpl[len - 6 + i] = kChars[bytes[i] % (sizeof(kChars) - 1)];
-    struct stat st;
-    if (lstat(tmpl, &st) != 0 && errno == ENOENT)
-      return tmpl;
-  }
-  errno = EEXIST;
-  tmpl[0] = '\0';
-  return tmpl;
+  char* r = mktemp_impl(tmpl);
+  if (tracing_paths())
+    TraceLine("mktemp").returns_path(r[0] ? r : nullptr);  // "" on failure
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT int statfs(const char* path, struct statfs* buf) {
-  return fs_stat<struct statfs>(path, buf, CAPBOX_REAL(statfs), fstatfs);
+  return traced_fs(
+      "statfs", path,
+      fs_stat<struct statfs>(path, buf, CAPBOX_REAL(statfs), fstatfs));
 }
 CAPBOX_PRELOAD_EXPORT int statfs64(const char* path, struct statfs64* buf) {
-  return fs_stat<struct statfs64>(path, buf, CAPBOX_REAL(statfs64), fstatfs64);
+  return traced_fs(
+      "statfs64", path,
+      fs_stat<struct statfs64>(path, buf, CAPBOX_REAL(statfs64), fstatfs64));
 }
 CAPBOX_PRELOAD_EXPORT int statvfs(const char* path, struct statvfs* buf) {
-  return fs_stat<struct statvfs>(path, buf, CAPBOX_REAL(statvfs), fstatvfs);
+  return traced_fs(
+      "statvfs", path,
+      fs_stat<struct statvfs>(path, buf, CAPBOX_REAL(statvfs), fstatvfs));
 }
 CAPBOX_PRELOAD_EXPORT int statvfs64(const char* path, struct statvfs64* buf) {
-  return fs_stat<struct statvfs64>(path, buf, CAPBOX_REAL(statvfs64),
-                                   fstatvfs64);
+  return traced_fs(
+      "statvfs64", path,
+      fs_stat<struct statvfs64>(path, buf, CAPBOX_REAL(statvfs64), fstatvfs64));
 }
 
 CAPBOX_PRELOAD_EXPORT int glob(const char* pattern,
@@ -171,7 +199,8 @@ CAPBOX_PRELOAD_EXPORT int glob(const char* pattern,
     use_our_dir_functions(g, &stat, &lstat);
     flags |= GLOB_ALTDIRFUNC;
   }
-  return CAPBOX_REAL(glob)(pattern, flags, errfunc, g);
+  const int r = CAPBOX_REAL(glob)(pattern, flags, errfunc, g);
+  return traced_glob("glob", pattern, flags & ~GLOB_ALTDIRFUNC, r);
 }
 CAPBOX_PRELOAD_EXPORT int glob64(const char* pattern,
                                  int flags,
@@ -181,7 +210,8 @@ CAPBOX_PRELOAD_EXPORT int glob64(const char* pattern,
     use_our_dir_functions(g, &stat64, &lstat64);
     flags |= GLOB_ALTDIRFUNC;
   }
-  return CAPBOX_REAL(glob64)(pattern, flags, errfunc, g);
+  const int r = CAPBOX_REAL(glob64)(pattern, flags, errfunc, g);
+  return traced_glob("glob64", pattern, flags & ~GLOB_ALTDIRFUNC, r);
 }
 
 }  // extern "C"

@@ -13,6 +13,7 @@
 #include <utime.h>
 
 #include "preopen/preload_internal.h"
+#include "preopen/preload_trace.h"
 
 namespace capbox::preload {
 namespace {
@@ -155,63 +156,146 @@ int chown_at(int dirfd, const char* path, uid_t uid, gid_t gid, int flags) {
 using namespace capbox::preload;
 namespace broker = capbox::broker;
 
+namespace {
+
+int traced_utimes(const char* name,
+                  int dirfd,
+                  const char* path,
+                  const struct timeval tv[2],
+                  int r) {
+  if (tracing_paths()) {
+    TraceLine line(name);
+    if (dirfd != kNoDirfd)
+      line.dirfd(dirfd);
+    struct timespec ts[2] = {{0, 0}, {0, 0}};
+    if (tv)
+      ts[0].tv_sec = tv[0].tv_sec, ts[1].tv_sec = tv[1].tv_sec;
+    line.path(path).times(tv ? ts : nullptr).returns(r);
+  }
+  return r;
+}
+
+int traced_chmod(const char* name,
+                 int dirfd,
+                 const char* path,
+                 mode_t mode,
+                 int flags,
+                 int r) {
+  if (tracing_paths()) {
+    TraceLine line(name);
+    if (dirfd != kNoDirfd)
+      line.dirfd(dirfd);
+    line.path(path).mode(mode);
+    if (dirfd != kNoDirfd)
+      line.at_flags(flags);
+    line.returns(r);
+  }
+  return r;
+}
+
+// chown("/p", 1000, -1): -1 (no change) shows as -1.
+int traced_chown(const char* name,
+                 int dirfd,
+                 const char* path,
+                 uid_t uid,
+                 gid_t gid,
+                 int flags,
+                 int r) {
+  if (tracing_paths()) {
+    TraceLine line(name);
+    if (dirfd != kNoDirfd)
+      line.dirfd(dirfd);
+    line.path(path).number(static_cast<int>(uid)).number(static_cast<int>(gid));
+    if (dirfd != kNoDirfd)
+      line.at_flags(flags);
+    line.returns(r);
+  }
+  return r;
+}
+
+}  // namespace
+
 extern "C" {
 
 CAPBOX_PRELOAD_EXPORT int truncate(const char* path, off_t length) {
-  return truncate_path(path, length);
+  const int r = truncate_path(path, length);
+  if (tracing_paths())
+    TraceLine("truncate").path(path).number(length).returns(r);
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int truncate64(const char* path, off64_t length) {
-  return truncate_path(path, length);
+  const int r = truncate_path(path, length);
+  if (tracing_paths())
+    TraceLine("truncate64").path(path).number(length).returns(r);
+  return r;
 }
 
+// A null path is futimens on dirfd: no path to translate.
 CAPBOX_PRELOAD_EXPORT int utimensat(int dirfd,
                                     const char* path,
                                     const struct timespec times[2],
                                     int flags) {
-  // A null path is futimens on dirfd: no path to translate.
-  if (!path)
-    return CAPBOX_REAL(utimensat)(dirfd, path, times, flags);
-  return times_at(dirfd, path, times, flags);
+  const int r = !path ? CAPBOX_REAL(utimensat)(dirfd, path, times, flags)
+                      : times_at(dirfd, path, times, flags);
+  if (tracing_paths()) {
+    TraceLine("utimensat")
+        .dirfd(dirfd)
+        .path(path)
+        .times(times)
+        .at_flags(flags)
+        .returns(r);
+  }
+  return r;
 }
 CAPBOX_PRELOAD_EXPORT int utimes(const char* path, const struct timeval tv[2]) {
-  return utimes_at(AT_FDCWD, path, tv, 0);
+  return traced_utimes("utimes", kNoDirfd, path, tv,
+                       utimes_at(AT_FDCWD, path, tv, 0));
 }
 CAPBOX_PRELOAD_EXPORT int lutimes(const char* path,
                                   const struct timeval tv[2]) {
-  return utimes_at(AT_FDCWD, path, tv, AT_SYMLINK_NOFOLLOW);
+  return traced_utimes("lutimes", kNoDirfd, path, tv,
+                       utimes_at(AT_FDCWD, path, tv, AT_SYMLINK_NOFOLLOW));
 }
 CAPBOX_PRELOAD_EXPORT int futimesat(int dirfd,
                                     const char* path,
                                     const struct timeval tv[2]) {
-  if (!path)
-    return CAPBOX_REAL(futimesat)(dirfd, path, tv);
-  return utimes_at(dirfd, path, tv, 0);
+  return traced_utimes("futimesat", dirfd, path, tv,
+                       !path ? CAPBOX_REAL(futimesat)(dirfd, path, tv)
+                             : utimes_at(dirfd, path, tv, 0));
 }
 CAPBOX_PRELOAD_EXPORT int utime(const char* path, const struct utimbuf* buf) {
-  if (!buf)
-    return times_at(AT_FDCWD, path, nullptr, 0);
-  struct timespec ts[2] = {{buf->actime, 0}, {buf->modtime, 0}};
-  return times_at(AT_FDCWD, path, ts, 0);
+  struct timespec ts[2] = {{0, 0}, {0, 0}};
+  if (buf)
+    ts[0].tv_sec = buf->actime, ts[1].tv_sec = buf->modtime;
+  const int r = times_at(AT_FDCWD, path, buf ? ts : nullptr, 0);
+  if (tracing_paths())
+    TraceLine("utime").path(path).times(buf ? ts : nullptr).returns(r);
+  return r;
 }
 
 CAPBOX_PRELOAD_EXPORT int chmod(const char* path, mode_t mode) {
-  return chmod_at(AT_FDCWD, path, mode, 0);
+  return traced_chmod("chmod", kNoDirfd, path, mode, 0,
+                      chmod_at(AT_FDCWD, path, mode, 0));
 }
 CAPBOX_PRELOAD_EXPORT int lchmod(const char* path, mode_t mode) {
-  return chmod_at(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW);
+  return traced_chmod("lchmod", kNoDirfd, path, mode, 0,
+                      chmod_at(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW));
 }
 CAPBOX_PRELOAD_EXPORT int fchmodat(int dirfd,
                                    const char* path,
                                    mode_t mode,
                                    int flags) {
-  return chmod_at(dirfd, path, mode, flags);
+  return traced_chmod("fchmodat", dirfd, path, mode, flags,
+                      chmod_at(dirfd, path, mode, flags));
 }
 
 CAPBOX_PRELOAD_EXPORT int chown(const char* path, uid_t uid, gid_t gid) {
-  return chown_at(AT_FDCWD, path, uid, gid, 0);
+  return traced_chown("chown", kNoDirfd, path, uid, gid, 0,
+                      chown_at(AT_FDCWD, path, uid, gid, 0));
 }
 CAPBOX_PRELOAD_EXPORT int lchown(const char* path, uid_t uid, gid_t gid) {
-  return chown_at(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
+  return traced_chown("lchown", kNoDirfd, path, uid, gid, 0,
+                      chown_at(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW));
 }
 CAPBOX_PRELOAD_EXPORT int fchownat(int dirfd,
                                    const char* path,
@@ -220,7 +304,8 @@ CAPBOX_PRELOAD_EXPORT int fchownat(int dirfd,
                                    int flags) {
   if ((flags & AT_EMPTY_PATH) != 0 && path && !*path)
     return CAPBOX_REAL(fchownat)(dirfd, path, uid, gid, flags);
-  return chown_at(dirfd, path, uid, gid, flags);
+  return traced_chown("fchownat", dirfd, path, uid, gid, flags,
+                      chown_at(dirfd, path, uid, gid, flags));
 }
 
 }  // extern "C"

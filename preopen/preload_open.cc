@@ -300,145 +300,33 @@ DIR* opendir_impl(const char* path) {
 using namespace capbox::preload;
 namespace broker = capbox::broker;
 
-extern "C" {
+namespace {
 
-CAPBOX_PRELOAD_EXPORT int open(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return traced_open("open", AT_FDCWD, path, flags,
-                     open_at(AT_FDCWD, path, flags, mode));
-}
-
-CAPBOX_PRELOAD_EXPORT int open64(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return traced_open("open64", AT_FDCWD, path, flags,
-                     open_at(AT_FDCWD, path, flags, mode));
-}
-
-CAPBOX_PRELOAD_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return traced_open("openat", dirfd, path, flags,
-                     open_at(dirfd, path, flags, mode));
-}
-
-CAPBOX_PRELOAD_EXPORT int openat64(int dirfd,
-                                   const char* path,
-                                   int flags,
-                                   ...) {
-  va_list ap;
-  va_start(ap, flags);
-  mode_t mode = mode_arg(flags, ap);
-  va_end(ap);
-  return traced_open("openat64", dirfd, path, flags,
-                     open_at(dirfd, path, flags, mode));
-}
-
-// The _FORTIFY_SOURCE entry points: called when no mode was passed.
-CAPBOX_PRELOAD_EXPORT int __open_2(const char* path, int flags) {
-  return traced_open("open", AT_FDCWD, path, flags,
-                     open_at(AT_FDCWD, path, flags, 0));
-}
-CAPBOX_PRELOAD_EXPORT int __open64_2(const char* path, int flags) {
-  return traced_open("open64", AT_FDCWD, path, flags,
-                     open_at(AT_FDCWD, path, flags, 0));
-}
-CAPBOX_PRELOAD_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
-  return traced_open("openat", dirfd, path, flags,
-                     open_at(dirfd, path, flags, 0));
-}
-CAPBOX_PRELOAD_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
-  return traced_open("openat64", dirfd, path, flags,
-                     open_at(dirfd, path, flags, 0));
-}
-
-CAPBOX_PRELOAD_EXPORT int creat(const char* path, mode_t mode) {
-  return traced_open(
-      "creat", AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC,
-      open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode));
-}
-CAPBOX_PRELOAD_EXPORT int creat64(const char* path, mode_t mode) {
-  return traced_open(
-      "creat64", AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC,
-      open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode));
-}
-
-CAPBOX_PRELOAD_EXPORT FILE* fopen(const char* path, const char* mode) {
-  return traced_fopen("fopen", path, mode, fopen_impl(path, mode));
-}
-CAPBOX_PRELOAD_EXPORT FILE* fopen64(const char* path, const char* mode) {
-  return traced_fopen("fopen64", path, mode, fopen_impl(path, mode));
-}
-CAPBOX_PRELOAD_EXPORT FILE* freopen(const char* path,
-                                    const char* mode,
-                                    FILE* stream) {
-  return freopen_impl(path, mode, stream);
-}
-CAPBOX_PRELOAD_EXPORT FILE* freopen64(const char* path,
-                                      const char* mode,
-                                      FILE* stream) {
-  return freopen_impl(path, mode, stream);
-}
-
-CAPBOX_PRELOAD_EXPORT DIR* opendir(const char* path) {
-  return traced_opendir("opendir", path, opendir_impl(path));
-}
-
-CAPBOX_PRELOAD_EXPORT int mkstemp(char* tmpl) {
+// The real mkostemps is the most general of the family: mkstemp(t) is
+// mkostemps(t, 0, 0).
+int mkostemps_impl(char* tmpl, int suffix, int flags, bool with_flags) {
   Route r = temp_route(tmpl);
-  if (r == Route::Real)
-    return CAPBOX_REAL(mkstemp)(tmpl);
-  return r == Route::Fail ? -1 : make_temp(tmpl, 0, 0, false);
-}
-CAPBOX_PRELOAD_EXPORT int mkstemp64(char* tmpl) {
-  return mkstemp(tmpl);
-}
-CAPBOX_PRELOAD_EXPORT int mkostemp(char* tmpl, int flags) {
-  Route r = temp_route(tmpl);
-  if (r == Route::Real)
-    return CAPBOX_REAL(mkostemp)(tmpl, flags);
-  return r == Route::Fail ? -1 : make_temp(tmpl, 0, flags, false);
-}
-CAPBOX_PRELOAD_EXPORT int mkostemp64(char* tmpl, int flags) {
-  return mkostemp(tmpl, flags);
-}
-CAPBOX_PRELOAD_EXPORT int mkstemps(char* tmpl, int suffix) {
-  Route r = temp_route(tmpl);
-  if (r == Route::Real)
-    return CAPBOX_REAL(mkstemps)(tmpl, suffix);
-  return r == Route::Fail ? -1 : make_temp(tmpl, suffix, 0, false);
-}
-CAPBOX_PRELOAD_EXPORT int mkstemps64(char* tmpl, int suffix) {
-  return mkstemps(tmpl, suffix);
-}
-CAPBOX_PRELOAD_EXPORT int mkostemps(char* tmpl, int suffix, int flags) {
-  Route r = temp_route(tmpl);
-  if (r == Route::Real)
-    return CAPBOX_REAL(mkostemps)(tmpl, suffix, flags);
+  if (r == Route::Real) {
+    return with_flags ? CAPBOX_REAL(mkostemps)(tmpl, suffix, flags)
+                      : CAPBOX_REAL(mkstemps)(tmpl, suffix);
+  }
   return r == Route::Fail ? -1 : make_temp(tmpl, suffix, flags, false);
 }
-CAPBOX_PRELOAD_EXPORT int mkostemps64(char* tmpl, int suffix, int flags) {
-  return mkostemps(tmpl, suffix, flags);
-}
-CAPBOX_PRELOAD_EXPORT char* mkdtemp(char* tmpl) {
-  Route r = temp_route(tmpl);
-  if (r == Route::Real)
-    return CAPBOX_REAL(mkdtemp)(tmpl);
-  if (r == Route::Fail || make_temp(tmpl, 0, 0, true) != 0)
-    return nullptr;
-  return tmpl;
+
+int traced_temp(const char* name, const char* tmpl, int flags, int r) {
+  if (tracing_paths()) {
+    TraceLine line(name);
+    line.path(tmpl);
+    if (flags != 0)
+      line.open_flags(flags);
+    line.returns(r);
+  }
+  return r;
 }
 
 // glibc's tmpfile ignores TMPDIR; here a TMPDIR under a preopen is used
 // first, then /tmp if it lies under one, else libc's own.
-CAPBOX_PRELOAD_EXPORT FILE* tmpfile(void) {
+FILE* tmpfile_impl() {
   const char* dirs[] = {getenv("TMPDIR"), "/tmp"};
   for (const char* dir : dirs) {
     if (!dir || !*dir || strlen(dir) > kPathMax - 16)
@@ -460,6 +348,149 @@ CAPBOX_PRELOAD_EXPORT FILE* tmpfile(void) {
   if (!ready())
     return errno = EACCES, nullptr;
   return CAPBOX_REAL(tmpfile)();
+}
+
+}  // namespace
+
+extern "C" {
+
+CAPBOX_PRELOAD_EXPORT int open(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return traced_open("open", kNoDirfd, path, flags, mode,
+                     open_at(AT_FDCWD, path, flags, mode));
+}
+
+CAPBOX_PRELOAD_EXPORT int open64(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return traced_open("open64", kNoDirfd, path, flags, mode,
+                     open_at(AT_FDCWD, path, flags, mode));
+}
+
+CAPBOX_PRELOAD_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return traced_open("openat", dirfd, path, flags, mode,
+                     open_at(dirfd, path, flags, mode));
+}
+
+CAPBOX_PRELOAD_EXPORT int openat64(int dirfd,
+                                   const char* path,
+                                   int flags,
+                                   ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = mode_arg(flags, ap);
+  va_end(ap);
+  return traced_open("openat64", dirfd, path, flags, mode,
+                     open_at(dirfd, path, flags, mode));
+}
+
+// The _FORTIFY_SOURCE entry points: called when no mode was passed.
+CAPBOX_PRELOAD_EXPORT int __open_2(const char* path, int flags) {
+  return traced_open("open", kNoDirfd, path, flags, 0,
+                     open_at(AT_FDCWD, path, flags, 0));
+}
+CAPBOX_PRELOAD_EXPORT int __open64_2(const char* path, int flags) {
+  return traced_open("open64", kNoDirfd, path, flags, 0,
+                     open_at(AT_FDCWD, path, flags, 0));
+}
+CAPBOX_PRELOAD_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
+  return traced_open("openat", dirfd, path, flags, 0,
+                     open_at(dirfd, path, flags, 0));
+}
+CAPBOX_PRELOAD_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
+  return traced_open("openat64", dirfd, path, flags, 0,
+                     open_at(dirfd, path, flags, 0));
+}
+
+CAPBOX_PRELOAD_EXPORT int creat(const char* path, mode_t mode) {
+  return traced_open(
+      "creat", kNoDirfd, path, O_WRONLY | O_CREAT | O_TRUNC, mode,
+      open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode));
+}
+CAPBOX_PRELOAD_EXPORT int creat64(const char* path, mode_t mode) {
+  return traced_open(
+      "creat64", kNoDirfd, path, O_WRONLY | O_CREAT | O_TRUNC, mode,
+      open_at(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode));
+}
+
+CAPBOX_PRELOAD_EXPORT FILE* fopen(const char* path, const char* mode) {
+  return traced_fopen("fopen", path, mode, fopen_impl(path, mode));
+}
+CAPBOX_PRELOAD_EXPORT FILE* fopen64(const char* path, const char* mode) {
+  return traced_fopen("fopen64", path, mode, fopen_impl(path, mode));
+}
+CAPBOX_PRELOAD_EXPORT FILE* freopen(const char* path,
+                                    const char* mode,
+                                    FILE* stream) {
+  return traced_fopen("freopen", path, mode, freopen_impl(path, mode, stream));
+}
+CAPBOX_PRELOAD_EXPORT FILE* freopen64(const char* path,
+                                      const char* mode,
+                                      FILE* stream) {
+  return traced_fopen("freopen64", path, mode,
+                      freopen_impl(path, mode, stream));
+}
+
+CAPBOX_PRELOAD_EXPORT DIR* opendir(const char* path) {
+  return traced_opendir("opendir", path, opendir_impl(path));
+}
+
+// The mkstemp family shows the template as the call filled it in.
+CAPBOX_PRELOAD_EXPORT int mkstemp(char* tmpl) {
+  return traced_temp("mkstemp", tmpl, 0, mkostemps_impl(tmpl, 0, 0, false));
+}
+CAPBOX_PRELOAD_EXPORT int mkstemp64(char* tmpl) {
+  return traced_temp("mkstemp64", tmpl, 0, mkostemps_impl(tmpl, 0, 0, false));
+}
+CAPBOX_PRELOAD_EXPORT int mkostemp(char* tmpl, int flags) {
+  return traced_temp("mkostemp", tmpl, flags,
+                     mkostemps_impl(tmpl, 0, flags, true));
+}
+CAPBOX_PRELOAD_EXPORT int mkostemp64(char* tmpl, int flags) {
+  return traced_temp("mkostemp64", tmpl, flags,
+                     mkostemps_impl(tmpl, 0, flags, true));
+}
+CAPBOX_PRELOAD_EXPORT int mkstemps(char* tmpl, int suffix) {
+  return traced_temp("mkstemps", tmpl, 0,
+                     mkostemps_impl(tmpl, suffix, 0, false));
+}
+CAPBOX_PRELOAD_EXPORT int mkstemps64(char* tmpl, int suffix) {
+  return traced_temp("mkstemps64", tmpl, 0,
+                     mkostemps_impl(tmpl, suffix, 0, false));
+}
+CAPBOX_PRELOAD_EXPORT int mkostemps(char* tmpl, int suffix, int flags) {
+  return traced_temp("mkostemps", tmpl, flags,
+                     mkostemps_impl(tmpl, suffix, flags, true));
+}
+CAPBOX_PRELOAD_EXPORT int mkostemps64(char* tmpl, int suffix, int flags) {
+  return traced_temp("mkostemps64", tmpl, flags,
+                     mkostemps_impl(tmpl, suffix, flags, true));
+}
+CAPBOX_PRELOAD_EXPORT char* mkdtemp(char* tmpl) {
+  Route r = temp_route(tmpl);
+  char* result = r == Route::Real ? CAPBOX_REAL(mkdtemp)(tmpl)
+                 : r == Route::Fail || make_temp(tmpl, 0, 0, true) != 0
+                     ? nullptr
+                     : tmpl;
+  if (tracing_paths())
+    TraceLine("mkdtemp").path(tmpl).returns_path(result);
+  return result;
+}
+
+CAPBOX_PRELOAD_EXPORT FILE* tmpfile(void) {
+  FILE* f = tmpfile_impl();
+  if (tracing_paths())
+    TraceLine("tmpfile").returns_stream("FILE", f ? fileno(f) : -1, f);
+  return f;
 }
 CAPBOX_PRELOAD_EXPORT FILE* tmpfile64(void) {
   return tmpfile();

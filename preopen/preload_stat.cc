@@ -220,90 +220,13 @@ auto xattr_route(const char* path, Real real, Args... args)
 using namespace capbox::preload;
 namespace broker = capbox::broker;
 
-extern "C" {
+namespace {
 
-CAPBOX_PRELOAD_EXPORT int stat(const char* path, struct stat* st) {
-  return static_cast<int>(
-      traced_path("stat", AT_FDCWD, path, stat_at(AT_FDCWD, path, st, 0)));
-}
-CAPBOX_PRELOAD_EXPORT int stat64(const char* path, struct stat64* st) {
-  return static_cast<int>(traced_path(
-      "stat64", AT_FDCWD, path,
-      stat_at(AT_FDCWD, path, reinterpret_cast<struct stat*>(st), 0)));
-}
-CAPBOX_PRELOAD_EXPORT int lstat(const char* path, struct stat* st) {
-  return static_cast<int>(
-      traced_path("lstat", AT_FDCWD, path,
-                  stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW)));
-}
-CAPBOX_PRELOAD_EXPORT int lstat64(const char* path, struct stat64* st) {
-  return static_cast<int>(
-      traced_path("lstat64", AT_FDCWD, path,
-                  stat_at(AT_FDCWD, path, reinterpret_cast<struct stat*>(st),
-                          AT_SYMLINK_NOFOLLOW)));
-}
-CAPBOX_PRELOAD_EXPORT int fstatat(int dirfd,
-                                  const char* path,
-                                  struct stat* st,
-                                  int flags) {
-  return static_cast<int>(
-      traced_path("fstatat", dirfd, path, stat_at(dirfd, path, st, flags)));
-}
-CAPBOX_PRELOAD_EXPORT int fstatat64(int dirfd,
-                                    const char* path,
-                                    struct stat64* st,
-                                    int flags) {
-  return static_cast<int>(traced_path(
-      "fstatat64", dirfd, path,
-      stat_at(dirfd, path, reinterpret_cast<struct stat*>(st), flags)));
-}
-
-// The pre-2.33 glibc names; version 1 is the kernel's struct stat, the
-// only one x86-64 and aarch64 have.
-CAPBOX_PRELOAD_EXPORT int __xstat(int ver, const char* path, struct stat* st) {
-  return static_cast<int>(traced_path(
-      "stat", AT_FDCWD, path,
-      ver != 1 && ver != 0 ? fail(EINVAL) : stat_at(AT_FDCWD, path, st, 0)));
-}
-CAPBOX_PRELOAD_EXPORT int __xstat64(int ver,
-                                    const char* path,
-                                    struct stat64* st) {
-  return __xstat(ver, path, reinterpret_cast<struct stat*>(st));
-}
-CAPBOX_PRELOAD_EXPORT int __lxstat(int ver, const char* path, struct stat* st) {
-  return static_cast<int>(traced_path(
-      "lstat", AT_FDCWD, path,
-      ver != 1 && ver != 0 ? fail(EINVAL)
-                           : stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW)));
-}
-CAPBOX_PRELOAD_EXPORT int __lxstat64(int ver,
-                                     const char* path,
-                                     struct stat64* st) {
-  return __lxstat(ver, path, reinterpret_cast<struct stat*>(st));
-}
-CAPBOX_PRELOAD_EXPORT int __fxstatat(int ver,
-                                     int dirfd,
-                                     const char* path,
-                                     struct stat* st,
-                                     int flags) {
-  return static_cast<int>(traced_path(
-      "fstatat", dirfd, path,
-      ver != 1 && ver != 0 ? fail(EINVAL) : stat_at(dirfd, path, st, flags)));
-}
-CAPBOX_PRELOAD_EXPORT int __fxstatat64(int ver,
-                                       int dirfd,
-                                       const char* path,
-                                       struct stat64* st,
-                                       int flags) {
-  return __fxstatat(ver, dirfd, path, reinterpret_cast<struct stat*>(st),
-                    flags);
-}
-
-CAPBOX_PRELOAD_EXPORT int statx(int dirfd,
-                                const char* path,
-                                int flags,
-                                unsigned int mask,
-                                struct statx* stx) {
+int statx_impl(int dirfd,
+               const char* path,
+               int flags,
+               unsigned int mask,
+               struct statx* stx) {
   Target t;
   switch (resolve(dirfd, path, t)) {
     case Route::Real:
@@ -336,45 +259,7 @@ CAPBOX_PRELOAD_EXPORT int statx(int dirfd,
   return 0;
 }
 
-CAPBOX_PRELOAD_EXPORT int access(const char* path, int mode) {
-  return static_cast<int>(traced_path("access", AT_FDCWD, path,
-                                      access_at(AT_FDCWD, path, mode, 0)));
-}
-CAPBOX_PRELOAD_EXPORT int faccessat(int dirfd,
-                                    const char* path,
-                                    int mode,
-                                    int flags) {
-  return static_cast<int>(traced_path("faccessat", dirfd, path,
-                                      access_at(dirfd, path, mode, flags)));
-}
-CAPBOX_PRELOAD_EXPORT int euidaccess(const char* path, int mode) {
-  return access_at(AT_FDCWD, path, mode, AT_EACCESS);
-}
-CAPBOX_PRELOAD_EXPORT int eaccess(const char* path, int mode) {
-  return access_at(AT_FDCWD, path, mode, AT_EACCESS);
-}
-
-CAPBOX_PRELOAD_EXPORT ssize_t readlink(const char* path,
-                                       char* buf,
-                                       size_t size) {
-  return traced_path("readlink", AT_FDCWD, path,
-                     readlink_at(AT_FDCWD, path, buf, size));
-}
-CAPBOX_PRELOAD_EXPORT ssize_t readlinkat(int dirfd,
-                                         const char* path,
-                                         char* buf,
-                                         size_t size) {
-  return readlink_at(dirfd, path, buf, size);
-}
-
-CAPBOX_PRELOAD_EXPORT char* realpath(const char* path, char* resolved) {
-  return realpath_impl(path, resolved);
-}
-CAPBOX_PRELOAD_EXPORT char* canonicalize_file_name(const char* path) {
-  return realpath_impl(path, nullptr);
-}
-
-CAPBOX_PRELOAD_EXPORT long pathconf(const char* path, int name) {
+long pathconf_impl(const char* path, int name) {
   Target t;
   switch (resolve(AT_FDCWD, path, t)) {
     case Route::Real:
@@ -392,47 +277,250 @@ CAPBOX_PRELOAD_EXPORT long pathconf(const char* path, int name) {
   return fpathconf(t.rel.dirfd, name);
 }
 
+// getxattr("/p", "user.x") = 5; list calls show no name.
+template <typename R>
+R traced_xattr(const char* fn, const char* path, const char* name, R r) {
+  if (tracing_paths()) {
+    TraceLine line(fn);
+    line.path(path);
+    if (name)
+      line.path(name);
+    line.returns(static_cast<long>(r));
+  }
+  return r;
+}
+
+// Shared by the stat family: NAME(["dirfd", ]"path"[, flags]) = r.
+int traced_stat(const char* name,
+                int dirfd,
+                const char* path,
+                int flags,
+                int r) {
+  if (tracing_paths()) {
+    TraceLine line(name);
+    if (dirfd != kNoDirfd)
+      line.dirfd(dirfd);
+    line.path(path);
+    if (dirfd != kNoDirfd)
+      line.at_flags(flags);
+    line.returns(r);
+  }
+  return r;
+}
+
+// access(path, R_OK|W_OK); the *at form adds the directory and flags.
+int traced_access(const char* name,
+                  int dirfd,
+                  const char* path,
+                  int mode,
+                  int flags,
+                  int r) {
+  if (tracing_paths()) {
+    TraceLine line(name);
+    if (dirfd != kNoDirfd)
+      line.dirfd(dirfd);
+    line.path(path).access_mode(mode);
+    if (dirfd != kNoDirfd)
+      line.at_flags(flags);
+    line.returns(r);
+  }
+  return r;
+}
+
+}  // namespace
+
+extern "C" {
+
+CAPBOX_PRELOAD_EXPORT int stat(const char* path, struct stat* st) {
+  return traced_stat("stat", kNoDirfd, path, 0, stat_at(AT_FDCWD, path, st, 0));
+}
+CAPBOX_PRELOAD_EXPORT int stat64(const char* path, struct stat64* st) {
+  return traced_stat(
+      "stat64", kNoDirfd, path, 0,
+      stat_at(AT_FDCWD, path, reinterpret_cast<struct stat*>(st), 0));
+}
+CAPBOX_PRELOAD_EXPORT int lstat(const char* path, struct stat* st) {
+  return traced_stat("lstat", kNoDirfd, path, 0,
+                     stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW));
+}
+CAPBOX_PRELOAD_EXPORT int lstat64(const char* path, struct stat64* st) {
+  return traced_stat("lstat64", kNoDirfd, path, 0,
+                     stat_at(AT_FDCWD, path, reinterpret_cast<struct stat*>(st),
+                             AT_SYMLINK_NOFOLLOW));
+}
+CAPBOX_PRELOAD_EXPORT int fstatat(int dirfd,
+                                  const char* path,
+                                  struct stat* st,
+                                  int flags) {
+  return traced_stat("fstatat", dirfd, path, flags,
+                     stat_at(dirfd, path, st, flags));
+}
+CAPBOX_PRELOAD_EXPORT int fstatat64(int dirfd,
+                                    const char* path,
+                                    struct stat64* st,
+                                    int flags) {
+  return traced_stat(
+      "fstatat64", dirfd, path, flags,
+      stat_at(dirfd, path, reinterpret_cast<struct stat*>(st), flags));
+}
+
+// The pre-2.33 glibc names; version 1 is the kernel's struct stat, the
+// only one x86-64 and aarch64 have. Traced under the name they stand for.
+CAPBOX_PRELOAD_EXPORT int __xstat(int ver, const char* path, struct stat* st) {
+  return traced_stat(
+      "stat", kNoDirfd, path, 0,
+      ver != 1 && ver != 0 ? fail(EINVAL) : stat_at(AT_FDCWD, path, st, 0));
+}
+CAPBOX_PRELOAD_EXPORT int __xstat64(int ver,
+                                    const char* path,
+                                    struct stat64* st) {
+  return __xstat(ver, path, reinterpret_cast<struct stat*>(st));
+}
+CAPBOX_PRELOAD_EXPORT int __lxstat(int ver, const char* path, struct stat* st) {
+  return traced_stat("lstat", kNoDirfd, path, 0,
+                     ver != 1 && ver != 0
+                         ? fail(EINVAL)
+                         : stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW));
+}
+CAPBOX_PRELOAD_EXPORT int __lxstat64(int ver,
+                                     const char* path,
+                                     struct stat64* st) {
+  return __lxstat(ver, path, reinterpret_cast<struct stat*>(st));
+}
+CAPBOX_PRELOAD_EXPORT int __fxstatat(int ver,
+                                     int dirfd,
+                                     const char* path,
+                                     struct stat* st,
+                                     int flags) {
+  return traced_stat(
+      "fstatat", dirfd, path, flags,
+      ver != 1 && ver != 0 ? fail(EINVAL) : stat_at(dirfd, path, st, flags));
+}
+CAPBOX_PRELOAD_EXPORT int __fxstatat64(int ver,
+                                       int dirfd,
+                                       const char* path,
+                                       struct stat64* st,
+                                       int flags) {
+  return __fxstatat(ver, dirfd, path, reinterpret_cast<struct stat*>(st),
+                    flags);
+}
+
+CAPBOX_PRELOAD_EXPORT int statx(int dirfd,
+                                const char* path,
+                                int flags,
+                                unsigned int mask,
+                                struct statx* stx) {
+  return traced_stat("statx", dirfd, path, flags,
+                     statx_impl(dirfd, path, flags, mask, stx));
+}
+
+CAPBOX_PRELOAD_EXPORT int access(const char* path, int mode) {
+  return traced_access("access", kNoDirfd, path, mode, 0,
+                       access_at(AT_FDCWD, path, mode, 0));
+}
+CAPBOX_PRELOAD_EXPORT int faccessat(int dirfd,
+                                    const char* path,
+                                    int mode,
+                                    int flags) {
+  return traced_access("faccessat", dirfd, path, mode, flags,
+                       access_at(dirfd, path, mode, flags));
+}
+CAPBOX_PRELOAD_EXPORT int euidaccess(const char* path, int mode) {
+  return traced_access("euidaccess", kNoDirfd, path, mode, 0,
+                       access_at(AT_FDCWD, path, mode, AT_EACCESS));
+}
+CAPBOX_PRELOAD_EXPORT int eaccess(const char* path, int mode) {
+  return traced_access("eaccess", kNoDirfd, path, mode, 0,
+                       access_at(AT_FDCWD, path, mode, AT_EACCESS));
+}
+
+CAPBOX_PRELOAD_EXPORT ssize_t readlink(const char* path,
+                                       char* buf,
+                                       size_t size) {
+  return traced_path("readlink", kNoDirfd, path,
+                     readlink_at(AT_FDCWD, path, buf, size));
+}
+CAPBOX_PRELOAD_EXPORT ssize_t readlinkat(int dirfd,
+                                         const char* path,
+                                         char* buf,
+                                         size_t size) {
+  return traced_path("readlinkat", dirfd, path,
+                     readlink_at(dirfd, path, buf, size));
+}
+
+CAPBOX_PRELOAD_EXPORT char* realpath(const char* path, char* resolved) {
+  char* r = realpath_impl(path, resolved);
+  if (tracing_paths())
+    TraceLine("realpath").path(path).returns_path(r);
+  return r;
+}
+CAPBOX_PRELOAD_EXPORT char* canonicalize_file_name(const char* path) {
+  char* r = realpath_impl(path, nullptr);
+  if (tracing_paths())
+    TraceLine("canonicalize_file_name").path(path).returns_path(r);
+  return r;
+}
+
+CAPBOX_PRELOAD_EXPORT long pathconf(const char* path, int name) {
+  const long r = pathconf_impl(path, name);
+  if (tracing_paths())
+    TraceLine("pathconf").path(path).number(name).returns(r);
+  return r;
+}
+
 CAPBOX_PRELOAD_EXPORT ssize_t getxattr(const char* path,
                                        const char* name,
                                        void* value,
                                        size_t size) {
-  return xattr_route(path, CAPBOX_REAL(getxattr), name, value, size);
+  return traced_xattr(
+      "getxattr", path, name,
+      xattr_route(path, CAPBOX_REAL(getxattr), name, value, size));
 }
 CAPBOX_PRELOAD_EXPORT ssize_t lgetxattr(const char* path,
                                         const char* name,
                                         void* value,
                                         size_t size) {
-  return xattr_route(path, CAPBOX_REAL(lgetxattr), name, value, size);
+  return traced_xattr(
+      "lgetxattr", path, name,
+      xattr_route(path, CAPBOX_REAL(lgetxattr), name, value, size));
 }
 CAPBOX_PRELOAD_EXPORT int setxattr(const char* path,
                                    const char* name,
                                    const void* value,
                                    size_t size,
                                    int flags) {
-  return xattr_route(path, CAPBOX_REAL(setxattr), name, value, size, flags);
+  return traced_xattr(
+      "setxattr", path, name,
+      xattr_route(path, CAPBOX_REAL(setxattr), name, value, size, flags));
 }
 CAPBOX_PRELOAD_EXPORT int lsetxattr(const char* path,
                                     const char* name,
                                     const void* value,
                                     size_t size,
                                     int flags) {
-  return xattr_route(path, CAPBOX_REAL(lsetxattr), name, value, size, flags);
+  return traced_xattr(
+      "lsetxattr", path, name,
+      xattr_route(path, CAPBOX_REAL(lsetxattr), name, value, size, flags));
 }
 CAPBOX_PRELOAD_EXPORT ssize_t listxattr(const char* path,
                                         char* list,
                                         size_t size) {
-  return xattr_route(path, CAPBOX_REAL(listxattr), list, size);
+  return traced_xattr("listxattr", path, nullptr,
+                      xattr_route(path, CAPBOX_REAL(listxattr), list, size));
 }
 CAPBOX_PRELOAD_EXPORT ssize_t llistxattr(const char* path,
                                          char* list,
                                          size_t size) {
-  return xattr_route(path, CAPBOX_REAL(llistxattr), list, size);
+  return traced_xattr("llistxattr", path, nullptr,
+                      xattr_route(path, CAPBOX_REAL(llistxattr), list, size));
 }
 CAPBOX_PRELOAD_EXPORT int removexattr(const char* path, const char* name) {
-  return xattr_route(path, CAPBOX_REAL(removexattr), name);
+  return traced_xattr("removexattr", path, name,
+                      xattr_route(path, CAPBOX_REAL(removexattr), name));
 }
 CAPBOX_PRELOAD_EXPORT int lremovexattr(const char* path, const char* name) {
-  return xattr_route(path, CAPBOX_REAL(lremovexattr), name);
+  return traced_xattr("lremovexattr", path, name,
+                      xattr_route(path, CAPBOX_REAL(lremovexattr), name));
 }
 
 }  // extern "C"

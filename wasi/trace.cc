@@ -5,6 +5,7 @@
 #include "wasi/trace.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace capbox::wasi {
 namespace {
@@ -273,6 +274,57 @@ std::string TracedCall::outs() const {
     slot += is_pair(kind) ? 2 : 1;
   }
   return out;
+}
+
+std::string trace_denial_suffix(const TraceDenialReason& reason) {
+  std::string words;
+  std::string_view rest = reason.missing_words;
+  while (!rest.empty()) {
+    const size_t comma = std::min(rest.find(','), rest.size());
+    words += (words.empty() ? "\"" : ", \"") +
+             std::string(rest.substr(0, comma)) + "\"";
+    rest.remove_prefix(std::min(comma + 1, rest.size()));
+  }
+  std::string out = " (denied: " + words + " not granted";
+  if (!reason.where.empty())
+    out += ", " + reason.where;
+  return out + ")";
+}
+
+// The denial hook runs inside the call, its trace line is written after
+// it: the reason waits in `pending` for the line of the same function.
+// A denial of an untraced call is dropped at the next line.
+void trace_denial_reasons(ContextOptions& options, TraceDenialReasoner reason) {
+  if (!options.trace_sink || !reason)
+    return;
+  struct Pending {
+    std::string function;
+    std::string suffix;
+  };
+  auto pending = std::make_shared<Pending>();
+  options.on_denied =
+      [pending, reason = std::move(reason),
+       next = std::move(options.on_denied)](const RightsDenial& denial) {
+        if (auto why = reason(denial)) {
+          pending->function = std::string(denial.function);
+          pending->suffix = trace_denial_suffix(*why);
+        }
+        if (next)
+          next(denial);
+      };
+  options.trace_sink =
+      [pending, sink = std::move(options.trace_sink)](std::string_view line) {
+        if (pending->suffix.empty())
+          return sink(line);
+        const bool ours = line.starts_with(pending->function + "(") &&
+                          line.ends_with(") = -1 NOTCAPABLE");
+        std::string text(line);
+        if (ours)
+          text += pending->suffix;
+        pending->function.clear();
+        pending->suffix.clear();
+        sink(text);
+      };
 }
 
 }  // namespace capbox::wasi

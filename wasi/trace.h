@@ -8,7 +8,10 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "engine/trap.h"
 #include "wasi/preview1.h"
@@ -85,6 +88,27 @@ class TracedCall {
   std::array<uint64_t, kMaxTraceSlots> args_{};
   std::array<std::string, kMaxTraceSlots> fd_names_;
 };
+
+// Why the rights refused a call, as the embedder knows it: the rights
+// words the grant lacks ("write,create", comma-separated, as policies spell
+// them) and where that grant's rights were set ("app.toml:9:10", or the
+// flag). A call whose denial has a reason ends its NOTCAPABLE trace line
+// with ` (denied: "write", "create" not granted, app.toml:9:10)`.
+struct TraceDenialReason {
+  std::string missing_words;
+  std::string where;
+};
+using TraceDenialReasoner =
+    std::function<std::optional<TraceDenialReason>(const RightsDenial&)>;
+
+// Chains `options.on_denied` (called as before) and `options.trace_sink`
+// so that the reason of each denial reaches the line of the call that was
+// refused. Call after both are set; nothing changes when trace_sink is
+// empty.
+void trace_denial_reasons(ContextOptions& options, TraceDenialReasoner reason);
+
+// ` (denied: "write", "create" not granted, app.toml:9:10)`.
+std::string trace_denial_suffix(const TraceDenialReason& reason);
 
 // Decoders shared by trace.cc and trace_format.cc.
 namespace trace_detail {

@@ -14,6 +14,7 @@
 #include "sandbox/broker_host.h"
 #include "wasi/grant_rights.h"
 #include "wasi/link.h"
+#include "wasi/trace.h"
 
 namespace capbox::cli {
 namespace {
@@ -221,6 +222,26 @@ std::function<void(const wasi::RightsDenial&)> denial_reporter(
   };
 }
 
+// --trace: what the grant of a refused call lacks and where its rights
+// were set, for the end of the call's trace line.
+std::optional<wasi::TraceDenialReason> trace_reason(
+    const RunPlan& plan,
+    const wasi::RightsDenial& denial) {
+  const sandbox::Grant* grant = grant_of(plan, denial.guest_path);
+  if (grant == nullptr)
+    return std::nullopt;
+  const std::string missing = words_for(denial.missing & ~grant->rights.bits);
+  if (missing.empty())
+    return std::nullopt;
+  const auto index = static_cast<size_t>(grant - plan.grants.data());
+  const GrantOrigin* origin = index < plan.grant_origins.size()
+                                  ? &plan.grant_origins[index]
+                                  : nullptr;
+  if (origin != nullptr && !origin->rights_at.empty())
+    return wasi::TraceDenialReason{missing, origin->rights_at};
+  return wasi::TraceDenialReason{missing, grant->source};
+}
+
 // --trace: "capbox[PID] LINE\n" in one write(2), so that lines stay whole
 // beside the guest's own stderr. PID is capbox's (the supervisor's), the
 // process the user started. Not counted as the guest's output.
@@ -258,6 +279,9 @@ wasi::ContextOptions context_options(const GuestJob& job) {
     options.on_denied = denial_reporter(plan);
   if (job.notes != nullptr)
     options.on_rights_checked = job.notes->hook();
+  wasi::trace_denial_reasons(options, [&plan](const wasi::RightsDenial& d) {
+    return trace_reason(plan, d);
+  });
   options.notice = [](std::string_view line) {
     std::cerr << "capbox: warning: " << line << "\n";
   };

@@ -5,10 +5,12 @@
 # times are normalised, to stderr and to --trace-file; group filtering;
 # the errors' wording and status; the guest's own stderr stays apart and
 # the output limit does not count trace bytes; `capbox exec --trace` of
-# cat on a granted file and a refused one.
+# cat on a granted file and a refused one, and of trace_expected/
+# exec_calls.c (every kind of interposed call) against exec.txt.
 # Usage: trace_test.py CAPBOX WAT2WASM EXPECTED_DIR
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +18,7 @@ import tempfile
 CAPBOX, WAT2WASM, EXPECTED = (os.path.abspath(a) for a in sys.argv[1:4])
 INPUT = 'first line\n\tsecond "quoted"\n'
 failures = []
+SCRATCH = [""]  # the scratch directory, shown as TMP in trace lines
 
 
 def check(what, condition, detail=""):
@@ -35,6 +38,8 @@ def trace_lines(text):
         if not line.startswith("capbox["):
             continue
         line = re.sub(r"^capbox\[\d+\]", "capbox[PID]", line)
+        if SCRATCH[0]:
+            line = line.replace(SCRATCH[0], "TMP")
         line = re.sub(r"^(capbox\[PID\] clock_time_get\(.*\) = 0) \[\d+\]$",
                       r"\1 [TIME]", line)
         out.append(line)
@@ -54,6 +59,7 @@ def main():
     with open(os.path.join(EXPECTED, "known.txt")) as f:
         expected = f.read().splitlines()
     with tempfile.TemporaryDirectory() as tmp:
+        SCRATCH[0] = tmp
         indir = os.path.join(tmp, "in")
         os.mkdir(indir)
         with open(os.path.join(indir, "in.txt"), "w") as f:
@@ -180,6 +186,52 @@ def exec_tests(tmp):
     check("exec --trace-file: stderr is the program's", r.stderr == "",
           r.stderr)
     check("exec --trace-file has the open", "a.txt" in text, text)
+    exec_calls_test(tmp)
+
+
+def exec_normalise(line, tmp):
+    """An exec trace line without its pid, descriptor numbers, random
+    temporary names or the scratch directory."""
+    line = re.sub(r"^capbox\[\d+\] ", "", line).replace(tmp, "TMP")
+    line = re.sub(r"\[fd \d+\]$", "[fd FD]", line)
+    line = re.sub(r"^(fchdir)\(\d+\)", r"\1(FD)", line)
+    line = re.sub(r"^((open|openat|creat|mkstemp)\(.*\)) = \d+$",
+                  r"\1 = FD", line)
+    return re.sub(r"/(tmp|dir)[A-Za-z0-9]{6}\b", r"/\1XXXXXX", line)
+
+
+def exec_calls_test(tmp):
+    compiler = shutil.which("cc")
+    if compiler is None:
+        print("exec_calls part skipped: no cc")
+        return
+    program = os.path.join(tmp, "exec_calls")
+    subprocess.run([compiler, "-O0", "-o", program,
+                    os.path.join(EXPECTED, "exec_calls.c")], check=True)
+    work = os.path.join(tmp, "calls")
+    for d in ("data", "ro"):
+        os.makedirs(os.path.join(work, d))
+    secret = os.path.join(tmp, "secret.txt")
+    r = run(["exec", "--no-policy", "--dir", work + "/data::/data",
+             "--dir", work + "/ro::/ro::ro", "--trace", "--", program,
+             secret], tmp)
+    check("exec_calls exit status", r.returncode == 0, r.stderr)
+    lines = [exec_normalise(l, tmp) for l in r.stderr.splitlines()
+             if l.startswith("capbox[")]
+    begin = next((i for i, l in enumerate(lines) if "/data/BEGIN" in l), 0)
+    with open(os.path.join(EXPECTED, "exec.txt")) as f:
+        expected = f.read().splitlines()
+    compare("exec_calls trace", lines[begin:], expected)
+    # Only the fd group: fchdir alone.
+    shutil.rmtree(work)
+    for d in ("data", "ro"):
+        os.makedirs(os.path.join(work, d))
+    r = run(["exec", "--no-policy", "--dir", work + "/data::/data",
+             "--dir", work + "/ro::/ro::ro", "--trace=fd", "--", program,
+             secret], tmp)
+    compare("exec_calls --trace=fd",
+            [exec_normalise(l, tmp) for l in r.stderr.splitlines()
+             if l.startswith("capbox[")], ["fchdir(FD) = 0"])
 
 
 sys.exit(main())
