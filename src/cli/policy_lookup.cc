@@ -108,8 +108,6 @@ std::vector<std::string> policy_search_dirs(const char* xdg_config_home,
     dirs.push_back(std::string(home) + "/.config/capbox/policies");
   dirs.push_back("/etc/capbox/policies");
   dirs.push_back("/usr/share/capbox/policies");
-  for (std::string& shipped : shipped_policy_dirs())
-    dirs.push_back(std::move(shipped));
   return dirs;
 }
 
@@ -125,8 +123,13 @@ Result<std::string, policy::Error> find_policy(
   if (name_or_path.empty() || name_or_path[0] == '.')
     return Unexpected(file_error(
         name_or_path, "'" + name_or_path + "' is not a policy name", false));
+  std::vector<std::string> searched = dirs;
+  if (is_shipped_name(name_or_path)) {
+    for (std::string& shipped : shipped_policy_dirs())
+      searched.push_back(std::move(shipped));
+  }
   std::string looked;
-  for (const std::string& dir : dirs) {
+  for (const std::string& dir : searched) {
     const std::string candidate = dir + "/" + name_or_path + ".toml";
     std::error_code ec;
     if (fs::exists(candidate, ec))

@@ -31,7 +31,8 @@ std::vector<std::string> shipped_policy_dirs();
 
 // The directories searched for a NAME, in order. `xdg_config_home` and
 // `home` are the environment's values (null when unset); without either,
-// the user directory is left out. shipped_policy_dirs() come last.
+// the user directory is left out. A capbox/NAME is also looked for in
+// shipped_policy_dirs(), after these.
 std::vector<std::string> policy_search_dirs(const char* xdg_config_home,
                                             const char* home);
 
