@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -200,6 +201,10 @@ Result<std::vector<AuditRecord>, std::string> parse_audit_log(
 }
 
 Result<std::string, ReadError> read_text_file(const std::string& path) {
+  // An ifstream opens a directory and reads it as empty: say what it is.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return Unexpected(ReadError{"it is a directory", false});
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int error = errno;

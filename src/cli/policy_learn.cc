@@ -101,6 +101,10 @@ Result<LearnOptions, std::string> parse_options(
       options.output = value;
     else if (word == "--dir")
       options.dirs.push_back(value);
+    else if (word == "--env" &&
+             (value[0] == '=' || value.find('\0') != std::string::npos))
+      return Unexpected("--env " + value +
+                        ": no variable name; use --env NAME[=VALUE]");
     else if (word == "--env")
       options.envs.push_back(value);
     else if (word == "-S" && value.starts_with("tcplisten=") &&

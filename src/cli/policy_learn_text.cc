@@ -219,7 +219,8 @@ std::string summary_table(const std::vector<GrantUse>& uses,
                           size_t outside,
                           size_t denied) {
   std::ostringstream out;
-  out << "capbox: observed " << records << " accesses (" << denied
+  out << "capbox: observed " << records << ' '
+      << (records == 1 ? "access" : "accesses") << " (" << denied
       << " denied):\n";
   size_t width = 5;
   for (const GrantUse& use : uses)
