@@ -110,6 +110,17 @@ def main():
         r = run(base + ["known.wasm"], tmp)
         check("no --trace: no trace", trace_lines(r.stderr) == [], r.stderr)
 
+        # With a policy, a refusal names the line and column of the rights.
+        with open(os.path.join(tmp, "app.toml"), "w") as f:
+            f.write('version = 1\n\n[[fs.dir]]\nhost = "./in"\n'
+                    'guest = "/in"\nrights = ["read"]\n')
+        r = run(["run", "-p", "./app.toml", "--trace=path", "known.wasm"], tmp)
+        denied = [l for l in trace_lines(r.stderr) if "NOTCAPABLE" in l]
+        check("policy: the refusal's line names app.toml:6:10",
+              len(denied) == 1 and denied[0].endswith(
+                  ' = -1 NOTCAPABLE (denied: "write", "create" not granted, '
+                  'TMP/app.toml:6:10)'), r.stderr)
+
         # Errors.
         r = run(base + ["--trace=paht", "known.wasm"], tmp)
         check("unknown group is 125", r.returncode == 125, str(r.returncode))
