@@ -69,8 +69,10 @@ constexpr const char* kUsage =
 TEST_CASE("notes round-trip and the version is 3") {
   CHECK(broker::kVersion == 3);
   CHECK(std::string(broker::op_name(Op::Note)) == "note");
-  auto allowed = broker::decode_request(
-      raw(note(broker::kNoteAllowed, "/data/a", "path_open", 0x2000)));
+  // The decoded request views the bytes: keep them alive.
+  const Bytes bytes =
+      raw(note(broker::kNoteAllowed, "/data/a", "path_open", 0x2000));
+  auto allowed = broker::decode_request(bytes);
   REQUIRE(allowed.has_value());
   CHECK(allowed->path == "/data/a");
   CHECK(allowed->path2 == "path_open");
