@@ -10,6 +10,7 @@
 namespace capbox::wasi {
 namespace {
 
+using trace_detail::quote_trace_text;
 using trace_detail::quoted_bytes;
 using enum TraceKind;
 
@@ -66,30 +67,7 @@ std::string iov_data(const Guest& mem,
     bytes.append(span.begin(), span.begin() + static_cast<ptrdiff_t>(take));
   }
   // quoted_bytes reads guest memory; this text is already the host's.
-  std::string out = "\"";
-  const std::string_view shown(bytes.data(),
-                               std::min<size_t>(bytes.size(), 32));
-  for (unsigned char c : shown) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c >= 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  if (len > 32)
-    out += "...";
-  return out;
+  return quote_trace_text(bytes, len, 32);
 }
 
 std::string list(const std::vector<std::string>& items) {

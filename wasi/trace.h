@@ -117,6 +117,12 @@ namespace trace_detail {
 std::string scalar(TraceKind kind, uint64_t value, Abi abi);
 // The bytes of a (pointer, length) pair, quoted and shortened like strace
 // (32 bytes, then "..."), or "..." when the guest's pointer is bad.
+// `text` (the first bytes of `total`) quoted like strace: escapes for
+// quotes, backslashes, \n, \t and other bytes outside printable ASCII, at
+// most `limit` bytes shown, "..." when `total` is longer.
+std::string quote_trace_text(std::string_view text,
+                             uint64_t total,
+                             size_t limit);
 std::string quoted_bytes(const Guest& mem,
                          uint32_t ptr,
                          uint32_t len,

@@ -215,23 +215,19 @@ std::string scalar(TraceKind kind, uint64_t value, Abi abi) {
   }
 }
 
-std::string quoted_bytes(const Guest& mem,
-                         uint32_t ptr,
-                         uint32_t len,
-                         size_t limit) {
-  auto span = mem.bytes(ptr, len);
-  if (!span)
-    return "...";
-  const std::string_view text(reinterpret_cast<const char*>(span->data()),
-                              std::min<size_t>(span->size(), limit));
+std::string quote_trace_text(std::string_view text,
+                             uint64_t total,
+                             size_t limit) {
   std::string out = "\"";
-  for (unsigned char c : text) {
+  for (unsigned char c : text.substr(0, limit)) {
     static constexpr char kHex[] = "0123456789abcdef";
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
     } else if (c == '\n') {
       out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
     } else if (c < 0x20 || c >= 0x7f) {
       out += "\\x";
       out += kHex[c >> 4];
@@ -241,9 +237,22 @@ std::string quoted_bytes(const Guest& mem,
     }
   }
   out += '"';
-  if (span->size() > limit)
+  if (total > limit)
     out += "...";
   return out;
+}
+
+std::string quoted_bytes(const Guest& mem,
+                         uint32_t ptr,
+                         uint32_t len,
+                         size_t limit) {
+  auto span = mem.bytes(ptr, len);
+  if (!span)
+    return "...";
+  return quote_trace_text(
+      std::string_view(reinterpret_cast<const char*>(span->data()),
+                       span->size()),
+      span->size(), limit);
 }
 
 std::string subscriptions(const Guest& mem, Abi abi, uint32_t in, uint32_t n) {

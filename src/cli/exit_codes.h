@@ -23,4 +23,12 @@ inline constexpr int kExitNotFound = 127;
 // The guest trapped (128 + SIGABRT, as wasmtime and WasmEdge).
 inline constexpr int kExitTrap = 134;
 
+// The subcommands that run nothing (policy *, inspect) use sysexits(3).
+inline constexpr int kExUsage = 64;
+inline constexpr int kExDataErr = 65;
+inline constexpr int kExNoInput = 66;
+inline constexpr int kExSoftware = 70;
+inline constexpr int kExCantCreat = 73;
+inline constexpr int kExConfig = 78;
+
 }  // namespace capbox::cli

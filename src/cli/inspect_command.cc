@@ -3,6 +3,7 @@
 // its interface against what capbox provides (wasi/api.def, via
 // wasi_group_of) and the policy sections that govern each WASI group.
 #include "cli/inspect_command.h"
+#include "cli/exit_codes.h"
 
 #include <fstream>
 #include <iostream>
@@ -23,9 +24,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // sysexits.h values, named here so the file needs no BSD header.
-constexpr int kExUsage = 64;
-constexpr int kExDataErr = 65;
-constexpr int kExNoInput = 66;
 
 int error(int status, const std::string& message) {
   std::cerr << "capbox: error: " << message << "\n";

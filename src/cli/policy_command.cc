@@ -4,6 +4,7 @@
 // --limit) so an admin can see what a command line would add, or that a locked
 // policy refuses it.
 #include "cli/policy_command.h"
+#include "cli/exit_codes.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -20,9 +21,6 @@ namespace capbox::cli {
 namespace {
 
 // sysexits.h values, named here so the file needs no BSD header.
-constexpr int kExUsage = 64;
-constexpr int kExNoInput = 66;
-constexpr int kExConfig = 78;
 
 int usage(const std::string& message) {
   std::cerr << "capbox: error: " << message

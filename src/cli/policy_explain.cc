@@ -7,6 +7,7 @@
 // policies built on that base do not widen too; a grant from a --dir flag
 // can only be changed on the command line, which the message says.
 #include "cli/policy_explain.h"
+#include "cli/exit_codes.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -28,10 +29,6 @@ namespace capbox::cli {
 namespace {
 
 constexpr int kExChanges = 1;
-constexpr int kExUsage = 64;
-constexpr int kExDataErr = 65;
-constexpr int kExNoInput = 66;
-constexpr int kExConfig = 78;
 constexpr size_t kExamplesShown = 2;
 
 struct ExplainOptions {

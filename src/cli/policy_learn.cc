@@ -5,6 +5,7 @@
 // the audit log is the one --audit writes. Depends on policy_learn_text.h
 // for the policy's text and on policy/parser.h to check it.
 #include "cli/policy_learn.h"
+#include "cli/exit_codes.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -35,12 +36,6 @@ namespace fs = std::filesystem;
 
 namespace capbox::cli {
 namespace {
-
-constexpr int kExUsage = 64;
-constexpr int kExDataErr = 65;
-constexpr int kExNoInput = 66;
-constexpr int kExSoftware = 70;
-constexpr int kExCantCreat = 73;
 
 struct LearnOptions {
   std::string output;  // empty: stdout
