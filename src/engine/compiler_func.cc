@@ -8,6 +8,21 @@
 #include <cstring>
 
 namespace capbox::engine {
+namespace {
+
+// A one-value block type's result, as a span with static storage.
+std::span<const ValType> single(ValType t) {
+  static constexpr ValType kTypes[] = {ValType::I32,     ValType::I64,
+                                       ValType::F32,     ValType::F64,
+                                       ValType::V128,    ValType::FuncRef,
+                                       ValType::ExternRef};
+  for (const ValType& k : kTypes)
+    if (k == t)
+      return {&k, 1};
+  return {};
+}
+
+}  // namespace
 
 FunctionCompiler::FunctionCompiler(CompiledModule& out,
                                    uint32_t defined_index,
@@ -24,15 +39,19 @@ Result<void, LoadError> FunctionCompiler::compile() {
   const FuncType& type = module_.types[module_.functions[defined_index_]];
   fn_.func_index = module_.imported_funcs + defined_index_;
   fn_.code_start = pos();
-  fn_.param_slots = static_cast<uint32_t>(type.params.size());
+  map_local_slots(type, body);
+  fn_.param_slots = slot_count(type.params);
   fn_.local_slots = body.local_count;
-  fn_.result_slots = static_cast<uint32_t>(type.results.size());
+  if (!local_slots_.empty())
+    fn_.local_slots = local_slots_.back() - fn_.param_slots;
+  fn_.result_slots = slot_count(type.results);
   temp_base_ = fn_.param_slots + fn_.local_slots;
   local_refs_.assign(temp_base_, 0);
 
   Label func;
   func.kind = Label::Kind::Func;
   func.results = fn_.result_slots;
+  func.result_types = type.results;
   labels_.push_back(func);
   if (metered_) {
     // Running out of fuel on entry is blamed on the function's body.
@@ -63,7 +82,40 @@ Result<void, LoadError> FunctionCompiler::compile() {
   return {};
 }
 
+// Numbers locals in slots when a v128 makes them differ from indices.
+void FunctionCompiler::map_local_slots(const FuncType& type,
+                                       const FunctionBody& body) {
+  local_slots_.clear();
+  bool wide = slot_count(type.params) != type.params.size();
+  for (const LocalGroup& g : body.locals)
+    wide = wide || (g.type == ValType::V128 && g.count > 0);
+  if (!wide)
+    return;
+  uint32_t slot = 0;
+  for (ValType t : type.params) {
+    local_slots_.push_back(slot);
+    slot += t == ValType::V128 ? 2 : 1;
+  }
+  for (const LocalGroup& g : body.locals) {
+    for (uint32_t i = 0; i < g.count; ++i) {
+      local_slots_.push_back(slot);
+      slot += g.type == ValType::V128 ? 2 : 1;
+    }
+  }
+  local_slots_.push_back(slot);
+}
+
 // --- virtual stack -------------------------------------------------------
+
+void FunctionCompiler::push_typed(std::span<const ValType> types) {
+  for (ValType t : types) {
+    push_temp();
+    if (t == ValType::V128) {
+      push_temp();
+      stack_.back().v128_hi = true;
+    }
+  }
+}
 
 uint32_t FunctionCompiler::push_temp() {
   stack_.push_back(Entry{});
@@ -237,17 +289,16 @@ void FunctionCompiler::forget_results() {
 
 // --- control flow --------------------------------------------------------
 
-void FunctionCompiler::block_arity(const BlockType& bt,
-                                   uint32_t& params,
-                                   uint32_t& results) {
-  params = results = 0;
+void FunctionCompiler::block_arity(const BlockType& bt, Label& l) {
   if (bt.kind == BlockType::Kind::Value)
-    results = 1;
+    l.result_types = single(bt.value);
   if (bt.kind == BlockType::Kind::TypeIndex) {
     const FuncType& t = module_.types[bt.type_index];
-    params = static_cast<uint32_t>(t.params.size());
-    results = static_cast<uint32_t>(t.results.size());
+    l.param_types = t.params;
+    l.result_types = t.results;
   }
+  l.params = slot_count(l.param_types);
+  l.results = slot_count(l.result_types);
 }
 
 void FunctionCompiler::patch(uint32_t instr_start,
@@ -469,7 +520,7 @@ FunctionCompiler::Cond FunctionCompiler::take_condition() {
 
 void FunctionCompiler::open_block(const Instr& in) {
   Label l;
-  block_arity(in.block_type, l.params, l.results);
+  block_arity(in.block_type, l);
   Cond cond;
   if (in.op == Opcode::If)
     cond = invert(take_condition());
@@ -500,8 +551,7 @@ void FunctionCompiler::else_block() {
   patch(l.else_start, l.else_operand, pos());
   l.else_operand = UINT32_MAX;
   drop_to(l.height);
-  for (uint32_t i = 0; i < l.params; ++i)
-    push_temp();
+  push_typed(l.param_types);
   dead_ = false;
   forget_last();
 }
@@ -520,8 +570,7 @@ void FunctionCompiler::end_block() {
     patch(l.else_start, l.else_operand, pos());
   bind(l);
   drop_to(l.height);
-  for (uint32_t i = 0; i < l.results; ++i)
-    push_temp();
+  push_typed(l.result_types);
   dead_ = false;
   labels_.pop_back();
 }

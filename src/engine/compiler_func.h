@@ -12,10 +12,15 @@
 // control-flow boundaries and before their local is overwritten, so every
 // path into a label sees the same frame. Compares followed by br_if/if
 // fuse into compare-and-branch. Validation is done: nothing is re-checked.
+//
+// A v128 takes two consecutive slots (low half first) and two stack
+// entries, the upper one marked v128_hi; stack heights, block arities and
+// local numbers below are all in slots.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <vector>
 
 #include "base/result.h"
@@ -25,6 +30,14 @@
 #include "engine/ops.h"
 
 namespace capbox::engine {
+
+// Slots a sequence of values takes: a v128 takes two.
+inline uint32_t slot_count(std::span<const ValType> types) {
+  uint32_t n = 0;
+  for (ValType t : types)
+    n += t == ValType::V128 ? 2 : 1;
+  return n;
+}
 
 class FunctionCompiler {
  public:
@@ -37,7 +50,8 @@ class FunctionCompiler {
   struct Entry {
     enum class Kind : uint8_t { Temp, Local, Const, LocalAdd };
     Kind kind = Kind::Temp;
-    uint32_t local = 0;
+    bool v128_hi = false;  // the upper half of a v128 (the entry below)
+    uint32_t local = 0;    // a slot: locals are numbered in slots
     uint64_t value = 0;
     bool reads_local() const {
       return kind == Kind::Local || kind == Kind::LocalAdd;
@@ -47,8 +61,10 @@ class FunctionCompiler {
     enum class Kind : uint8_t { Block, Loop, If, Func };
     Kind kind = Kind::Block;
     uint32_t height = 0;  // stack height below the block's parameters
-    uint32_t params = 0;
+    uint32_t params = 0;  // in slots, as are results
     uint32_t results = 0;
+    std::span<const ValType> param_types;
+    std::span<const ValType> result_types;
     uint32_t loop_pos = 0;               // Loop: its first instruction
     std::vector<uint32_t> fixups;        // (instruction, operand) pairs
     uint32_t else_start = 0;             // If: its conditional branch
@@ -82,6 +98,16 @@ class FunctionCompiler {
                               const uint32_t funnel[4]);
   void note_word_load(Op op, uint32_t start);
   bool last_result_is(Op op, uint32_t index) const;
+  // compiler_simd.cc
+  bool simd_op(const Instr& in);
+  bool simd_memory(const Instr& in);
+  void simd_lane_memory(const Instr& in, Op op, bool store);
+  uint32_t v128_operand(uint32_t lo_index);
+  uint32_t push_v128();
+  void local_get(uint32_t wasm_local);
+  void local_set_v128(uint32_t slot, bool tee);
+  void select();
+  void global_access(const Instr& in);
   void call(uint32_t func_index);
   void call_indirect(uint32_t type_index, uint32_t table);
   void emit_with_operands(Op op,
@@ -96,6 +122,15 @@ class FunctionCompiler {
   void push_local(uint32_t local);
   void push_const(uint64_t value);
   void push_local_add(uint32_t local, uint32_t imm);
+  void push_typed(std::span<const ValType> types);
+  uint32_t local_slot(uint32_t wasm_local) const {
+    return local_slots_.empty() ? wasm_local : local_slots_[wasm_local];
+  }
+  bool local_is_v128(uint32_t wasm_local) const {
+    return !local_slots_.empty() &&
+           local_slots_[wasm_local + 1] - local_slots_[wasm_local] == 2;
+  }
+  void map_local_slots(const FuncType& type, const FunctionBody& body);
   Entry pop();
   void drop_to(uint32_t new_height);
   uint32_t slot_of(uint32_t index);  // materialises a Const in place
@@ -137,7 +172,7 @@ class FunctionCompiler {
   Cond take_condition();
   static Cond invert(Cond c);
   void become_dead();
-  void block_arity(const BlockType& bt, uint32_t& params, uint32_t& results);
+  void block_arity(const BlockType& bt, Label& l);
 
   CompiledModule& out_;
   const Module& module_;
@@ -150,6 +185,9 @@ class FunctionCompiler {
   uint32_t max_height_ = 0;
   std::vector<Entry> stack_;
   std::vector<uint32_t> local_refs_;  // lazy Local entries per local
+  // Slot of each wasm local, plus one past the last; empty when every
+  // local takes one slot (no v128), so that slot == local index.
+  std::vector<uint32_t> local_slots_;
   std::vector<Label> labels_;
   bool dead_ = false;
   uint32_t dead_depth_ = 0;  // blocks opened while dead

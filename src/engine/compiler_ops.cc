@@ -30,6 +30,7 @@ constexpr NumericOps make_numeric_ops() {
 #define CAPBOX_MAP_Special(Name)
 #define CAPBOX_MAP_Load(Name)
 #define CAPBOX_MAP_Store(Name)
+#define CAPBOX_MAP_Simd(Name)
 #include "engine/opcodes.def"
 #undef CAPBOX_OPCODE
   return t;
@@ -303,7 +304,7 @@ void FunctionCompiler::local_set(uint32_t local, bool tee) {
 
 void FunctionCompiler::call(uint32_t func_index) {
   const FuncType& t = module_.func_type(func_index);
-  auto nargs = static_cast<uint32_t>(t.params.size());
+  uint32_t nargs = slot_count(t.params);
   materialize_range(height() - nargs, height());
   uint32_t base = home(height() - nargs);
   drop_to(height() - nargs);
@@ -316,14 +317,13 @@ void FunctionCompiler::call(uint32_t func_index) {
     word(func_index - module_.imported_funcs);
   }
   word(base);
-  for (size_t i = 0; i < t.results.size(); ++i)
-    push_temp();
+  push_typed(t.results);
   forget_last();
 }
 
 void FunctionCompiler::call_indirect(uint32_t type_index, uint32_t table) {
   const FuncType& t = module_.types[type_index];
-  auto nargs = static_cast<uint32_t>(t.params.size());
+  uint32_t nargs = slot_count(t.params);
   uint32_t element = slot_of(height() - 1);
   pop();
   materialize_range(height() - nargs, height());
@@ -335,8 +335,7 @@ void FunctionCompiler::call_indirect(uint32_t type_index, uint32_t table) {
   word(table);
   word(element);
   word(base);
-  for (size_t i = 0; i < t.results.size(); ++i)
-    push_temp();
+  push_typed(t.results);
   forget_last();
 }
 
@@ -380,30 +379,32 @@ void FunctionCompiler::data_op(const Instr& in) {
     }
     return;
   }
-  if (memory_access(in))
+  if (memory_access(in) || simd_op(in))
     return;
   switch (in.op) {
     case Opcode::Drop:
+      if (stack_.back().v128_hi)
+        pop();
       pop();
       break;
     case Opcode::Select:
     case Opcode::SelectT:
-      emit_with_operands(Op::Select, 1, 3, {});
+      select();
       break;
     case Opcode::LocalGet:
-      push_local(in.index);
+      local_get(in.index);
       break;
     case Opcode::LocalSet:
-      local_set(in.index, false);
-      break;
     case Opcode::LocalTee:
-      local_set(in.index, true);
+      if (local_is_v128(in.index)) {
+        local_set_v128(local_slot(in.index), in.op == Opcode::LocalTee);
+      } else {
+        local_set(local_slot(in.index), in.op == Opcode::LocalTee);
+      }
       break;
     case Opcode::GlobalGet:
-      emit_with_operands(Op::GlobalGet, 1, 0, {in.index});
-      break;
     case Opcode::GlobalSet:
-      emit_with_operands(Op::GlobalSet, 0, 1, {in.index});
+      global_access(in);
       break;
     case Opcode::I32Const:
     case Opcode::I64Const:

@@ -36,11 +36,26 @@ std::optional<uint64_t> binary_op(uint8_t op, uint64_t a, uint64_t b) {
 
 // Pushes the value of one instruction other than `end` and its operands;
 // nullopt if the instruction is not a constant one.
+// `hi` receives the high half of a v128 result (0 for any other type).
 std::optional<uint64_t> eval_op(uint8_t op,
                                 Reader& reader,
                                 const Instance& instance,
-                                std::vector<uint64_t>& stack) {
+                                std::vector<uint64_t>& stack,
+                                uint64_t& hi) {
+  hi = 0;
   switch (op) {
+    case 0xFD: {  // v128.const, the only SIMD constant instruction
+      if (reader.u32() != 0x0C)
+        return std::nullopt;
+      uint64_t half[2];
+      for (uint64_t& h : half) {
+        h = 0;
+        for (int i = 0; i < 8; ++i)
+          h |= uint64_t{reader.u8()} << (8 * i);
+      }
+      hi = half[1];
+      return half[0];
+    }
     case 0x41:
       return static_cast<uint32_t>(reader.s32());
     case 0x42:
@@ -62,6 +77,7 @@ std::optional<uint64_t> eval_op(uint8_t op,
       uint32_t index = reader.u32();
       if (index >= instance.globals.size())
         return std::nullopt;
+      hi = instance.globals[index]->hi;
       return instance.globals[index]->value;
     }
     default: {
@@ -80,7 +96,8 @@ std::optional<uint64_t> eval_op(uint8_t op,
 
 std::optional<uint64_t> eval_const_expr(const Module& module,
                                         const ConstExpr& expr,
-                                        const Instance& instance) {
+                                        const Instance& instance,
+                                        uint64_t* v128_hi) {
   const ByteRange& code = expr.code;
   if (code.offset > module.bytes.size() ||
       code.size > module.bytes.size() - code.offset)
@@ -88,14 +105,17 @@ std::optional<uint64_t> eval_const_expr(const Module& module,
   Reader reader(std::span(module.bytes).subspan(code.offset, code.size),
                 code.offset);
   std::vector<uint64_t> stack;
+  uint64_t hi = 0;  // of the top value; v128 expressions are one instruction
   while (reader.ok() && !reader.at_end()) {
     uint8_t op = reader.u8();
     if (op == 0x0B) {  // end
       if (stack.size() != 1 || !reader.at_end())
         return std::nullopt;
+      if (v128_hi != nullptr)
+        *v128_hi = hi;
       return stack.back();
     }
-    std::optional<uint64_t> value = eval_op(op, reader, instance, stack);
+    std::optional<uint64_t> value = eval_op(op, reader, instance, stack, hi);
     if (!value || !reader.ok())
       return std::nullopt;
     stack.push_back(*value);

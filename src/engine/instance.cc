@@ -202,12 +202,14 @@ InstResult allocate_state(StoreState& store, const Module& m, Instance& inst) {
     inst.memories.push_back(memory);
   }
   for (const Global& global : m.globals) {
-    auto value = eval_const_expr(m, global.init, inst);
+    uint64_t hi = 0;
+    auto value = eval_const_expr(m, global.init, inst, &hi);
     if (!value)
       return Unexpected(trapped(TrapKind::HostError, "bad global initializer"));
     auto g = std::make_unique<GlobalInst>();
     g->type = global.type;
     g->value = *value;
+    g->hi = hi;
     inst.globals.push_back(g.get());
     store.globals.push_back(std::move(g));
   }

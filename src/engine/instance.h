@@ -43,10 +43,12 @@ Result<Instance*, InstantiateError> instantiate_module(
 
 // Evaluates a validated constant expression in `instance`, whose function
 // space is complete and whose globals are those initialised so far.
-// nullopt only if the expression is not one the validator accepts.
+// nullopt only if the expression is not one the validator accepts. The
+// value is its low 64 bits; `v128_hi`, if given, receives the high ones.
 std::optional<uint64_t> eval_const_expr(const Module& module,
                                         const ConstExpr& expr,
-                                        const Instance& instance);
+                                        const Instance& instance,
+                                        uint64_t* v128_hi = nullptr);
 
 inline uint64_t ref_bits(const FuncInst* func) {
   return reinterpret_cast<uintptr_t>(func);

@@ -4,6 +4,8 @@
 #include "engine/instr_reader.h"
 
 #include <array>
+#include <span>
+#include <string>
 
 namespace capbox::engine {
 namespace {
@@ -33,7 +35,11 @@ enum Shape : int {
   MemoryInit,
   MemoryCopy,
   TableInit,
-  TableCopy
+  TableCopy,
+  V128Const,
+  Shuffle,
+  Lane,
+  MemArgLane
 };
 }  // namespace imm
 
@@ -45,7 +51,8 @@ struct OpInfo {
 
 struct Tables {
   std::array<OpInfo, 256> plain{};
-  std::array<OpInfo, 32> misc{};  // 0xFC prefix
+  std::array<OpInfo, 32> misc{};   // 0xFC prefix
+  std::array<OpInfo, 256> simd{};  // 0xFD prefix
 };
 
 constexpr Tables make_tables() {
@@ -53,8 +60,10 @@ constexpr Tables make_tables() {
 #define CAPBOX_OPCODE(prefix, code, Name, text, Imm, Kind, A, B, R) \
   if (prefix == 0)                                                  \
     t.plain[code] = {true, Opcode::Name, imm::Imm};                 \
+  else if (prefix == 0xFC)                                          \
+    t.misc[code] = {true, Opcode::Name, imm::Imm};                  \
   else                                                              \
-    t.misc[code] = {true, Opcode::Name, imm::Imm};
+    t.simd[code] = {true, Opcode::Name, imm::Imm};
 #include "engine/opcodes.def"
 #undef CAPBOX_OPCODE
   return t;
@@ -105,11 +114,42 @@ bool zero_byte(Reader& r) {
   return r.ok();
 }
 
+// "I8x16ExtractLaneS" -> "i8x16.extract_lane_s"; wasm text (with a dot or
+// lower case first letter) is returned unchanged.
+std::string wasm_text_of(const char* name) {
+  std::string in(name);
+  if (in.empty() || !(in[0] >= 'A' && in[0] <= 'Z'))
+    return in;
+  size_t shape_end = 4;  // "V128"
+  if (in.rfind("V128", 0) != 0)  // "I8x16", "F64x2": up to the lane count
+    shape_end = in.find_first_not_of("0123456789", in.find('x') + 1);
+  std::string out;
+  for (size_t k = 0; k < in.size(); ++k) {
+    char ch = in[k];
+    bool upper = ch >= 'A' && ch <= 'Z';
+    if (k == shape_end)
+      out += '.';
+    else if (upper && k > shape_end)
+      out += '_';
+    out += upper ? static_cast<char>(ch - 'A' + 'a') : ch;
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* opcode_name(Opcode op) {
   auto i = static_cast<size_t>(op);
-  return i < std::size(kNames) ? kNames[i] : "?";
+  if (i >= std::size(kNames))
+    return "?";
+  // simd.def rows carry their C++ name; their wasm text is derived once.
+  static const auto* const kTexts = [] {
+    auto* texts = new std::array<std::string, std::size(kNames)>;
+    for (size_t k = 0; k < std::size(kNames); ++k)
+      (*texts)[k] = wasm_text_of(kNames[k]);
+    return texts;
+  }();
+  return (*kTexts)[i].c_str();
 }
 
 bool read_val_type(Reader& reader, ValType& out) {
@@ -132,12 +172,14 @@ bool InstrReader::next(Instr& out) {
   if (!r.ok())
     return false;
   OpInfo info;
-  if (byte == 0xFC) {
+  if (byte == 0xFC || byte == 0xFD) {
     uint32_t code = r.u32();
     if (!r.ok())
       return false;
-    if (code < kTables.misc.size())
-      info = kTables.misc[code];
+    const auto& table = byte == 0xFC ? std::span<const OpInfo>(kTables.misc)
+                                     : std::span<const OpInfo>(kTables.simd);
+    if (code < table.size())
+      info = table[code];
   } else {
     info = kTables.plain[byte];
   }
@@ -228,6 +270,19 @@ bool InstrReader::read_immediates(Instr& out, int shape) {
     case imm::TableCopy:
       out.index = r.u32();
       out.index2 = r.u32();
+      break;
+    case imm::V128Const:
+    case imm::Shuffle:
+      for (uint8_t& b : out.v128)
+        b = r.u8();
+      break;
+    case imm::Lane:
+      out.lane = r.u8();
+      break;
+    case imm::MemArgLane:
+      out.align = r.u32();
+      out.mem_offset = r.u32();
+      out.lane = r.u8();
       break;
   }
   return r.ok();

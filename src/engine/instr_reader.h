@@ -6,6 +6,7 @@
 // constant expressions), the validator and the compiler.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -49,6 +50,8 @@ struct Instr {
   ValType ref_type = ValType::FuncRef;  // RefType
   std::vector<uint32_t> targets;        // BrTable
   std::vector<ValType> select_types;    // SelectT
+  std::array<uint8_t, 16> v128{};       // V128Const bytes; Shuffle lanes
+  uint32_t lane = 0;                    // Lane, MemArgLane
 };
 
 // Reads a value type byte; "malformed value type" otherwise... the spec's

@@ -34,6 +34,8 @@
 #include "engine/mem_access.h"
 #include "engine/ops.h"
 #include "engine/runtime.h"
+#include "engine/simd_mem.h"
+#include "engine/simd_ops.h"
 
 namespace capbox::engine {
 namespace {

@@ -19,6 +19,7 @@ enum class Op : uint16_t {
 #define CAPBOX_NUMERIC_Special(Name)
 #define CAPBOX_NUMERIC_Load(Name)
 #define CAPBOX_NUMERIC_Store(Name)
+#define CAPBOX_NUMERIC_Simd(Name) Name,
 #include "engine/opcodes.def"
 #undef CAPBOX_OPCODE
   kCount

@@ -67,6 +67,7 @@ struct TableInst {
 struct GlobalInst {
   GlobalType type;
   uint64_t value = 0;  // same encoding as Value::bits
+  uint64_t hi = 0;     // V128: the high 64 bits (value holds the low)
 };
 
 // A passive element segment's references, resolved at instantiation;

@@ -78,6 +78,8 @@ class FuncValidator {
   bool step_table_bulk(const Instr& in);
   bool step_memory(const Instr& in);
   bool step_numeric(const Instr& in);
+  bool step_simd(const Instr& in);  // validator_simd.cc
+  bool step_simd_special(const Instr& in);
   bool step_end();
 
   void setup_locals(const FunctionBody& body);

@@ -307,6 +307,9 @@ bool ModuleValidator::check_const_instr(const Instr& in) {
     case Opcode::F64Const:
       stack_.push_back(ValType::F64);
       return true;
+    case Opcode::V128Const:
+      stack_.push_back(ValType::V128);
+      return true;
     case Opcode::RefNull:
       stack_.push_back(in.ref_type);
       return true;

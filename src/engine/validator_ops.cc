@@ -11,8 +11,9 @@ namespace {
 
 // The vocabulary of opcodes.def's Kind and type columns.
 namespace def {
-enum Kind : uint8_t { Special, Unary, Binary, Load, Store };
-constexpr uint8_t I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, _ = 0;
+enum Kind : uint8_t { Special, Unary, Binary, Load, Store, Simd };
+constexpr uint8_t I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, V128 = 0x7B,
+                  _ = 0;
 }  // namespace def
 
 struct OpSig {
@@ -88,6 +89,8 @@ bool FuncValidator::step_numeric(const Instr& in) {
         return false;
       push(val(sig.a));
       return true;
+    case def::Simd:
+      return step_simd(in);
     default:
       break;
   }
@@ -246,8 +249,7 @@ bool FuncValidator::step_memory(const Instr& in) {
     case Opcode::DataDrop:
       return check_data(in.index);
     default:
-      // Every opcode the reader accepts is handled above.
-      return fail("illegal opcode");
+      return step_simd(in);
   }
   return pop(ValType::I32) && pop(ValType::I32) && pop(ValType::I32);
 }

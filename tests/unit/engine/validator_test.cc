@@ -459,10 +459,11 @@ TEST_CASE("validator: errors carry the offending instruction's offset") {
 }
 
 TEST_CASE("validator: binary-format errors in code are Malformed") {
-  // return_call (tail calls) and the SIMD prefix are not supported.
+  // return_call (tail calls) is not supported.
   expect_error(decode_and_validate(one_function({0x12, 0x00, 0x0B})),
                "illegal opcode", Kind::Malformed);
-  expect_error(decode_and_validate(one_function({0xFD, 0x0C, 0x0B})),
+  // 0xFD 0x100 is relaxed SIMD, which is not supported.
+  expect_error(decode_and_validate(one_function({0xFD, 0x80, 0x02, 0x0B})),
                "illegal opcode", Kind::Malformed);
   // memory.size with a non-zero reserved byte.
   expect_error(decode_and_validate(one_function({0x3F, 0x01, 0x1A, 0x0B})),
