@@ -197,28 +197,30 @@ def adapt_wabt(output, calls):
     return lines
 
 
+def wabt_validate(path, features, timeout):
+    """wabt's verdict on a module: (valid, message)."""
+    proc = subprocess.run(["wasm-validate", *wabt_flags(features), path],
+                          capture_output=True, text=True, timeout=timeout)
+    return proc.returncode == 0, proc.stderr.strip()
+
+
 def run_wabt(work, features, timeout):
-    """(normalised lines or None on timeout); validates first."""
-    module = os.path.join(work, "fuzz.wasm")
-    flags = wabt_flags(features)
-    valid = subprocess.run(["wasm-validate", *flags, module],
-                           capture_output=True, text=True, timeout=timeout)
-    if valid.returncode != 0:
-        return ["module invalid"], valid.stderr
+    """spectest-interp's output, or None on timeout."""
     try:
-        proc = subprocess.run(["spectest-interp", *flags, "fuzz.json"],
+        proc = subprocess.run(
+            ["spectest-interp", *wabt_flags(features), "fuzz.json"],
+            cwd=work, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return proc.stdout
+
+
+def run_capbox(work, driver, fuel, timeout, module="fuzz.wasm",
+               calls="calls.txt"):
+    try:
+        proc = subprocess.run([driver, "--fuel", str(fuel), module, calls],
                               cwd=work, capture_output=True, text=True,
                               timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, "timeout"
-    return proc.stdout, proc.stdout + proc.stderr
-
-
-def run_capbox(work, driver, fuel, timeout):
-    try:
-        proc = subprocess.run([driver, "--fuel", str(fuel), "fuzz.wasm",
-                               "calls.txt"], cwd=work, capture_output=True,
-                              text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, "timeout"
     lines = proc.stdout.splitlines()
@@ -239,9 +241,11 @@ def same_line(a, b):
 class Outcome:
     """What one module did: skipped (why), or both outputs compared."""
 
-    def __init__(self, skip=None, wabt=None, capbox=None, calls=0):
+    def __init__(self, skip=None, wabt=None, capbox=None, calls=0,
+                 invalid=False):
         self.skip, self.wabt, self.capbox, self.calls = (skip, wabt, capbox,
                                                          calls)
+        self.invalid = invalid  # wabt rejected it: only validity compared
 
     @property
     def diverged(self):
@@ -256,9 +260,24 @@ class Outcome:
                    and HANG_EXPORT not in line)
 
 
+def compare_validation(work, driver, features, timeout):
+    """For a module wabt rejects: capbox must reject it too."""
+    with open(os.path.join(work, "none.txt"), "w"):
+        pass
+    capbox, _ = run_capbox(work, driver, 0, timeout, "orig.wasm", "none.txt")
+    return Outcome(wabt=["module invalid"], capbox=(capbox or ["timeout"])[:1],
+                   invalid=True)
+
+
 def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
                timeout=20):
     """Runs one module on both sides inside `work` (a directory)."""
+    original = os.path.join(work, "orig.wasm")
+    with open(original, "wb") as f:
+        f.write(module_bytes)
+    valid, _ = wabt_validate(original, features, timeout)
+    if not valid:
+        return compare_validation(work, driver, features, timeout)
     try:
         rewritten, exported, parsed = diff_wasm.rewrite(module_bytes)
     except (diff_wasm.Unsupported, IndexError) as e:
@@ -274,12 +293,11 @@ def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
     capbox, _ = run_capbox(work, driver, fuel, timeout)
     if capbox is None or (capbox and capbox[-1].endswith("=> exhausted")):
         return Outcome(skip="timeout: capbox")
-    wabt_out, _ = run_wabt(work, features, timeout)
+    wabt_out = run_wabt(work, features, timeout)
     if wabt_out is None:
         return Outcome(skip="timeout: wabt")
-    wabt = (wabt_out if isinstance(wabt_out, list)
-            else adapt_wabt(wabt_out, calls))
-    return Outcome(wabt=wabt, capbox=capbox, calls=len(calls))
+    return Outcome(wabt=adapt_wabt(wabt_out, calls), capbox=capbox,
+                   calls=len(calls))
 
 
 def show_diff(outcome, out=sys.stdout):

@@ -34,8 +34,13 @@ def generate(rng, work, features, denan):
     wasm_path = os.path.join(work, "input.wasm")
     with open(data_path, "wb") as f:
         f.write(rng.randbytes(size))
+    # Vary the shapes: random optimisation passes (-fp) over half of the
+    # modules, and fewer out-of-bounds accesses (so code runs on instead of
+    # trapping at the first one) in a third.
+    shapes = (["-fp"] if rng.random() < 0.5 else []) + \
+        (["--no-fuzz-oob"] if rng.random() < 0.3 else [])
     proc = subprocess.run(
-        ["wasm-opt", data_path, "-ttf", "-o", wasm_path,
+        ["wasm-opt", data_path, "-ttf", *shapes, "-o", wasm_path,
          *diff_run.binaryen_flags(features), *(["--denan"] if denan else [])],
         capture_output=True, timeout=60)
     if proc.returncode != 0:
@@ -121,7 +126,7 @@ def main():
           f"{args.time:g} s (repeat with --seed {args.seed})", flush=True)
     rng = random.Random(args.seed)
     stats = {"modules": 0, "functions": 0, "divergences": 0, "timeouts": 0,
-             "skipped": 0}
+             "skipped": 0, "invalid": 0}
     work = tempfile.mkdtemp(prefix="difffuzz-")
     deadline = time.monotonic() + args.time
     try:
@@ -140,6 +145,9 @@ def main():
                     else "skipped"
                 stats[key] += 1
                 continue
+            if outcome.invalid and not outcome.diverged:
+                stats["invalid"] += 1
+                continue
             stats["modules"] += 1
             stats["functions"] += outcome.functions()
             if outcome.diverged:
@@ -154,7 +162,8 @@ def main():
     print(f"difffuzz: seed {args.seed}: {stats['modules']} modules, "
           f"{stats['functions']} functions compared, "
           f"{stats['divergences']} divergences, {stats['timeouts']} timeouts, "
-          f"{stats['skipped']} skipped")
+          f"{stats['skipped']} skipped, {stats['invalid']} rejected by both "
+          f"validators")
     return 1 if stats["divergences"] else 0
 
 
