@@ -300,14 +300,26 @@ def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
                    calls=len(calls))
 
 
-def show_diff(outcome, out=sys.stdout):
-    width = max([len(x) for x in outcome.wabt] + [4])
+def show_diff(outcome, out=sys.stdout, context=None):
+    """Both outputs side by side, "!!" where they differ; with `context`,
+    only the differing lines and that many lines before each."""
+    wabt, capbox = outcome.wabt, outcome.capbox
+    rows = [(wabt[i] if i < len(wabt) else "",
+             capbox[i] if i < len(capbox) else "")
+            for i in range(max(len(wabt), len(capbox)))]
+    differs = [not same_line(a, b) for a, b in rows]
+    shown = set(range(len(rows)))
+    if context is not None:
+        shown = {j for i, d in enumerate(differs) if d
+                 for j in range(max(0, i - context), i + 1)}
+    width = max([len(a) for a, _ in rows] + [4])
     print(f"{'wabt':<{width}} | capbox", file=out)
-    for i in range(max(len(outcome.wabt), len(outcome.capbox))):
-        a = outcome.wabt[i] if i < len(outcome.wabt) else ""
-        b = outcome.capbox[i] if i < len(outcome.capbox) else ""
-        mark = "  " if same_line(a, b) else "!!"
-        print(f"{a:<{width}} {mark} {b}", file=out)
+    for i, (a, b) in enumerate(rows):
+        if i in shown:
+            print(f"{a:<{width}} {'!!' if differs[i] else '  '} {b}",
+                  file=out)
+        elif i - 1 in shown:
+            print("...", file=out)
 
 
 def main():

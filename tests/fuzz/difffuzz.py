@@ -8,8 +8,10 @@
 #
 # Usage: difffuzz.py --time SECONDS [--seed N] [--out DIR] [--driver PATH]
 #                    [--features LIST] [--no-reduce] [--nans]
-# Without --seed the seed comes from the clock and is printed first, so a
-# run (a CI failure) is repeated with --seed N.
+# Without --seed (or DIFFFUZZ_SEED in the environment) the seed comes from
+# the clock and is printed first and last, so a run (a CI failure) is
+# repeated with --seed N. Needs wasm-opt and wasm-reduce (binaryen),
+# wasm-validate, spectest-interp and wat2wasm (wabt).
 import argparse
 import os
 import random
@@ -65,14 +67,20 @@ def reduce(module, args, module_seed, out_dir, stem):
         args.driver, "--features", args.features, "--seed",
         str(module_seed), test])
     flags = " ".join(diff_run.binaryen_flags(args.feature_list))
-    proc = subprocess.run(
-        ["wasm-reduce", original, "--command=" + command, "-t", test, "-w",
-         reduced, "--timeout", "20", "--extra-flags", flags, "--force"],
-        capture_output=True, text=True, timeout=1800)
+    try:
+        proc = subprocess.run(
+            ["wasm-reduce", original, "--command=" + command, "-t", test,
+             "-w", reduced, "--timeout", "20", "--extra-flags", flags,
+             "--force"], capture_output=True, text=True, timeout=900)
+        failed = proc.returncode != 0 and f"exit {proc.returncode}"
+    except subprocess.TimeoutExpired:
+        failed = "took over 900 s"  # what it reached so far is kept
     shutil.rmtree(work, ignore_errors=True)
-    if proc.returncode != 0 or not os.path.exists(reduced):
-        print(f"  wasm-reduce failed ({proc.returncode}); keeping the original")
+    if not os.path.exists(reduced):
+        failed = failed or "no output"
         shutil.copy(original, reduced)
+    if failed:
+        print(f"  wasm-reduce: {failed}")
     return reduced
 
 
@@ -110,6 +118,8 @@ def parse_args():
                     help="keep NaNs (no --denan): NaN bits stored to memory "
                     "may then differ legitimately")
     args = ap.parse_args()
+    if args.seed is None and os.environ.get("DIFFFUZZ_SEED"):
+        args.seed = int(os.environ["DIFFFUZZ_SEED"])
     if args.seed is None:
         args.seed = time.time_ns() % 1_000_000_007
     if args.driver is None:
@@ -155,7 +165,7 @@ def main():
                 os.makedirs(args.out, exist_ok=True)
                 stem = f"diverge-{args.seed}-{module_seed}"
                 print(f"DIVERGENCE: module seed {module_seed}", flush=True)
-                diff_run.show_diff(outcome)
+                diff_run.show_diff(outcome, context=3)
                 record(module, args, module_seed, args.out, stem)
     finally:
         shutil.rmtree(work, ignore_errors=True)
