@@ -59,24 +59,37 @@ std::string format_value(const std::string& type, uint64_t bits) {
 const char* trap_kind(engine::TrapKind kind) {
   using engine::TrapKind;
   switch (kind) {
-    case TrapKind::Unreachable: return "unreachable";
-    case TrapKind::MemoryOutOfBounds: return "memory-oob";
-    case TrapKind::TableOutOfBounds: return "table-oob";
-    case TrapKind::IntegerDivideByZero: return "div-zero";
-    case TrapKind::IntegerOverflow: return "int-overflow";
-    case TrapKind::InvalidConversion: return "bad-conversion";
-    case TrapKind::IndirectCallTypeMismatch: return "indirect-type";
-    case TrapKind::UndefinedElement: return "undefined-element";
-    case TrapKind::UninitializedElement: return "uninitialized-element";
-    case TrapKind::CallStackExhausted: return "stack-exhausted";
-    default: return "other";
+    case TrapKind::Unreachable:
+      return "unreachable";
+    case TrapKind::MemoryOutOfBounds:
+      return "memory-oob";
+    case TrapKind::TableOutOfBounds:
+      return "table-oob";
+    case TrapKind::IntegerDivideByZero:
+      return "div-zero";
+    case TrapKind::IntegerOverflow:
+      return "int-overflow";
+    case TrapKind::InvalidConversion:
+      return "bad-conversion";
+    case TrapKind::IndirectCallTypeMismatch:
+      return "indirect-type";
+    case TrapKind::UndefinedElement:
+      return "undefined-element";
+    case TrapKind::UninitializedElement:
+      return "uninitialized-element";
+    case TrapKind::CallStackExhausted:
+      return "stack-exhausted";
+    default:
+      return "other";
   }
 }
 
 bool parse_type(const std::string& name, ValType& type) {
   static const std::pair<const char*, ValType> kTypes[] = {
-      {"i32", ValType::I32}, {"i64", ValType::I64},
-      {"f32", ValType::F32}, {"f64", ValType::F64}};
+      {"i32", ValType::I32},
+      {"i64", ValType::I64},
+      {"f32", ValType::F32},
+      {"f64", ValType::F64}};
   for (const auto& [text, t] : kTypes) {
     if (name == text) {
       type = t;
@@ -107,7 +120,8 @@ bool parse_call(const std::string& line, Call& call) {
 
 // The log-TYPE imports print their argument, as the wabt side does through
 // spectest's print functions.
-bool define_logs(engine::Store& store, const engine::Module& module,
+bool define_logs(engine::Store& store,
+                 const engine::Module& module,
                  engine::Imports& imports) {
   for (const engine::Import& import : module.imports) {
     if (import.module != "fuzzing-support" ||
@@ -143,8 +157,7 @@ void print_outcome(const Call& call,
     return;
   }
   for (size_t i = 0; i < result->size(); ++i) {
-    const std::string type =
-        i < call.results.size() ? call.results[i] : "?";
+    const std::string type = i < call.results.size() ? call.results[i] : "?";
     std::printf(" %s", format_value(type, (*result)[i].bits).c_str());
   }
   std::printf("\n");
