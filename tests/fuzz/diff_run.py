@@ -161,19 +161,26 @@ def wabt_trap(message):
 
 def adapt_wabt(output, calls):
     """spectest-interp's output as diff_driver's normalised lines."""
-    lines, marked = ["module valid"], False
+    lines, marks, halves = ["module valid"], 0, []
     pending = list(calls)
     for raw in output.splitlines():
         m = re.match(r"called host spectest\.print(\w*)\((.*)\) =>", raw)
         if m:
             if m.group(1) == "":
-                marked = True
+                marks += 1
                 continue
             t, value = m.group(2).split(":", 1)
-            if marked:
+            if marks == 2:  # a v128, low half first
+                halves.append(int(value))
+                if len(halves) == 2:
+                    v = halves[0] | halves[1] << 64
+                    lines.append(f"log v128:0x{v:x}")
+                    marks, halves = 0, []
+                continue
+            if marks:
                 t = "f32" if t == "i32" else "f64"
             lines.append(f"log {format_value(t, int(value))}")
-            marked = False
+            marks = 0
             continue
         if not pending:
             continue

@@ -320,15 +320,19 @@ def rewrite(data):
     return bytes(out), calls, module
 
 
-def imports_supported(module):
-    """Only the fuzzing-support log functions have hosts on both sides."""
+LOG_IMPORTS = {"log-i32": I32, "log-i64": I64, "log-f32": F32,
+               "log-f64": F64, "log-v128": V128}
+
+
+def imports_supported(module, log_types=(I32, I64, F32, F64)):
+    """Only the fuzzing-support log functions of `log_types` have hosts on
+    both sides (log-v128 needs a v128 host in diff_driver first)."""
     for mod, name, kind, desc in module.imports:
         if mod != "fuzzing-support" or kind != 0:
             return False
-        if name not in ("log-i32", "log-i64", "log-f32", "log-f64"):
+        expected = LOG_IMPORTS.get(name)
+        if expected not in log_types:
             return False
-        expected = {"log-i32": I32, "log-i64": I64, "log-f32": F32,
-                    "log-f64": F64}[name]
         if desc >= len(module.types) or module.types[desc] != ([expected],
                                                                []):
             return False
