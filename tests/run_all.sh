@@ -72,7 +72,7 @@ if CXX=clang++ CC=clang configure_build "$ASAN_BUILD" "asan" "${asan_args[@]}"; 
   say "tests under ASan+UBSan: unit, spec, cli, wasi, sandbox, escape, preopen, exec, examples"
   meson_tests "$ASAN_BUILD" "asan" --suite unit --suite spec --suite cli \
     --suite wasi --suite sandbox --suite escape --suite preopen \
-    --suite exec --suite examples --timeout-multiplier 4
+    --suite exec --suite examples --suite regress --timeout-multiplier 4
   asan_built=true
 else
   asan_built=false

@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# One differential run: rewrites a module (diff_wasm.py), chooses arguments,
+# runs it in wabt's spectest-interp and in capbox's diff_driver, turns wabt's
+# output into the driver's normalised lines (the adapter) and compares.
+# As a command line it is wasm-reduce's --command: exit 0 while the
+# divergence persists. Knows capbox only through diff_driver's output.
+#
+# Usage: diff_run.py --driver PATH [--features LIST] [--seed N]
+#                    [--show] [--expect-file FILE] MODULE.wasm
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import diff_wasm  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HANG_EXPORT = "hangLimitInitializer"
+
+# Feature name -> (binaryen flags, wabt flags). reference-types is off by
+# default: binaryen 108's fuzzer emits typed references ((ref $t), anyref as
+# a supertype of funcref) outside the standard proposal, so wabt rejects
+# almost every such module. simd and tail-call wait for capbox's support.
+FEATURES = {
+    "sign-ext": (["--enable-sign-ext"], []),
+    "mutable-globals": (["--enable-mutable-globals"], []),
+    "nontrapping-float-to-int": (["--enable-nontrapping-float-to-int"], []),
+    "bulk-memory": (["--enable-bulk-memory"], []),
+    "multivalue": (["--enable-multivalue"], []),
+    "reference-types": (["--enable-reference-types"], []),
+    "simd": (["--enable-simd"], []),
+    "tail-call": (["--enable-tail-call"], ["--enable-tail-call"]),
+    "extended-const": (["--enable-extended-const"],
+                       ["--enable-extended-const"]),
+}
+DEFAULT_FEATURES = ("sign-ext,mutable-globals,nontrapping-float-to-int,"
+                    "bulk-memory,multivalue")
+
+WABT_TRAPS = [
+    ("unreachable", "unreachable"),
+    ("out of bounds memory access", "memory-oob"),
+    ("out of bounds table access", "table-oob"),
+    ("integer divide by zero", "div-zero"),
+    ("integer overflow", "int-overflow"),
+    ("invalid conversion", "bad-conversion"),
+    ("indirect call signature mismatch", "indirect-type"),
+    ("undefined table index", "undefined-element"),
+    ("uninitialized table element", "uninitialized-element"),
+    ("call stack exhausted", "stack-exhausted"),
+    ("value stack exhausted", "stack-exhausted"),
+]
+
+
+def parse_features(text):
+    names = [f for f in text.split(",") if f]
+    unknown = [f for f in names if f not in FEATURES]
+    if unknown:
+        raise SystemExit(f"unknown feature(s): {', '.join(unknown)}; "
+                         f"known: {', '.join(FEATURES)}")
+    return names
+
+
+def binaryen_flags(features):
+    return [flag for f in features for flag in FEATURES[f][0]]
+
+
+def wabt_flags(features):
+    return [flag for f in features for flag in FEATURES[f][1]]
+
+
+def random_arg(rng, t):
+    """Bits of an argument: mostly edge values, sometimes random."""
+    width = 32 if t in (diff_wasm.I32, diff_wasm.F32) else 64
+    if t in (diff_wasm.I32, diff_wasm.I64):
+        edges = [0, 1, 2, 7, (1 << width) - 1, 1 << (width - 1),
+                 (1 << (width - 1)) - 1, 65536, 65535]
+        return (rng.choice(edges) if rng.random() < 0.7
+                else rng.getrandbits(width))
+    values = [0.0, -0.0, 1.0, -1.5, 0.5, 3.0e9, -2.1e9, 9.3e18, -9.3e18,
+              float("inf"), float("-inf"), float("nan")]
+    values += [3.4e38, 1e-40] if t == diff_wasm.F32 else [1e300, 1e-310]
+    return (diff_wasm.float_bits(t, rng.choice(values))
+            if rng.random() < 0.7 else rng.getrandbits(width))
+
+
+def make_calls(calls, seed):
+    """The call sequence: [hang reset,] export, checksum, for each export;
+    the full checksum last."""
+    names = {c[0] for c in calls}
+    out = [(diff_wasm.CHECKSUM_EXPORT, [], [diff_wasm.I64], [])]
+    for name, params, results in calls:
+        if name == HANG_EXPORT:
+            continue
+        if HANG_EXPORT in names:
+            out.append((HANG_EXPORT, [], [], []))
+        rng = random.Random(f"{seed}:{name}")
+        args = [(t, random_arg(rng, t)) for t in params]
+        out.append((name, params, results, args))
+        out.append((diff_wasm.CHECKSUM_EXPORT, [], [diff_wasm.I64], []))
+    out.append((diff_wasm.CHECKSUM_FULL_EXPORT, [], [diff_wasm.I64], []))
+    return out
+
+
+def tname(t):
+    return diff_wasm.TYPE_NAMES[t]
+
+
+def format_value(t, bits):
+    """Same as diff_driver's format_value."""
+    if t in ("i32", "f32"):
+        bits &= 0xFFFFFFFF
+    if t == "f32" and (bits & 0x7F800000) == 0x7F800000 and bits & 0x7FFFFF:
+        return "f32:nan"
+    if (t == "f64" and (bits >> 52) & 0x7FF == 0x7FF
+            and bits & ((1 << 52) - 1)):
+        return "f64:nan"
+    return f"{t}:0x{bits:x}"
+
+
+def write_inputs(work, module_bytes, calls):
+    with open(os.path.join(work, "fuzz.wasm"), "wb") as f:
+        f.write(module_bytes)
+    with open(os.path.join(work, "calls.txt"), "w") as f:
+        for name, _, results, args in calls:
+            rtext = ",".join(tname(t) for t in results) or "-"
+            atext = " ".join(f"{tname(t)}:{v:x}" for t, v in args)
+            f.write(f"{name} {rtext} {atext}".rstrip() + "\n")
+    commands = [
+        {"type": "module", "line": 1, "name": "$logs",
+         "filename": "logs.wasm"},
+        {"type": "register", "line": 2, "name": "$logs",
+         "as": "fuzzing-support"},
+        {"type": "module", "line": 3, "name": "$fuzz",
+         "filename": "fuzz.wasm"},
+    ]
+    for line, (name, _, results, args) in enumerate(calls, start=4):
+        commands.append({
+            "type": "action", "line": line,
+            "action": {"type": "invoke", "module": "$fuzz", "field": name,
+                       "args": [{"type": tname(t), "value": str(v)}
+                                for t, v in args]},
+            "expected": [{"type": tname(t)}
+                         for t in diff_wasm.float_free(results)]})
+    with open(os.path.join(work, "fuzz.json"), "w") as f:
+        json.dump({"source_filename": "fuzz.wast", "commands": commands}, f)
+
+
+def wabt_trap(message):
+    for text, kind in WABT_TRAPS:
+        if text in message:
+            return kind
+    return "other(" + message.strip() + ")"
+
+
+def adapt_wabt(output, calls):
+    """spectest-interp's output as diff_driver's normalised lines."""
+    lines, marks, halves = ["module valid"], 0, []
+    pending = list(calls)
+    for raw in output.splitlines():
+        m = re.match(r"called host spectest\.print(\w*)\((.*)\) =>", raw)
+        if m:
+            if m.group(1) == "":
+                marks += 1
+                continue
+            t, value = m.group(2).split(":", 1)
+            if marks == 2:  # a v128, low half first
+                halves.append(int(value))
+                if len(halves) == 2:
+                    v = halves[0] | halves[1] << 64
+                    lines.append(f"log v128:0x{v:x}")
+                    marks, halves = 0, []
+                continue
+            if marks:
+                t = "f32" if t == "i32" else "f64"
+            lines.append(f"log {format_value(t, int(value))}")
+            marks = 0
+            continue
+        if not pending:
+            continue
+        name, _, results, _ = pending[0]
+        if not raw.startswith(name + "(") or not (raw.endswith(") =>") or
+                                                   ") => " in raw):
+            if "error" in raw and "unexpected trap" not in raw:
+                lines.append("wabt: " + raw)
+            continue
+        pending.pop(0)
+        rest = raw.split(") =>", 1)[1].strip()
+        if rest.startswith("error: "):
+            lines.append(f"call {name} => trap {wabt_trap(rest[7:])}")
+            continue
+        values = [v for v in rest.split(", ") if v]
+        shown = []
+        for i, v in enumerate(values):
+            t = tname(results[i]) if i < len(results) else "?"
+            shown.append(format_value(t, int(v.split(":", 1)[1])))
+        lines.append(f"call {name} =>" + "".join(" " + s for s in shown))
+    return lines
+
+
+def wabt_validate(path, features, timeout):
+    """wabt's verdict on a module: (valid, message)."""
+    proc = subprocess.run(["wasm-validate", *wabt_flags(features), path],
+                          capture_output=True, text=True, timeout=timeout)
+    return proc.returncode == 0, proc.stderr.strip()
+
+
+def run_wabt(work, features, timeout):
+    """spectest-interp's output, or None on timeout."""
+    try:
+        proc = subprocess.run(
+            ["spectest-interp", *wabt_flags(features), "fuzz.json"],
+            cwd=work, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return proc.stdout
+
+
+def run_capbox(work, driver, fuel, timeout, module="fuzz.wasm",
+               calls="calls.txt"):
+    try:
+        proc = subprocess.run([driver, "--fuel", str(fuel), module, calls],
+                              cwd=work, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "timeout"
+    lines = proc.stdout.splitlines()
+    if proc.returncode != 0:
+        lines.append(f"driver exit {proc.returncode}: {proc.stderr.strip()}")
+    return lines, proc.stderr
+
+
+def same_line(a, b):
+    """Equal, or both traps where one side does not name the kind."""
+    if a == b:
+        return True
+    ta, tb = a.partition(" => trap "), b.partition(" => trap ")
+    return (ta[1] and tb[1] and ta[0] == tb[0] and
+            (ta[2].startswith("other") or tb[2].startswith("other")))
+
+
+class Outcome:
+    """What one module did: skipped (why), or both outputs compared."""
+
+    def __init__(self, skip=None, wabt=None, capbox=None, calls=0,
+                 invalid=False):
+        self.skip, self.wabt, self.capbox, self.calls = (skip, wabt, capbox,
+                                                         calls)
+        self.invalid = invalid  # wabt rejected it: only validity compared
+
+    @property
+    def diverged(self):
+        if self.skip:
+            return False
+        return (len(self.wabt) != len(self.capbox) or
+                not all(map(same_line, self.wabt, self.capbox)))
+
+    def functions(self):
+        return sum(1 for line in self.capbox or [] if line.startswith("call ")
+                   and "__difffuzz_" not in line
+                   and HANG_EXPORT not in line)
+
+
+def compare_validation(work, driver, features, timeout):
+    """For a module wabt rejects: capbox must reject it too."""
+    with open(os.path.join(work, "none.txt"), "w"):
+        pass
+    capbox, _ = run_capbox(work, driver, 0, timeout, "orig.wasm", "none.txt")
+    return Outcome(wabt=["module invalid"], capbox=(capbox or ["timeout"])[:1],
+                   invalid=True)
+
+
+def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
+               timeout=20):
+    """Runs one module on both sides inside `work` (a directory)."""
+    original = os.path.join(work, "orig.wasm")
+    with open(original, "wb") as f:
+        f.write(module_bytes)
+    valid, _ = wabt_validate(original, features, timeout)
+    if not valid:
+        return compare_validation(work, driver, features, timeout)
+    try:
+        rewritten, exported, parsed = diff_wasm.rewrite(module_bytes)
+    except (diff_wasm.Unsupported, IndexError) as e:
+        return Outcome(skip=f"unsupported: {e}")
+    if not diff_wasm.imports_supported(parsed):
+        return Outcome(skip="unsupported: imports")
+    calls = make_calls(exported, seed)
+    write_inputs(work, rewritten, calls)
+    logs = os.path.join(work, "logs.wasm")
+    if not os.path.exists(logs):
+        subprocess.run(["wat2wasm", os.path.join(HERE, "wabt_logs.wat"),
+                        "-o", logs], check=True)
+    capbox, _ = run_capbox(work, driver, fuel, timeout)
+    if capbox is None or (capbox and capbox[-1].endswith("=> exhausted")):
+        return Outcome(skip="timeout: capbox")
+    wabt_out = run_wabt(work, features, timeout)
+    if wabt_out is None:
+        return Outcome(skip="timeout: wabt")
+    return Outcome(wabt=adapt_wabt(wabt_out, calls), capbox=capbox,
+                   calls=len(calls))
+
+
+def show_diff(outcome, out=sys.stdout, context=None):
+    """Both outputs side by side, "!!" where they differ; with `context`,
+    only the differing lines and that many lines before each."""
+    wabt, capbox = outcome.wabt, outcome.capbox
+    rows = [(wabt[i] if i < len(wabt) else "",
+             capbox[i] if i < len(capbox) else "")
+            for i in range(max(len(wabt), len(capbox)))]
+    differs = [not same_line(a, b) for a, b in rows]
+    shown = set(range(len(rows)))
+    if context is not None:
+        shown = {j for i, d in enumerate(differs) if d
+                 for j in range(max(0, i - context), i + 1)}
+    width = max([len(a) for a, _ in rows] + [4])
+    print(f"{'wabt':<{width}} | capbox", file=out)
+    for i, (a, b) in enumerate(rows):
+        if i in shown:
+            print(f"{a:<{width}} {'!!' if differs[i] else '  '} {b}",
+                  file=out)
+        elif i - 1 in shown:
+            print("...", file=out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--driver", required=True)
+    ap.add_argument("--features", default=DEFAULT_FEATURES)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--show", action="store_true")
+    ap.add_argument("module")
+    args = ap.parse_args()
+    with open(args.module, "rb") as f:
+        data = f.read()
+    work = tempfile.mkdtemp(prefix="diffrun-")
+    try:
+        outcome = run_module(data, os.path.abspath(args.driver),
+                             parse_features(args.features), args.seed, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if outcome.skip:
+        if args.show:
+            print("skipped:", outcome.skip)
+        return 1
+    if args.show:
+        show_diff(outcome)
+    return 0 if outcome.diverged else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
