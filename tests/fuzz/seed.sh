@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Fills a fuzzing seed corpus with every module of the spec tests, as
+# Fills a fuzzing seed corpus with every module of the spec tests (all
+# groups), as
 # converted by wast2json (valid ones and the malformed/invalid ones alike).
 # Usage: tests/fuzz/seed.sh CORPUS_DIR [SPEC_TESTS_DIR]
 set -eu
@@ -10,10 +11,14 @@ spec=${2:-$here/../../../shared/wasm-spec-tests}
 mkdir -p "$corpus"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for wast in "$spec"/core/*.wast; do
-  name=$(basename "$wast" .wast)
+# Every group, so the corpus holds SIMD, tail-call and extended-const modules.
+for wast in "$spec"/core/*.wast "$spec"/simd/*.wast "$spec"/tail-call/*.wast \
+  "$spec"/extended-const/*.wast; do
+  [ -f "$wast" ] || continue
+  name=$(basename "$(dirname "$wast")")-$(basename "$wast" .wast)
   mkdir -p "$work/$name"
-  wast2json "$wast" -o "$work/$name/$name.json" 2>/dev/null || continue
+  wast2json --enable-tail-call --enable-extended-const "$wast" \
+    -o "$work/$name/$name.json" 2>/dev/null || continue
 done
 # Content-addressed names: re-seeding does not duplicate inputs.
 find "$work" -name '*.wasm' | while read -r f; do
