@@ -244,6 +244,8 @@ bool FuncValidator::step(const Instr& in) {
       return step_branch(in);
     case Opcode::Call:
     case Opcode::CallIndirect:
+    case Opcode::ReturnCall:
+    case Opcode::ReturnCallIndirect:
       return step_call(in);
     default:
       return step_numeric(in);
@@ -364,9 +366,16 @@ bool FuncValidator::step_branch(const Instr& in) {
   }
 }
 
+// call, call_indirect, and their tail forms return_call and
+// return_call_indirect, which return the callee's results as the function's
+// own: those must be exactly the function's result types.
 bool FuncValidator::step_call(const Instr& in) {
+  const bool tail =
+      in.op == Opcode::ReturnCall || in.op == Opcode::ReturnCallIndirect;
+  if (tail && !ctx_.features.tail_call)
+    return fail("tail calls are disabled (-W tail-call=n)");
   const FuncType* type = nullptr;
-  if (in.op == Opcode::Call) {
+  if (in.op == Opcode::Call || in.op == Opcode::ReturnCall) {
     if (in.index >= ctx_.func_types.size())
       return fail_index("unknown function", in.index);
     type = &ctx_.func_type(in.index);
@@ -383,7 +392,14 @@ bool FuncValidator::step_call(const Instr& in) {
   }
   if (!pop_vals(type->params))
     return false;
-  push_vals(type->results);
+  if (!tail) {
+    push_vals(type->results);
+    return true;
+  }
+  if (!std::equal(type->results.begin(), type->results.end(),
+                  ctrls_.front().results.begin(), ctrls_.front().results.end()))
+    return fail("type mismatch");
+  set_unreachable();
   return true;
 }
 

@@ -37,6 +37,7 @@ struct Context {
   // C.refs: functions referenced outside function bodies; only these may
   // be named by ref.func inside a body.
   std::vector<bool> refs;
+  Features features;
 
   const FuncType& func_type(uint32_t index) const {
     return module->types[func_types[index]];
@@ -44,7 +45,8 @@ struct Context {
 };
 
 // Every rule but the malformed-code rescan (validator.cc).
-Result<void, LoadError> validate_all(const Module& module);
+Result<void, LoadError> validate_all(const Module& module,
+                                     const Features& features);
 
 // A function body's message for running out of bytes before its final
 // `end`, worded like the reference interpreter, which reads on into what
