@@ -318,6 +318,9 @@ Result<int, Failure> run_module(const RunOptions& options,
   outputs.set_plan(policy->file, *plan);
   engine::LoadOptions load_options;
   load_options.fuel_metering = plan->fuel.value != 0;
+  load_options.features.simd = options.features.simd;
+  load_options.features.tail_call = options.features.tail_call;
+  load_options.features.extended_const = options.features.extended_const;
   auto compiled = engine::load_module(*bytes, load_options);
   if (!compiled)
     return Unexpected(

@@ -93,7 +93,9 @@ po::options_description make_options(CommandKind kind) {
                  ->value_name("KEY=VALUE[,...]"),
      "wasmtime's limits: fuel=N (one unit per call and loop iteration), "
      "max-memory-size=SIZE "
-     "(memory.grow fails beyond it), timeout=DURATION (wall time)")
+     "(memory.grow fails beyond it), timeout=DURATION (wall time); and its "
+     "proposal switches, y or n (default y): simd, tail-call, "
+     "extended-const")
     ("limit", po::value<std::vector<std::string>>()->composing()
                 ->value_name("KEY=VALUE"),
      "override a policy limit: memory=SIZE, fuel=N, cpu-time=DURATION, "
@@ -284,6 +286,40 @@ constexpr LimitKey kExecLimitKeys[] = {
     {"processes", "processes", LimitValue::kCount},
 };
 
+// -W's proposal switches, by wasmtime's names.
+struct FeatureKey {
+  const char* flag_key;
+  bool WasmFeatures::*member;
+};
+constexpr FeatureKey kFeatureKeys[] = {
+    {"simd", &WasmFeatures::simd},
+    {"tail-call", &WasmFeatures::tail_call},
+    {"extended-const", &WasmFeatures::extended_const},
+};
+
+// KEY, KEY=y or KEY=n of a proposal switch into `result.features`. ""
+// when done, nullopt when KEY is no switch, else the message.
+std::optional<std::string> parse_feature_item(const std::string& item,
+                                              RunOptions& result) {
+  const size_t eq = item.find('=');
+  const std::string key = item.substr(0, eq);
+  for (const FeatureKey& known : kFeatureKeys) {
+    if (key != known.flag_key)
+      continue;
+    const std::string value =
+        eq == std::string::npos ? "y" : item.substr(eq + 1);
+    if (value == "y" || value == "yes" || value == "true")
+      result.features.*known.member = true;
+    else if (value == "n" || value == "no" || value == "false")
+      result.features.*known.member = false;
+    else
+      return "-W " + item + ": give y or n (write -W " + key + "=n to " +
+             "turn it off)";
+    return "";
+  }
+  return std::nullopt;
+}
+
 Result<uint64_t, std::string> parse_limit_value(LimitValue kind,
                                                 const std::string& text) {
   if (kind == LimitValue::kSize)
@@ -306,6 +342,10 @@ std::string parse_limit_item(std::span<const LimitKey> keys,
   const size_t eq = item.find('=');
   const std::string key = item.substr(0, eq);
   const std::string text = flag + " " + item;
+  if (flag == "-W") {
+    if (std::optional<std::string> error = parse_feature_item(item, result))
+      return *error;
+  }
   for (const LimitKey& known : keys) {
     if (key != known.flag_key)
       continue;
@@ -334,6 +374,10 @@ std::string parse_limit_item(std::span<const LimitKey> keys,
   std::vector<std::string> names;
   for (const LimitKey& known : keys)
     names.emplace_back(known.flag_key);
+  if (flag == "-W") {
+    for (const FeatureKey& known : kFeatureKeys)
+      names.emplace_back(known.flag_key);
+  }
   std::string message = "unknown key in " + text;
   if (auto near = nearest(key, names))
     return message + "; did you mean '" + *near + "'?";

@@ -24,6 +24,15 @@ struct LimitFlag {
   std::string text;    // "-W fuel=1000"
 };
 
+// The WebAssembly proposals -W turns on and off (simd=n, tail-call=n,
+// extended-const=n), all on by default as in wasmtime; run_command.cc
+// hands them to the engine as engine::Features.
+struct WasmFeatures {
+  bool simd = true;
+  bool tail_call = true;
+  bool extended_const = true;
+};
+
 // Which subcommand's words are parsed: `exec` runs a native program, so
 // it has no -W, --invoke or -S tcplisten, and its limits differ.
 enum class CommandKind : uint8_t { kRun, kExec };
@@ -34,6 +43,7 @@ struct RunOptions {
   std::optional<std::string> policy;  // -p/--policy NAME|FILE
   bool no_policy = false;             // --no-policy: flags alone
   std::vector<LimitFlag> limits;      // -W and --limit, in order
+  WasmFeatures features;              // -W's proposal switches
   std::optional<std::string> invoke;  // --invoke FUNC
   std::optional<std::string> argv0;   // --argv0 NAME
   std::vector<std::string> dirs;      // --dir HOST[::GUEST[::RIGHTS]], raw

@@ -635,6 +635,14 @@ Result<void, LoadError> FunctionCompiler::step(const Instr& in) {
       emit(Op::Unreachable);
       become_dead();
       break;
+    case Opcode::ReturnCall:
+      return_call(in.index);
+      become_dead();
+      break;
+    case Opcode::ReturnCallIndirect:
+      return_call_indirect(in.index, in.index2);
+      become_dead();
+      break;
     case Opcode::Nop:
       break;
     default:

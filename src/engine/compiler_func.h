@@ -110,6 +110,9 @@ class FunctionCompiler {
   void global_access(const Instr& in);
   void call(uint32_t func_index);
   void call_indirect(uint32_t type_index, uint32_t table);
+  void return_call(uint32_t func_index);
+  void reserve_call_slots(uint32_t nargs);
+  void return_call_indirect(uint32_t type_index, uint32_t table);
   void emit_with_operands(Op op,
                           uint32_t dst_count,
                           uint32_t pops,

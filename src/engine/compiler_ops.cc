@@ -3,6 +3,7 @@
 // globals, tables, calls; loads and stores are in compiler_memory.cc).
 // Numeric operators come from opcodes.def; the immediate forms and compare
 // fusion are chosen here.
+#include <algorithm>
 #include <array>
 
 #include "engine/compiler_func.h"
@@ -336,6 +337,60 @@ void FunctionCompiler::call_indirect(uint32_t type_index, uint32_t table) {
   word(element);
   word(base);
   push_typed(t.results);
+  forget_last();
+}
+
+// A tail call leaves its arguments in their home slots, from which the
+// interpreter moves them down to slot 0: the callee takes over this frame
+// (ops.def). The stack below the arguments is dead, so nothing else is
+// materialised.
+// A host callee of a tail call writes its results where its arguments
+// were, and they are never pushed: keep room for them in the frame.
+void FunctionCompiler::reserve_call_slots(uint32_t nargs) {
+  max_height_ =
+      std::max(max_height_, height() + std::max(nargs, fn_.result_slots));
+}
+
+void FunctionCompiler::return_call(uint32_t func_index) {
+  const FuncType& t = module_.func_type(func_index);
+  uint32_t nargs = slot_count(t.params);
+  materialize_range(height() - nargs, height());
+  uint32_t base = home(height() - nargs);
+  drop_to(height() - nargs);
+  reserve_call_slots(nargs);
+  note_source(current_offset_);
+  if (func_index < module_.imported_funcs) {
+    emit(Op::ReturnCallImport);
+    word(func_index);
+    word(base);
+    word(nargs);
+    word(fn_.result_slots);
+  } else {
+    emit(Op::ReturnCall);
+    word(func_index - module_.imported_funcs);
+    word(base);
+  }
+  forget_last();
+}
+
+void FunctionCompiler::return_call_indirect(uint32_t type_index,
+                                            uint32_t table) {
+  const FuncType& t = module_.types[type_index];
+  uint32_t nargs = slot_count(t.params);
+  uint32_t element = slot_of(height() - 1);
+  pop();
+  materialize_range(height() - nargs, height());
+  uint32_t base = home(height() - nargs);
+  drop_to(height() - nargs);
+  reserve_call_slots(nargs);
+  note_source(current_offset_);
+  emit(Op::ReturnCallIndirect);
+  word(out_.type_ids[type_index]);
+  word(table);
+  word(element);
+  word(base);
+  word(nargs);
+  word(fn_.result_slots);
   forget_last();
 }
 

@@ -38,10 +38,20 @@ struct LoadError {
   std::string describe() const;
 };
 
+// Proposals beyond Wasm 2.0 core, each of which can be turned off as in
+// wasmtime (-W simd=n ...). A module that uses a disabled one is Invalid,
+// with a message that names the flag.
+struct Features {
+  bool simd = true;
+  bool tail_call = true;
+  bool extended_const = true;
+};
+
 struct LoadOptions {
   // Compile fuel checks in (at function entries and loop heads), so that
   // StoreLimits::fuel bounds the run. Off by default: it costs time.
   bool fuel_metering = false;
+  Features features;
 };
 
 // Decodes, validates and compiles. The result can be instantiated many
@@ -52,16 +62,23 @@ const Module& module_of(const CompiledModule& compiled);
 
 // A value with its type. `bits`: i32 zero-extended, f32/f64 bit patterns,
 // references as Ref bits (0 is null; a funcref is its FuncInst*; an
-// externref is any non-zero host-chosen value).
+// externref is any non-zero host-chosen value); a v128's low 64 bits, with
+// its high 64 in `hi` (zero for every other type). In the engine's slot
+// arrays (arguments, results, frames) a v128 takes two consecutive 8-byte
+// slots, low half first.
 struct Value {
   ValType type = ValType::I32;
   uint64_t bits = 0;
+  uint64_t hi = 0;
 
   static Value i32(uint32_t v) { return {ValType::I32, v}; }
   static Value i64(uint64_t v) { return {ValType::I64, v}; }
   static Value f32_bits(uint32_t v) { return {ValType::F32, v}; }
   static Value f64_bits(uint64_t v) { return {ValType::F64, v}; }
   static Value null_ref(ValType t) { return {t, 0}; }
+  static Value v128(uint64_t lo, uint64_t high) {
+    return {ValType::V128, lo, high};
+  }
 };
 
 struct Extern {

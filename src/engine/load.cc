@@ -29,7 +29,7 @@ Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
   auto decoded = decode_module(bytes);
   if (!decoded)
     return Unexpected(std::move(decoded).error());
-  auto validated = validate_module(*decoded);
+  auto validated = validate_module(*decoded, options.features);
   if (!validated)
     return Unexpected(std::move(validated).error());
 

@@ -67,7 +67,7 @@ struct TableInst {
 struct GlobalInst {
   GlobalType type;
   uint64_t value = 0;  // same encoding as Value::bits
-  uint64_t hi = 0;     // V128: the high 64 bits (value holds the low)
+  uint64_t hi = 0;     // a v128's high 64 bits, as Value::hi
 };
 
 // A passive element segment's references, resolved at instantiation;

@@ -105,6 +105,14 @@ uint64_t canonical_bits(ValType type, uint64_t bits) {
   return bits;
 }
 
+// Slot arrays hold a v128 in two slots, low half first (engine.h).
+size_t slot_count(const std::vector<ValType>& types) {
+  size_t n = 0;
+  for (ValType t : types)
+    n += t == ValType::V128 ? 2 : 1;
+  return n;
+}
+
 Trap host_error(std::string message) {
   Trap trap;
   trap.kind = TrapKind::HostError;
@@ -135,6 +143,7 @@ GlobalInst* Store::create_global(GlobalType type, Value init) {
   auto global = std::make_unique<GlobalInst>();
   global->type = type;
   global->value = canonical_bits(type.type, init.bits);
+  global->hi = type.type == ValType::V128 ? init.hi : 0;
   impl_->globals.push_back(std::move(global));
   return impl_->globals.back().get();
 }
@@ -154,17 +163,25 @@ Result<std::vector<Value>, Trap> Store::call(FuncInst* func,
     return Unexpected(std::move(*trap));
 
   std::vector<uint64_t> slots(
-      std::max<size_t>({type.params.size(), type.results.size(), 1}));
-  for (size_t i = 0; i < args.size(); ++i)
-    slots[i] = canonical_bits(args[i].type, args[i].bits);
+      std::max<size_t>({slot_count(type.params), slot_count(type.results), 1}));
+  size_t slot = 0;
+  for (const Value& arg : args) {
+    slots[slot++] = canonical_bits(arg.type, arg.bits);
+    if (arg.type == ValType::V128)
+      slots[slot++] = arg.hi;
+  }
   if (auto trap = impl_->executor.invoke(func, slots.data()))
     return Unexpected(std::move(*trap));
 
   std::vector<Value> results;
   results.reserve(type.results.size());
-  for (size_t i = 0; i < type.results.size(); ++i)
-    results.push_back(
-        {type.results[i], canonical_bits(type.results[i], slots[i])});
+  slot = 0;
+  for (ValType t : type.results) {
+    Value v{t, canonical_bits(t, slots[slot++])};
+    if (t == ValType::V128)
+      v.hi = slots[slot++];
+    results.push_back(v);
+  }
   return results;
 }
 
@@ -209,7 +226,7 @@ const FuncType& Store::type_of(const FuncInst* func) {
 }
 
 Value Store::global_value(const GlobalInst* global) {
-  return {global->type.type, global->value};
+  return {global->type.type, global->value, global->hi};
 }
 
 GuestMemory Store::memory_view(MemoryInst* memory) {

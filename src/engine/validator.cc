@@ -97,8 +97,9 @@ std::optional<LoadError> find_malformed(const Module& m) {
 }  // namespace
 }  // namespace validation
 
-Result<void, LoadError> validate_module(const Module& module) {
-  auto result = validation::validate_all(module);
+Result<void, LoadError> validate_module(const Module& module,
+                                        const Features& features) {
+  auto result = validation::validate_all(module, features);
   if (!result && result.error().kind == LoadError::Kind::Invalid) {
     if (auto malformed = validation::find_malformed(module))
       return Unexpected(std::move(*malformed));

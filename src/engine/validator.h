@@ -14,6 +14,8 @@ namespace capbox::engine {
 // ("type mismatch", "unknown local", ...), or LoadError{Malformed} for the
 // few binary-format errors only found while reading code (illegal opcode,
 // "data count section required", ...).
-Result<void, LoadError> validate_module(const Module& module);
+// A module that uses a proposal `features` turns off is Invalid too.
+Result<void, LoadError> validate_module(const Module& module,
+                                        const Features& features = {});
 
 }  // namespace capbox::engine

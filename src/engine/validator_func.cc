@@ -225,6 +225,9 @@ bool FuncValidator::check_label(uint32_t depth) {
 }
 
 bool FuncValidator::step(const Instr& in) {
+  // opcodes.def lists every SIMD instruction last, from v128.load on.
+  if (in.op >= Opcode::V128Load && !ctx_.features.simd)
+    return fail(kSimdDisabled);
   switch (in.op) {
     case Opcode::Unreachable:
     case Opcode::Nop:
@@ -244,6 +247,8 @@ bool FuncValidator::step(const Instr& in) {
       return step_branch(in);
     case Opcode::Call:
     case Opcode::CallIndirect:
+    case Opcode::ReturnCall:
+    case Opcode::ReturnCallIndirect:
       return step_call(in);
     default:
       return step_numeric(in);
@@ -364,9 +369,16 @@ bool FuncValidator::step_branch(const Instr& in) {
   }
 }
 
+// call, call_indirect, and their tail forms return_call and
+// return_call_indirect, which return the callee's results as the function's
+// own: those must be exactly the function's result types.
 bool FuncValidator::step_call(const Instr& in) {
+  const bool tail =
+      in.op == Opcode::ReturnCall || in.op == Opcode::ReturnCallIndirect;
+  if (tail && !ctx_.features.tail_call)
+    return fail("tail calls are disabled (-W tail-call=n)");
   const FuncType* type = nullptr;
-  if (in.op == Opcode::Call) {
+  if (in.op == Opcode::Call || in.op == Opcode::ReturnCall) {
     if (in.index >= ctx_.func_types.size())
       return fail_index("unknown function", in.index);
     type = &ctx_.func_type(in.index);
@@ -383,7 +395,14 @@ bool FuncValidator::step_call(const Instr& in) {
   }
   if (!pop_vals(type->params))
     return false;
-  push_vals(type->results);
+  if (!tail) {
+    push_vals(type->results);
+    return true;
+  }
+  if (!std::equal(type->results.begin(), type->results.end(),
+                  ctrls_.front().results.begin(), ctrls_.front().results.end()))
+    return fail("type mismatch");
+  set_unreachable();
   return true;
 }
 

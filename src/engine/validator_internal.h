@@ -21,6 +21,7 @@ namespace capbox::engine::validation {
 inline constexpr ValType kUnknown = static_cast<ValType>(0);
 
 LoadError invalid_error(uint32_t offset, std::string message);
+inline constexpr const char* kSimdDisabled = "SIMD is disabled (-W simd=n)";
 LoadError malformed_error(uint32_t offset, std::string message);
 // "unknown global 3": the spec's tests match messages by prefix, and some
 // expect the index.
@@ -37,6 +38,7 @@ struct Context {
   // C.refs: functions referenced outside function bodies; only these may
   // be named by ref.func inside a body.
   std::vector<bool> refs;
+  Features features;
 
   const FuncType& func_type(uint32_t index) const {
     return module->types[func_types[index]];
@@ -44,7 +46,8 @@ struct Context {
 };
 
 // Every rule but the malformed-code rescan (validator.cc).
-Result<void, LoadError> validate_all(const Module& module);
+Result<void, LoadError> validate_all(const Module& module,
+                                     const Features& features);
 
 // A function body's message for running out of bytes before its final
 // `end`, worded like the reference interpreter, which reads on into what

@@ -71,6 +71,20 @@ MODULES = {
     "starttrap": """
 (module (func $s unreachable) (start $s))
 """,
+    # A million tail calls: only a tail call that reuses its frame gets
+    # through without 'call stack exhausted'.
+    "tail": """
+(module
+  (func $count (export "count") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 7))
+      (else (return_call $count (i32.sub (local.get 0) (i32.const 1)))))))
+""",
+    "extconst": """
+(module
+  (global $g i32 (i32.add (i32.const 40) (i32.const 2)))
+  (func (export "get") (result i32) (global.get $g)))
+""",
 }
 
 
@@ -81,8 +95,9 @@ def build_modules(tmp):
         wasm_path = os.path.join(tmp, name + ".wasm")
         with open(wat_path, "w") as f:
             f.write(wat)
-        subprocess.run([WAT2WASM, "--debug-names", wat_path, "-o", wasm_path],
-                       check=True)
+        subprocess.run([WAT2WASM, "--debug-names", "--enable-tail-call",
+                        "--enable-extended-const", wat_path, "-o",
+                        wasm_path], check=True)
         paths[name] = wasm_path
     garbage = os.path.join(tmp, "garbage.wasm")
     with open(garbage, "wb") as f:
@@ -268,6 +283,33 @@ def run_cases(t, m, tmp):
             stderr=r"trapped: unreachable")
     t.check("trap in the start function", run + [m["starttrap"]], 134,
             stderr=r"trapped: unreachable")
+    # Proposals: on by default, each turned off by its -W switch, which the
+    # refusal names.
+    t.check("tail calls run in constant stack",
+            run + ["--invoke", "count", m["tail"], "1000000"], 0, "7\n")
+    t.check("-W tail-call=y", run + ["-W", "tail-call=y", "--invoke", "count",
+                                     m["tail"], "3"], 0, "7\n")
+    t.check("-W tail-call=n refuses return_call",
+            run + ["-W", "tail-call=n", "--invoke", "count", m["tail"], "3"],
+            126, stderr=r"^capbox: error: .*tail\.wasm: invalid module at "
+            r"0x[0-9a-f]+: tail calls are disabled \(-W tail-call=n\)\n$")
+    t.check("-W with a limit and a switch",
+            run + ["-W", "fuel=100000,tail-call=n", "--invoke", "count",
+                   m["tail"], "3"], 126, stderr=r"-W tail-call=n")
+    t.check("extended-const on by default",
+            run + ["--invoke", "get", m["extconst"]], 0, "42\n")
+    t.check("-W extended-const=n refuses i32.add in a global",
+            run + ["-W", "extended-const=n", "--invoke", "get",
+                   m["extconst"]], 126,
+            stderr=r"invalid module at 0x[0-9a-f]+: constant expression "
+            r"required: extended constant expressions are disabled "
+            r"\(-W extended-const=n\)")
+    t.check("-W simd=n accepts a module without SIMD",
+            run + ["-W", "simd=n", "--invoke", "add", m["arith"], "2", "3"],
+            0, "5\n")
+    t.check("-W tail-call takes y or n",
+            run + ["-W", "tail-call=maybe", m["tail"]], 125,
+            stderr=r"-W tail-call=maybe: give y or n")
     # Help and version: stdout, status 0.
     t.check("--help", ["--help"], 0, stderr="^$", one_line_error=False)
     t.check("help run", ["help", "run"], 0, one_line_error=False)

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +22,8 @@ using engine::Value;
 // "i32" -> ValType::I32, ...; nullopt for unknown names.
 std::optional<ValType> parse_type(std::string_view name);
 
-// An argument of an invoke, e.g. {"type": "i32", "value": "7"}. Spec
+// An argument of an invoke, e.g. {"type": "i32", "value": "7"}, or a
+// v128 as {"type": "v128", "lane_type": "i16", "value": [8 lanes]}. Spec
 // externref n becomes Ref bits n + 1, so that 0 stays null. On failure
 // returns nullopt and sets *error.
 std::optional<Value> parse_value(const nlohmann::json& value,
@@ -35,9 +37,17 @@ struct Expected {
     ArithmeticNan,  // f32/f64 NaN with the quiet bit set, either sign
     NonNullRef,     // a funcref whose identity the script cannot name
   };
+  // The lane shapes of a v128 in the scripts.
+  enum class Lane : uint8_t { I8, I16, I32, I64, F32, F64 };
+
   ValType type = ValType::I32;
   Kind kind = Kind::Exact;
   uint64_t bits = 0;
+  // v128 only: the high 64 bits, the lane shape, and for each lane Exact
+  // (its bits are in bits/hi) or a NaN pattern (float lanes).
+  uint64_t hi = 0;
+  Lane lane = Lane::I32;
+  std::vector<Kind> lanes;
 };
 
 std::optional<Expected> parse_expected(const nlohmann::json& value,

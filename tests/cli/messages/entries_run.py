@@ -38,6 +38,10 @@ E("run-W-stack", ["run", "-W", "max-wasm-stack=1000", "a.wasm"], 125, "capbox: e
 E("run-W-unknown-imports", ["run", "-W", "unknown-imports-trap=y", "a.wasm"],
   125, 'capbox: error: -W unknown-imports-trap=y: capbox refuses a module with an unknown import at start (exit 126) and does not define stand-ins\n')
 E("run-W-unknown-near", ["run", "-W", "fule=1", "a.wasm"], 125, "capbox: error: unknown key in -W fule=1; did you mean 'fuel'?\n")
+E("run-W-unknown-far", ["run", "-W", "zzzzzz=1", "a.wasm"], 125,
+  "capbox: error: unknown key in -W zzzzzz=1; known: fuel max-memory-size timeout simd tail-call extended-const\n")
+E("run-W-feature-value", ["run", "-W", "tail-call=maybe", "a.wasm"], 125,
+  "capbox: error: -W tail-call=maybe: give y or n (write -W tail-call=n to turn it off)\n")
 E("run-limit-unknown-far", ["run", "--limit", "zzzzzz=1", "a.wasm"], 125,
   'capbox: error: unknown key in --limit zzzzzz=1; known: memory fuel cpu-time wall-time open-files output file-output processes\n')
 E("run-limit-size", ["run", "--limit", "memory=12XB", "a.wasm"], 125, 'capbox: error: --limit memory=12XB: unknown unit \'XB\' in a size "12XB"; use one of GiB, MiB, KiB, B\n')

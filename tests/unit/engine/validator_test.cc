@@ -459,8 +459,8 @@ TEST_CASE("validator: errors carry the offending instruction's offset") {
 }
 
 TEST_CASE("validator: binary-format errors in code are Malformed") {
-  // return_call (tail calls) is not supported.
-  expect_error(decode_and_validate(one_function({0x12, 0x00, 0x0B})),
+  // call_ref (typed function references) is not supported.
+  expect_error(decode_and_validate(one_function({0x14, 0x00, 0x0B})),
                "illegal opcode", Kind::Malformed);
   // 0xFD 0x100 is relaxed SIMD, which is not supported.
   expect_error(decode_and_validate(one_function({0xFD, 0x80, 0x02, 0x0B})),
@@ -496,7 +496,7 @@ TEST_CASE("validator: a malformed body wins over an earlier invalid one") {
       0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01,
       0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x03, 0x02, 0x00,
       0x00, 0x0A, 0x09, 0x02, 0x03, 0x00, 0x6A, 0x0B,  // i32.add, no operands
-      0x03, 0x00, 0x12, 0x0B};
+      0x03, 0x00, 0x14, 0x0B};
   expect_error(validate_bytes(m), "illegal opcode", Kind::Malformed);
 }
 

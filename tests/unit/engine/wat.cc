@@ -23,7 +23,7 @@ std::vector<uint8_t> wat_to_wasm(std::string_view wat, bool validate) {
     std::ofstream file(in, std::ios::binary);
     file.write(wat.data(), static_cast<std::streamsize>(wat.size()));
   }
-  std::string command = "wat2wasm --enable-extended-const ";
+  std::string command = "wat2wasm --enable-extended-const --enable-tail-call ";
   if (!validate)
     command += "--no-check ";
   command += "-o '" + out + "' '" + in + "' 2>&1";

@@ -10,9 +10,9 @@
 
 namespace capbox::engine::testing {
 
-// The binary for `wat` (extended-const enabled), or an empty vector if
-// wat2wasm rejected it or could not be run. `validate = false` lets invalid
-// modules through, for testing the engine's own validation.
+// The binary for `wat` (extended-const and tail calls enabled), or an empty
+// vector if wat2wasm rejected it or could not be run. `validate = false` lets
+// invalid modules through, for testing the engine's own validation.
 std::vector<uint8_t> wat_to_wasm(std::string_view wat, bool validate = true);
 
 }  // namespace capbox::engine::testing
