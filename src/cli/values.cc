@@ -44,6 +44,49 @@ bool parse_integer(std::string_view text, int bits, uint64_t& out) {
   return true;
 }
 
+// A v128 as one unsigned 128-bit number, decimal or 0x hex, as wasmtime
+// reads it.
+bool parse_v128(std::string_view text, uint64_t& lo, uint64_t& hi) {
+  unsigned base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    text.remove_prefix(2);
+  }
+  if (text.empty())
+    return false;
+  unsigned __int128 value = 0;
+  for (char ch : text) {
+    unsigned digit;
+    if (ch >= '0' && ch <= '9')
+      digit = static_cast<unsigned>(ch - '0');
+    else if (base == 16 && ch >= 'a' && ch <= 'f')
+      digit = static_cast<unsigned>(ch - 'a' + 10);
+    else if (base == 16 && ch >= 'A' && ch <= 'F')
+      digit = static_cast<unsigned>(ch - 'A' + 10);
+    else
+      return false;
+    if (digit >= base)
+      return false;
+    constexpr auto kMax = ~static_cast<unsigned __int128>(0);
+    if (value > (kMax - digit) / base)
+      return false;  // more than 128 bits
+    value = value * base + digit;
+  }
+  lo = static_cast<uint64_t>(value);
+  hi = static_cast<uint64_t>(value >> 64);
+  return true;
+}
+
+std::string format_u128(uint64_t lo, uint64_t hi) {
+  unsigned __int128 value = (static_cast<unsigned __int128>(hi) << 64) | lo;
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + value % 10));
+    value /= 10;
+  } while (value != 0);
+  return digits;
+}
+
 template <typename F>
 bool parse_float(std::string_view text, F& out) {
   if (!text.empty() && text[0] == '+')
@@ -98,12 +141,18 @@ Result<Value, std::string> parse_value(ValType type, std::string_view text) {
         return Unexpected(invalid(text, type));
       return Value::f64_bits(std::bit_cast<uint64_t>(d));
     }
+    case ValType::V128: {
+      uint64_t hi = 0;
+      if (!parse_v128(text, bits, hi))
+        return Unexpected(invalid(text, type));
+      return Value::v128(bits, hi);
+    }
     default:
       // funcref and externref: a reference has no spelling on a command line.
       return Unexpected(std::string(type == ValType::ExternRef ? "an " : "a ") +
                         to_string(type) +
                         " argument cannot be given on the command line; "
-                        "--invoke passes only i32, i64, f32 and f64");
+                        "--invoke passes only numbers (i32, i64, f32, f64, v128)");
   }
 }
 
@@ -118,6 +167,8 @@ std::string format_value(const Value& value) {
           std::bit_cast<float>(static_cast<uint32_t>(value.bits)));
     case ValType::F64:
       return format_float(std::bit_cast<double>(value.bits));
+    case ValType::V128:  // one unsigned 128-bit number, as wasmtime prints it
+      return format_u128(value.bits, value.hi);
     case ValType::FuncRef:
       return value.bits == 0 ? "<null funcref>" : "<funcref>";
     case ValType::ExternRef:

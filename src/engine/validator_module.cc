@@ -60,10 +60,10 @@ class ModuleValidator {
 
 Result<void, LoadError> ModuleValidator::run() {
   build_context();
-  bool ok = check_simd_types() && check_imports() && check_definitions() &&
-            check_elems() &&
+  // Types last: a SIMD instruction in a body is the more precise refusal.
+  bool ok = check_imports() && check_definitions() && check_elems() &&
             check_datas() && check_functions() && check_start() &&
-            check_exports();
+            check_exports() && check_simd_types();
   if (!ok)
     return Unexpected(std::move(error_));
   return {};

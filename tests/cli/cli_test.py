@@ -80,6 +80,14 @@ MODULES = {
       (then (i32.const 7))
       (else (return_call $count (i32.sub (local.get 0) (i32.const 1)))))))
 """,
+    "simd": """
+(module
+  (func (export "add") (param v128) (result v128)
+    (i32x4.add (local.get 0) (v128.const i32x4 1 2 3 4)))
+  (func (export "lane") (result i32)
+    (i32x4.extract_lane 3
+      (i32x4.mul (v128.const i32x4 1 2 3 4) (i32x4.splat (i32.const 10))))))
+""",
     "extconst": """
 (module
   (global $g i32 (i32.add (i32.const 40) (i32.const 2)))
@@ -304,6 +312,20 @@ def run_cases(t, m, tmp):
             stderr=r"invalid module at 0x[0-9a-f]+: constant expression "
             r"required: extended constant expressions are disabled "
             r"\(-W extended-const=n\)")
+    t.check("SIMD on by default", run + ["--invoke", "lane", m["simd"]], 0,
+            "40\n")
+    # v128 arguments and results are one unsigned 128-bit number, as in
+    # wasmtime: lanes 1 2 3 4 + 0xff in lane 0.
+    t.check("a v128 argument and result",
+            run + ["--invoke", "add", m["simd"], "0xff"], 0,
+            "316912650112397582603894391040\n")
+    t.check("a v128 argument too large",
+            run + ["--invoke", "add", m["simd"], "0x1" + "0" * 32], 125,
+            stderr=r"'0x10+' is not a valid v128")
+    t.check("-W simd=n refuses a SIMD instruction",
+            run + ["-W", "simd=n", "--invoke", "lane", m["simd"]], 126,
+            stderr=r"^capbox: error: .*simd\.wasm: invalid module at "
+            r"0x[0-9a-f]+: SIMD is disabled \(-W simd=n\)\n$")
     t.check("-W simd=n accepts a module without SIMD",
             run + ["-W", "simd=n", "--invoke", "add", m["arith"], "2", "3"],
             0, "5\n")

@@ -62,11 +62,29 @@ TEST_CASE("floats: decimal, exponent, nan and inf") {
   CHECK(rejects(ValType::F32, "1e40"));
 }
 
-TEST_CASE("reference and vector arguments are refused with a reason") {
+TEST_CASE("reference arguments are refused with a reason") {
   auto v = parse_value(ValType::FuncRef, "0");
   REQUIRE(!v.has_value());
   CHECK(v.error().find("funcref") != std::string::npos);
-  CHECK(rejects(ValType::V128, "0"));
+}
+
+TEST_CASE("a v128 is one unsigned 128-bit number, as in wasmtime") {
+  auto v = parse_value(ValType::V128, "0x0102030405060708090a0b0c0d0e0f10");
+  REQUIRE(v.has_value());
+  CHECK(v->bits == 0x090a0b0c0d0e0f10u);
+  CHECK(v->hi == 0x0102030405060708u);
+  // 2^128 - 1 in decimal is the largest; one more overflows.
+  auto max = parse_value(ValType::V128, "340282366920938463463374607431768211455");
+  REQUIRE(max.has_value());
+  CHECK((max->bits == UINT64_MAX && max->hi == UINT64_MAX));
+  CHECK(rejects(ValType::V128, "340282366920938463463374607431768211456"));
+  CHECK(rejects(ValType::V128, "-1"));
+  CHECK(rejects(ValType::V128, "0x"));
+  CHECK(rejects(ValType::V128, "12a"));
+  CHECK(format_value(Value::v128(UINT64_MAX, UINT64_MAX)) ==
+        "340282366920938463463374607431768211455");
+  CHECK(format_value(Value::v128(0, 1)) == "18446744073709551616");
+  CHECK(format_value(Value::v128(0, 0)) == "0");
 }
 
 TEST_CASE("results print as wasmtime --invoke prints them") {

@@ -78,7 +78,7 @@ E("run-arg-count-none", ["run", "--invoke", "add", "arith.wasm"], 125, 'capbox: 
 E("run-arg-value", ["run", "--invoke", "add", "arith.wasm", "x", "1"], 125,
   "capbox: error: argument 1 of add: 'x' is not a valid i32\n", modules=["arith.wasm"])
 E("run-arg-type", ["run", "--invoke", "takes_ref", "arith.wasm", "1"], 125,
-  'capbox: error: argument 1 of takes_ref: an externref argument cannot be given on the command line; --invoke passes only i32, i64, f32 and f64\n', modules=["arith.wasm"])
+  'capbox: error: argument 1 of takes_ref: an externref argument cannot be given on the command line; --invoke passes only numbers (i32, i64, f32, f64, v128)\n', modules=["arith.wasm"])
 E("run-trap", ["run", "trap.wasm"], 134, 'capbox: error: trap.wasm trapped: unreachable in function boom at 0x23\n'
   '  wasm backtrace:\n'
   '    0: 0x23 trap.wasm!boom\n', modules=["trap.wasm"])
