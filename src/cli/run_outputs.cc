@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -14,6 +15,26 @@
 
 namespace capbox::cli {
 namespace {
+
+// This process's peak resident set (VmHWM) in bytes. Not getrusage's
+// ru_maxrss: after an exec that counts the parent's pages too, when the
+// parent spawned capbox with vfork (Python's subprocess does).
+std::optional<uint64_t> own_peak_rss() {
+  std::FILE* status = std::fopen("/proc/self/status", "re");
+  if (status == nullptr)
+    return std::nullopt;
+  std::optional<uint64_t> peak;
+  char line[128];
+  unsigned long long kib = 0;
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %llu kB", &kib) == 1) {
+      peak = static_cast<uint64_t>(kib) * 1024;
+      break;
+    }
+  }
+  std::fclose(status);
+  return peak;
+}
 
 std::optional<uint64_t> max_of(const PlannedLimit& limit) {
   return limit.value != 0 ? std::optional<uint64_t>(limit.value) : std::nullopt;
@@ -185,6 +206,8 @@ int RunOutputs::finish(int status,
   report_.signal = signal;
   report_.denials = recorder_.denials();
   report_.denied = recorder_.denied();
+  if (report_path_)
+    report_.supervisor_peak_rss = own_peak_rss();
   if (default_audit_)
     std::cerr << "capbox: audit log: " << audit_path_ << "\n";
   if (!report_path_)
