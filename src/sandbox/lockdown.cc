@@ -210,15 +210,12 @@ Result<LockdownInfo, LockdownError> lockdown(const LockdownConfig& config) {
     config.report->landlock_abi = info.landlock_abi;
   if (config.seccomp == SeccompMode::Skip)
     return info;
-  // Built here, not before fork: SelfOnly needs the child's own pid.
+  // Built into the binary (seccomp_gen.cc); SelfOnly gets the child's pid.
   SeccompOptions options = config.seccomp_options;
   options.self = ::getpid();
-  Filter filter;
-  if (const int rc = filter.build(options); rc != 0)
-    return fail(Stage::Seccomp, rc);
   if (const int rc = install_sigsys_handler(config.report); rc != 0)
     return fail(Stage::SigsysHandler, rc);
-  if (const int rc = filter.load(); rc != 0)
+  if (const int rc = load_prebuilt_filter(options); rc != 0)
     return fail(Stage::Seccomp, rc);
   return info;
 }

@@ -90,10 +90,24 @@ class Filter {
   // Writes libseccomp's pseudo-filter-code text to `fd`, for tests and
   // debugging. Returns 0 or -errno.
   int export_pfc(int fd) const;
+  // Writes the BPF program (struct sock_filter, native endianness) to
+  // `fd`: what load() would install. Returns 0 or -errno.
+  int export_bpf(int fd) const;
 
  private:
   void* ctx_ = nullptr;
 };
+
+// SelfOnly's pid in the filter that seccomp_gen builds into the binary
+// (seccomp_bpf.h): above any pid_max, so never a real pid.
+inline constexpr uint32_t kSelfPlaceholder = 0x3ade1f0f;
+
+// Installs the filter for `options` on the calling thread as Filter::build
+// and load would, but from the BPF generated at build time (seccomp_gen.cc)
+// with options.self put in for kSelfPlaceholder: one seccomp(2), no
+// libseccomp and no allocation. no_new_privs must already be set. Returns
+// 0 or -errno.
+int load_prebuilt_filter(const SeccompOptions& options);
 
 // Makes the SIGSYS handler ours: a trapped call is either the emulated
 // form of a Rule::Emulated row (performed, its result returned) or blocked:
