@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "cli/exit_codes.h"
@@ -25,10 +26,10 @@ std::optional<uint64_t> own_peak_rss() {
     return std::nullopt;
   std::optional<uint64_t> peak;
   char line[128];
-  unsigned long long kib = 0;
+  constexpr char kKey[] = "VmHWM:";  // then spaces, the number and "kB"
   while (std::fgets(line, sizeof line, status) != nullptr) {
-    if (std::sscanf(line, "VmHWM: %llu kB", &kib) == 1) {
-      peak = static_cast<uint64_t>(kib) * 1024;
+    if (std::strncmp(line, kKey, sizeof kKey - 1) == 0) {
+      peak = std::strtoull(line + sizeof kKey - 1, nullptr, 10) * 1024;
       break;
     }
   }
