@@ -96,8 +96,10 @@ int no_new_privs() {
 int drop_capabilities() {
   if (has_setpcap()) {
     // Up to the running kernel's last capability, which may be newer
-    // than libcap's CAP_LAST_CAP.
-    for (cap_value_t cap = 0; CAP_IS_SUPPORTED(cap); ++cap) {
+    // than libcap's CAP_LAST_CAP: libcap probed it once at start-up, in
+    // the supervisor (CAP_IS_SUPPORTED would ask the kernel per bit).
+    const cap_value_t bits = cap_max_bits();
+    for (cap_value_t cap = 0; cap < bits; ++cap) {
       if (cap_drop_bound(cap) != 0)
         return -errno;
     }
