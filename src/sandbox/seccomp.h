@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The interpreter child's seccomp filter, built with libseccomp from the
-// table in syscalls.def, and the SIGSYS handler that reports a blocked call
-// (or performs the one emulated form). Runs in the forked child before the
-// filter is loaded: exception-free, results are -errno. Depends on base/
-// and libseccomp only; knows nothing of WASI, the broker or the engine.
+// table in syscalls.def (at build time by seccomp_gen, loaded in the child
+// by load_prebuilt_filter), and the SIGSYS handler that reports a blocked
+// call (or performs the one emulated form). Exception-free, results are
+// -errno. Depends on base/ and libseccomp only; knows nothing of WASI, the
+// broker or the engine.
 #pragma once
 
 #include <sys/types.h>
