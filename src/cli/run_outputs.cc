@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "cli/exit_codes.h"
@@ -14,6 +16,26 @@
 
 namespace capbox::cli {
 namespace {
+
+// This process's peak resident set (VmHWM) in bytes. Not getrusage's
+// ru_maxrss: after an exec that counts the parent's pages too, when the
+// parent spawned capbox with vfork (Python's subprocess does).
+std::optional<uint64_t> own_peak_rss() {
+  std::FILE* status = std::fopen("/proc/self/status", "re");
+  if (status == nullptr)
+    return std::nullopt;
+  std::optional<uint64_t> peak;
+  char line[128];
+  constexpr char kKey[] = "VmHWM:";  // then spaces, the number and "kB"
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::strncmp(line, kKey, sizeof kKey - 1) == 0) {
+      peak = std::strtoull(line + sizeof kKey - 1, nullptr, 10) * 1024;
+      break;
+    }
+  }
+  std::fclose(status);
+  return peak;
+}
 
 std::optional<uint64_t> max_of(const PlannedLimit& limit) {
   return limit.value != 0 ? std::optional<uint64_t>(limit.value) : std::nullopt;
@@ -185,6 +207,8 @@ int RunOutputs::finish(int status,
   report_.signal = signal;
   report_.denials = recorder_.denials();
   report_.denied = recorder_.denied();
+  if (report_path_)
+    report_.supervisor_peak_rss = own_peak_rss();
   if (default_audit_)
     std::cerr << "capbox: audit log: " << audit_path_ << "\n";
   if (!report_path_)

@@ -88,6 +88,10 @@ std::string report_json(const RunReport& r) {
     denied.push_back(entry);
   }
   report["denied"] = denied;
+  Json host;
+  host["supervisor_peak_rss"] = or_null(r.supervisor_peak_rss);
+  host["child_peak_rss"] = or_null(r.child_peak_rss);
+  report["host"] = host;
   return report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

@@ -46,6 +46,10 @@ struct RunReport {
   LimitUse processes;
   uint64_t denials = 0;
   std::vector<DeniedCount> denied;
+  // Peak resident sets in bytes: capbox's own process (VmHWM) and the
+  // sandboxed child's (none: no child ran, e.g. exec or a usage error).
+  std::optional<uint64_t> supervisor_peak_rss;
+  std::optional<uint64_t> child_peak_rss;
 };
 
 std::string report_json(const RunReport& report);

@@ -3,12 +3,31 @@
 // once into the interpreter's internal code (see interp.h for its format).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "engine/module.h"
 
 namespace capbox::engine {
+
+// Allocates large code buffers as reserved address space (mmap
+// MAP_NORESERVE): a lazily compiled module reserves room for all the code
+// it may ever hold up front, so the buffer never moves while code in it
+// runs, and only the pages written become resident. Small buffers come
+// from operator new.
+template <typename T>
+struct CodeAllocator {
+  using value_type = T;
+  CodeAllocator() = default;
+  template <typename U>
+  CodeAllocator(const CodeAllocator<U>&) {}
+  T* allocate(size_t n);
+  void deallocate(T* p, size_t n);
+  bool operator==(const CodeAllocator&) const { return true; }
+};
+extern template struct CodeAllocator<uint32_t>;
+using CodeWords = std::vector<uint32_t, CodeAllocator<uint32_t>>;
 
 struct CompiledFunction {
   uint32_t func_index = 0;   // in the module's function index space
@@ -32,11 +51,20 @@ struct CompiledModule {
   // across all modules in the process (call_indirect compares these).
   std::vector<uint32_t> type_ids;
   std::vector<CompiledFunction> functions;  // one per defined function
-  std::vector<uint32_t> code;               // every function's code
+  CodeWords code;                           // every function's code
   std::vector<SourceMapEntry> source_map;
   // Compiled with fuel checks at function entries and loop heads.
   bool metered = false;
+  // Lazy compilation (compiler.h): code[0, stub_words) holds one
+  // kLazyStubWords stub per defined function, and code_order the defined
+  // functions compiled so far in the order of their code (so by
+  // code_start). Eager: no stubs, code_order is 0..n-1.
+  uint32_t stub_words = 0;
+  std::vector<uint32_t> code_order;
 };
+
+// A not yet compiled function's code: the LazyCompile op and its index.
+inline constexpr uint32_t kLazyStubWords = 3;
 
 // Interns a function type; equal types get equal ids. Thread-safe.
 uint32_t intern_func_type(const FuncType& type);

@@ -78,7 +78,10 @@ Result<void, LoadError> FunctionCompiler::compile() {
     return Unexpected(LoadError{LoadError::Kind::Invalid, body.body_offset,
                                 "function too large"});
   }
-  out_.functions.push_back(fn_);
+  if (defined_index_ < out_.functions.size())
+    out_.functions[defined_index_] = fn_;  // replaces its lazy stub
+  else
+    out_.functions.push_back(fn_);
   return {};
 }
 

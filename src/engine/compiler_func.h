@@ -179,7 +179,7 @@ class FunctionCompiler {
 
   CompiledModule& out_;
   const Module& module_;
-  std::vector<uint32_t>& code_;
+  CodeWords& code_;
   const void* const* handlers_;
   uint32_t defined_index_;
   bool metered_;

@@ -52,6 +52,10 @@ struct LoadOptions {
   // StoreLimits::fuel bounds the run. Off by default: it costs time.
   bool fuel_metering = false;
   Features features;
+  // Compile each function on its first call instead of all up front
+  // (validation still covers the whole module). The module's code then
+  // grows while it runs: run it from one thread at a time.
+  bool lazy_compile = true;
 };
 
 // Decodes, validates and compiles. The result can be instantiated many

@@ -30,6 +30,7 @@
 #include <memory>
 
 #include "engine/compiled.h"
+#include "engine/compiler.h"
 #include "engine/guard.h"
 #include "engine/mem_access.h"
 #include "engine/ops.h"
@@ -240,14 +241,18 @@ bool locate_frame(TraceFrame& out, const Instance* inst, const uint32_t* pc) {
   if (pc < m.code.data() || pc >= m.code.data() + m.code.size())
     return false;
   auto code_offset = static_cast<uint32_t>(pc - m.code.data());
-  auto it =
-      std::upper_bound(m.functions.begin(), m.functions.end(), code_offset,
-                       [](uint32_t off, const CompiledFunction& f) {
-                         return off < f.code_start;
-                       });
-  if (it == m.functions.begin())
-    return false;
-  out.function = std::prev(it)->func_index;
+  if (code_offset < m.stub_words) {
+    out.function = m.module.imported_funcs + code_offset / kLazyStubWords;
+  } else {
+    // code_order lists the compiled functions by code_start.
+    auto it = std::upper_bound(m.code_order.begin(), m.code_order.end(),
+                               code_offset, [&m](uint32_t off, uint32_t f) {
+                                 return off < m.functions[f].code_start;
+                               });
+    if (it == m.code_order.begin())
+      return false;
+    out.function = m.functions[*std::prev(it)].func_index;
+  }
   out.offset = wasm_offset_of(m, code_offset);
   // The name section's name, else the name it is exported under.
   auto name = m.module.function_names.find(out.function);

@@ -41,9 +41,11 @@ Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
   // Metering costs a check at every loop head and function entry, so it is
   // compiled in only when asked for (as wasmtime's consume_fuel).
   compiled->metered = options.fuel_metering;
-  auto result = compile_module(*compiled);
-  if (!result)
-    return Unexpected(std::move(result).error());
+  if (!options.lazy_compile || !prepare_lazy(*compiled)) {
+    auto result = compile_module(*compiled);
+    if (!result)
+      return Unexpected(std::move(result).error());
+  }
   return std::shared_ptr<const CompiledModule>(std::move(compiled));
 }
 

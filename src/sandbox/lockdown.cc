@@ -96,8 +96,10 @@ int no_new_privs() {
 int drop_capabilities() {
   if (has_setpcap()) {
     // Up to the running kernel's last capability, which may be newer
-    // than libcap's CAP_LAST_CAP.
-    for (cap_value_t cap = 0; CAP_IS_SUPPORTED(cap); ++cap) {
+    // than libcap's CAP_LAST_CAP: libcap probed it once at start-up, in
+    // the supervisor (CAP_IS_SUPPORTED would ask the kernel per bit).
+    const cap_value_t bits = cap_max_bits();
+    for (cap_value_t cap = 0; cap < bits; ++cap) {
       if (cap_drop_bound(cap) != 0)
         return -errno;
     }
@@ -210,15 +212,12 @@ Result<LockdownInfo, LockdownError> lockdown(const LockdownConfig& config) {
     config.report->landlock_abi = info.landlock_abi;
   if (config.seccomp == SeccompMode::Skip)
     return info;
-  // Built here, not before fork: SelfOnly needs the child's own pid.
+  // Built into the binary (seccomp_gen.cc); SelfOnly gets the child's pid.
   SeccompOptions options = config.seccomp_options;
   options.self = ::getpid();
-  Filter filter;
-  if (const int rc = filter.build(options); rc != 0)
-    return fail(Stage::Seccomp, rc);
   if (const int rc = install_sigsys_handler(config.report); rc != 0)
     return fail(Stage::SigsysHandler, rc);
-  if (const int rc = filter.load(); rc != 0)
+  if (const int rc = load_prebuilt_filter(options); rc != 0)
     return fail(Stage::Seccomp, rc);
   return info;
 }

@@ -237,9 +237,17 @@ int Filter::export_pfc(int fd) const {
   return ctx_ != nullptr ? seccomp_export_pfc(ctx_, fd) : -EINVAL;
 }
 
+int Filter::export_bpf(int fd) const {
+  return ctx_ != nullptr ? seccomp_export_bpf(ctx_, fd) : -EINVAL;
+}
+
 int install_sigsys_handler(ChildReport* report) {
   g_report = report;
+#ifdef SYS_newfstatat
+  g_fstatat_nr = SYS_newfstatat;  // libseccomp's name lookup costs a search
+#else
   g_fstatat_nr = seccomp_syscall_resolve_name("newfstatat");
+#endif
   struct sigaction action {};
   action.sa_sigaction = on_sigsys;
   action.sa_flags = SA_SIGINFO;

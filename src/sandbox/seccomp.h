@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The interpreter child's seccomp filter, built with libseccomp from the
-// table in syscalls.def, and the SIGSYS handler that reports a blocked call
-// (or performs the one emulated form). Runs in the forked child before the
-// filter is loaded: exception-free, results are -errno. Depends on base/
-// and libseccomp only; knows nothing of WASI, the broker or the engine.
+// table in syscalls.def (at build time by seccomp_gen, loaded in the child
+// by load_prebuilt_filter), and the SIGSYS handler that reports a blocked
+// call (or performs the one emulated form). Exception-free, results are
+// -errno. Depends on base/ and libseccomp only; knows nothing of WASI, the
+// broker or the engine.
 #pragma once
 
 #include <sys/types.h>
@@ -90,10 +91,24 @@ class Filter {
   // Writes libseccomp's pseudo-filter-code text to `fd`, for tests and
   // debugging. Returns 0 or -errno.
   int export_pfc(int fd) const;
+  // Writes the BPF program (struct sock_filter, native endianness) to
+  // `fd`: what load() would install. Returns 0 or -errno.
+  int export_bpf(int fd) const;
 
  private:
   void* ctx_ = nullptr;
 };
+
+// SelfOnly's pid in the filter that seccomp_gen builds into the binary
+// (seccomp_bpf.h): above any pid_max, so never a real pid.
+inline constexpr uint32_t kSelfPlaceholder = 0x3ade1f0f;
+
+// Installs the filter for `options` on the calling thread as Filter::build
+// and load would, but from the BPF generated at build time (seccomp_gen.cc)
+// with options.self put in for kSelfPlaceholder: one seccomp(2), no
+// libseccomp and no allocation. no_new_privs must already be set. Returns
+// 0 or -errno.
+int load_prebuilt_filter(const SeccompOptions& options);
 
 // Makes the SIGSYS handler ours: a trapped call is either the emulated
 // form of a Rule::Emulated row (performed, its result returned) or blocked:

@@ -163,6 +163,7 @@ RunResult explain(const SandboxConfig& config,
                   bool timed_out) {
   RunResult result;
   result.landlock_abi = report.landlock_abi;
+  result.child_peak_rss = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
   if (WIFSIGNALED(status))
     result.signal = WTERMSIG(status);
   if (timed_out) {

@@ -59,6 +59,9 @@ struct RunResult {
   uint32_t stage = 0;    // SetupFailed: a Stage
   int error = 0;         // SetupFailed: the errno
   int landlock_abi = 0;  // what the child found; 0: none (say so in -v)
+  // The child's peak resident set in bytes (wait4's ru_maxrss): its own
+  // pages and those it shares copy-on-write with the supervisor.
+  uint64_t child_peak_rss = 0;
   // One line for "capbox: error: MODULE was stopped: <message>", e.g.
   // "blocked system call openat", "crashed with signal SIGSEGV",
   // "wall-time limit of 2 s exceeded"; "exited with status N" for Exited.
