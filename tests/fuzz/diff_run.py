@@ -19,6 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import diff_denan  # noqa: E402
 import diff_wasm  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -319,8 +320,10 @@ def compare_validation(work, driver, features, timeout):
 
 
 def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
-               timeout=20):
-    """Runs one module on both sides inside `work` (a directory)."""
+               timeout=20, denan=True):
+    """Runs one module on both sides inside `work` (a directory); with
+    `denan` and SIMD on, NaN lanes of v128 float results become 0 first
+    (diff_denan.py)."""
     original = os.path.join(work, "orig.wasm")
     with open(original, "wb") as f:
         f.write(module_bytes)
@@ -328,6 +331,8 @@ def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
     if not valid:
         return compare_validation(work, driver, features, timeout)
     try:
+        if denan and "simd" in features:
+            module_bytes = diff_denan.denan_v128(module_bytes)
         rewritten, exported, parsed = diff_wasm.rewrite(module_bytes)
     except (diff_wasm.Unsupported, IndexError) as e:
         return Outcome(skip=f"unsupported: {e}")
@@ -380,6 +385,8 @@ def main():
     ap.add_argument("--features", default=DEFAULT_FEATURES)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--show", action="store_true")
+    ap.add_argument("--nans", action="store_true",
+                    help="keep v128 NaN lanes (no diff_denan.py)")
     ap.add_argument("module")
     args = ap.parse_args()
     with open(args.module, "rb") as f:
@@ -387,7 +394,8 @@ def main():
     work = tempfile.mkdtemp(prefix="diffrun-")
     try:
         outcome = run_module(data, os.path.abspath(args.driver),
-                             parse_features(args.features), args.seed, work)
+                             parse_features(args.features), args.seed, work,
+                             denan=not args.nans)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if outcome.skip:
