@@ -158,6 +158,26 @@ static uint32_t sum_u32x4(v128_t v) {
          (uint32_t)wasm_i32x4_extract_lane(v, 3);
 }
 
+// The image's byte sums, signed sum and sum of squares.
+static void byte_sums_simd(uint32_t* bytes,
+                           int32_t* sbytes,
+                           uint32_t* squares) {
+  v128_t vb = wasm_i32x4_splat(0), vs = vb, vq = vb;
+  for (int i = 0; i < kW * kH; i += 16) {
+    const v128_t v = wasm_v128_load(img + i);
+    vb = wasm_i32x4_add(vb, wasm_u32x4_extadd_pairwise_u16x8(
+                                wasm_u16x8_extadd_pairwise_u8x16(v)));
+    vs = wasm_i32x4_add(vs, wasm_i32x4_extadd_pairwise_i16x8(
+                                wasm_i16x8_extadd_pairwise_i8x16(v)));
+    vq = wasm_i32x4_add(vq, wasm_u32x4_extadd_pairwise_u16x8(
+                                wasm_u16x8_extmul_low_u8x16(v, v)));
+    vq = wasm_i32x4_add(vq, wasm_u32x4_extadd_pairwise_u16x8(
+                                wasm_u16x8_extmul_high_u8x16(v, v)));
+  }
+  *bytes = sum_u32x4(vb), *sbytes = (int32_t)sum_u32x4(vs);
+  *squares = sum_u32x4(vq);
+}
+
 static void kernel_ints_simd(uint32_t* dot,
                              int64_t* ext,
                              uint32_t* bytes,
@@ -191,20 +211,7 @@ static void kernel_ints_simd(uint32_t* dot,
   *dot = sum_u32x4(vdot);
   const v128_t e = wasm_i64x2_add(e0, e1);
   *ext = wasm_i64x2_extract_lane(e, 0) + wasm_i64x2_extract_lane(e, 1);
-  v128_t vb = wasm_i32x4_splat(0), vs = vb, vq = vb;
-  for (int i = 0; i < kW * kH; i += 16) {
-    const v128_t v = wasm_v128_load(img + i);
-    vb = wasm_i32x4_add(vb, wasm_u32x4_extadd_pairwise_u16x8(
-                                wasm_u16x8_extadd_pairwise_u8x16(v)));
-    vs = wasm_i32x4_add(vs, wasm_i32x4_extadd_pairwise_i16x8(
-                                wasm_i16x8_extadd_pairwise_i8x16(v)));
-    vq = wasm_i32x4_add(vq, wasm_u32x4_extadd_pairwise_u16x8(
-                                wasm_u16x8_extmul_low_u8x16(v, v)));
-    vq = wasm_i32x4_add(vq, wasm_u32x4_extadd_pairwise_u16x8(
-                                wasm_u16x8_extmul_high_u8x16(v, v)));
-  }
-  *bytes = sum_u32x4(vb), *sbytes = (int32_t)sum_u32x4(vs);
-  *squares = sum_u32x4(vq);
+  byte_sums_simd(bytes, sbytes, squares);
   mm[0] = mm[1] = INT32_MAX, mm[2] = mm[3] = INT32_MIN;
   int16_t lanes_mn[8], lanes_mx[8];
   uint16_t lanes_umn[8], lanes_umx[8];

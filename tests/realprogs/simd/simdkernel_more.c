@@ -85,6 +85,34 @@ static void floats_scalar(float acc[4]) {
 #endif
 
 #if USE_SIMD
+// The f64x2 half of kernel_floats: lanes h, h+1 of x, y and p.
+static void doubles_simd(int i, int h, v128_t x, v128_t y, v128_t p) {
+  const v128_t xs = h ? wasm_i32x4_shuffle(x, x, 2, 3, 0, 1) : x;
+  const v128_t ys = h ? wasm_i32x4_shuffle(y, y, 2, 3, 0, 1) : y;
+  const v128_t ps = h ? wasm_i32x4_shuffle(p, p, 2, 3, 0, 1) : p;
+  const v128_t dx = wasm_f64x2_promote_low_f32x4(xs);
+  const v128_t dy = wasm_f64x2_promote_low_f32x4(ys);
+  const v128_t m = wasm_f64x2_mul(dx, dy);
+  const v128_t s = wasm_f64x2_sqrt(wasm_f64x2_abs(m));
+  wasm_v128_store(&dout[0][i + h], m);
+  wasm_v128_store(&dout[1][i + h], s);
+  wasm_v128_store(&dout[2][i + h],
+                  wasm_f64x2_nearest(wasm_f64x2_div(m, wasm_f64x2_splat(7.0))));
+  wasm_v128_store(&dout[3][i + h], wasm_f64x2_min(dx, dy));
+  wasm_v128_store(&dout[4][i + h], wasm_f64x2_max(dx, dy));
+  v128_t t =
+      wasm_f64x2_add(wasm_f64x2_floor(s), wasm_f64x2_ceil(wasm_f64x2_neg(s)));
+  t = wasm_f64x2_add(
+      t, wasm_f64x2_trunc(wasm_f64x2_div(m, wasm_f64x2_splat(3.0))));
+  t = wasm_f64x2_add(t, wasm_f64x2_convert_low_i32x4(ps));
+  wasm_v128_store(&dout[5][i + h], t);
+  wasm_v128_store64_lane(&fdem[i + h], wasm_f32x4_demote_f64x2_zero(s), 0);
+  wasm_v128_store64_lane(
+      &dtrunc[i + h],
+      wasm_i32x4_trunc_sat_f64x2_zero(wasm_f64x2_mul(m, wasm_f64x2_splat(1e5))),
+      0);
+}
+
 static void floats_simd(float acc_out[4]) {
   v128_t acc = wasm_f32x4_splat(0.0f);
   for (int i = 0; i < kF; i += 4) {
@@ -116,32 +144,8 @@ static void floats_simd(float acc_out[4]) {
     wasm_v128_store(&iout[1][i], wasm_u32x4_trunc_sat_f32x4(big));
     wasm_v128_store(&iout[2][i], wasm_f32x4_convert_i32x4(p));
     wasm_v128_store(&iout[3][i], wasm_f32x4_convert_u32x4(p));
-    for (int h = 0; h < 4; h += 2) {
-      const v128_t xs = h ? wasm_i32x4_shuffle(x, x, 2, 3, 0, 1) : x;
-      const v128_t ys = h ? wasm_i32x4_shuffle(y, y, 2, 3, 0, 1) : y;
-      const v128_t ps = h ? wasm_i32x4_shuffle(p, p, 2, 3, 0, 1) : p;
-      const v128_t dx = wasm_f64x2_promote_low_f32x4(xs);
-      const v128_t dy = wasm_f64x2_promote_low_f32x4(ys);
-      const v128_t m = wasm_f64x2_mul(dx, dy);
-      const v128_t s = wasm_f64x2_sqrt(wasm_f64x2_abs(m));
-      wasm_v128_store(&dout[0][i + h], m);
-      wasm_v128_store(&dout[1][i + h], s);
-      wasm_v128_store(&dout[2][i + h], wasm_f64x2_nearest(wasm_f64x2_div(
-                                           m, wasm_f64x2_splat(7.0))));
-      wasm_v128_store(&dout[3][i + h], wasm_f64x2_min(dx, dy));
-      wasm_v128_store(&dout[4][i + h], wasm_f64x2_max(dx, dy));
-      v128_t t = wasm_f64x2_add(wasm_f64x2_floor(s),
-                                wasm_f64x2_ceil(wasm_f64x2_neg(s)));
-      t = wasm_f64x2_add(
-          t, wasm_f64x2_trunc(wasm_f64x2_div(m, wasm_f64x2_splat(3.0))));
-      t = wasm_f64x2_add(t, wasm_f64x2_convert_low_i32x4(ps));
-      wasm_v128_store(&dout[5][i + h], t);
-      wasm_v128_store64_lane(&fdem[i + h], wasm_f32x4_demote_f64x2_zero(s), 0);
-      wasm_v128_store64_lane(&dtrunc[i + h],
-                             wasm_i32x4_trunc_sat_f64x2_zero(
-                                 wasm_f64x2_mul(m, wasm_f64x2_splat(1e5))),
-                             0);
-    }
+    doubles_simd(i, 0, x, y, p);
+    doubles_simd(i, 2, x, y, p);
   }
   // Through replace_lane, so it is exercised too.
   const v128_t back = wasm_f32x4_replace_lane(wasm_f32x4_splat(0.0f), 2,
