@@ -28,7 +28,8 @@ HANG_EXPORT = "hangLimitInitializer"
 # Feature name -> (binaryen flags, wabt flags). reference-types is off by
 # default: binaryen 108's fuzzer emits typed references ((ref $t), anyref as
 # a supertype of funcref) outside the standard proposal, so wabt rejects
-# almost every such module. simd and tail-call wait for capbox's support.
+# almost every such module. simd is on (v128 NaN lanes zeroed by
+# diff_denan.py); tail-call waits for capbox's support.
 FEATURES = {
     "sign-ext": (["--enable-sign-ext"], []),
     "mutable-globals": (["--enable-mutable-globals"], []),
@@ -42,7 +43,7 @@ FEATURES = {
                        ["--enable-extended-const"]),
 }
 DEFAULT_FEATURES = ("sign-ext,mutable-globals,nontrapping-float-to-int,"
-                    "bulk-memory,multivalue")
+                    "bulk-memory,multivalue,simd")
 
 WABT_TRAPS = [
     ("unreachable", "unreachable"),
