@@ -257,6 +257,8 @@ def checksum_body(module, limit=None):
             code += mix(get + b"\xBC\xAD")
         elif t == F64:
             code += mix(get + b"\xBD")
+        elif t == V128:  # both i64x2 lanes
+            code += mix(get + b"\xFD\x1D\x00") + mix(get + b"\xFD\x1D\x01")
     if module.memories:
         code += mix(b"\x3F\x00\xAD")  # memory.size
         # end = size * 65536 (local 2); i (local 0) walks it 8 bytes a step.
