@@ -7,7 +7,7 @@
 // Usage: diff_driver [--fuel N] MODULE.wasm CALLS
 // CALLS: one call a line, "NAME RESULTS ARG...": RESULTS the export's
 // original result types ("f64,i32", "-" for none; floats arrive as their
-// bits from wrappers), ARG "TYPE:HEXBITS".
+// bits from wrappers, a v128 as two i64 halves), ARG "TYPE:HEXBITS".
 #include <bit>
 #include <cinttypes>
 #include <cstdio>
@@ -118,8 +118,19 @@ bool parse_call(const std::string& line, Call& call) {
   return true;
 }
 
+// "log v128:0x..." as the wabt side prints it: the 128-bit value in hex.
+std::string format_v128(uint64_t lo, uint64_t hi) {
+  char hex[40];
+  if (hi == 0)
+    std::snprintf(hex, sizeof hex, "0x%" PRIx64, lo);
+  else
+    std::snprintf(hex, sizeof hex, "0x%" PRIx64 "%016" PRIx64, hi, lo);
+  return std::string("v128:") + hex;
+}
+
 // The log-TYPE imports print their argument, as the wabt side does through
-// spectest's print functions.
+// spectest's print functions. A v128 argument arrives as two raw slots,
+// low half first.
 bool define_logs(engine::Store& store,
                  const engine::Module& module,
                  engine::Imports& imports) {
@@ -130,13 +141,18 @@ bool define_logs(engine::Store& store,
       continue;
     std::string type = import.name.substr(4);
     ValType vt;
-    if (!parse_type(type, vt))
+    if (type == "v128")
+      vt = ValType::V128;
+    else if (!parse_type(type, vt))
       continue;
     engine::FuncInst* func = store.create_host_function(
         engine::FuncType{{vt}, {}},
         [type](engine::HostCall&, const uint64_t* args,
                uint64_t*) -> std::optional<engine::Trap> {
-          std::printf("log %s\n", format_value(type, args[0]).c_str());
+          const std::string text = type == "v128"
+                                       ? format_v128(args[0], args[1])
+                                       : format_value(type, args[0]);
+          std::printf("log %s\n", text.c_str());
           return std::nullopt;
         });
     if (func == nullptr)
@@ -156,9 +172,17 @@ void print_outcome(const Call& call,
     std::printf(" trap %s\n", trap_kind(result.error().kind));
     return;
   }
-  for (size_t i = 0; i < result->size(); ++i) {
-    const std::string type = i < call.results.size() ? call.results[i] : "?";
-    std::printf(" %s", format_value(type, (*result)[i].bits).c_str());
+  // A v128 result comes from its wrapper as two i64 halves, low first.
+  const std::vector<Value>& values = *result;
+  for (size_t i = 0, r = 0; i < values.size(); ++i, ++r) {
+    const std::string type = r < call.results.size() ? call.results[r] : "?";
+    if (type == "v128" && i + 1 < values.size()) {
+      std::printf(" %s",
+                  format_v128(values[i].bits, values[i + 1].bits).c_str());
+      ++i;
+    } else {
+      std::printf(" %s", format_value(type, values[i].bits).c_str());
+    }
   }
   std::printf("\n");
 }

@@ -19,6 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import diff_denan  # noqa: E402
 import diff_wasm  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,7 +28,8 @@ HANG_EXPORT = "hangLimitInitializer"
 # Feature name -> (binaryen flags, wabt flags). reference-types is off by
 # default: binaryen 108's fuzzer emits typed references ((ref $t), anyref as
 # a supertype of funcref) outside the standard proposal, so wabt rejects
-# almost every such module. simd and tail-call wait for capbox's support.
+# almost every such module. simd is on (v128 NaN lanes zeroed by
+# diff_denan.py); tail-call waits for capbox's support.
 FEATURES = {
     "sign-ext": (["--enable-sign-ext"], []),
     "mutable-globals": (["--enable-mutable-globals"], []),
@@ -41,7 +43,7 @@ FEATURES = {
                        ["--enable-extended-const"]),
 }
 DEFAULT_FEATURES = ("sign-ext,mutable-globals,nontrapping-float-to-int,"
-                    "bulk-memory,multivalue")
+                    "bulk-memory,multivalue,simd")
 
 WABT_TRAPS = [
     ("unreachable", "unreachable"),
@@ -147,7 +149,8 @@ def write_inputs(work, module_bytes, calls):
                        "args": [{"type": tname(t), "value": str(v)}
                                 for t, v in args]},
             "expected": [{"type": tname(t)}
-                         for t in diff_wasm.float_free(results)]})
+                         for t in diff_wasm.float_free(
+                             diff_wasm.expand(results))]})
     with open(os.path.join(work, "fuzz.json"), "w") as f:
         json.dump({"source_filename": "fuzz.wast", "commands": commands}, f)
 
@@ -195,11 +198,17 @@ def adapt_wabt(output, calls):
         if rest.startswith("error: "):
             lines.append(f"call {name} => trap {wabt_trap(rest[7:])}")
             continue
-        values = [v for v in rest.split(", ") if v]
+        values = [int(v.split(":", 1)[1]) for v in rest.split(", ") if v]
         shown = []
-        for i, v in enumerate(values):
-            t = tname(results[i]) if i < len(results) else "?"
-            shown.append(format_value(t, int(v.split(":", 1)[1])))
+        while values:
+            t = tname(results[len(shown)]) if len(shown) < len(results) \
+                else "?"
+            if t == "v128" and len(values) >= 2:
+                v = values.pop(0) % (1 << 64)
+                v |= values.pop(0) % (1 << 64) << 64
+                shown.append(f"v128:0x{v:x}")
+            else:
+                shown.append(format_value(t, values.pop(0)))
         lines.append(f"call {name} =>" + "".join(" " + s for s in shown))
     return lines
 
@@ -236,9 +245,44 @@ def run_capbox(work, driver, fuel, timeout, module="fuzz.wasm",
     return lines, proc.stderr
 
 
+def is_nan_bits(bits, width):
+    """`bits` (an f32 or f64 by `width`) encode a NaN."""
+    mantissa_bits = 23 if width == 32 else 52
+    mantissa = (1 << mantissa_bits) - 1
+    exponent = ((1 << (width - 1)) - 1) & ~mantissa
+    return bits & exponent == exponent and bits & mantissa != 0
+
+
+def same_v128(a, b):
+    """Two logged v128 values, equal but for NaN payloads: the lane type is
+    unknown, so each 64-bit half is equal, or both f64 NaNs, or each of its
+    32-bit quarters equal or both f32 NaNs. (--denan leaves v128 float
+    lanes alone, and a NaN's payload and sign are nondeterministic.)"""
+    for shift in (0, 64):
+        ha, hb = a >> shift & (1 << 64) - 1, b >> shift & (1 << 64) - 1
+        if ha == hb or (is_nan_bits(ha, 64) and is_nan_bits(hb, 64)):
+            continue
+        for quarter in (0, 32):
+            qa, qb = ha >> quarter & 0xFFFFFFFF, hb >> quarter & 0xFFFFFFFF
+            if qa != qb and not (is_nan_bits(qa, 32) and is_nan_bits(qb, 32)):
+                return False
+    return True
+
+
+def same_token(a, b):
+    prefix = "v128:"
+    if a.startswith(prefix) and b.startswith(prefix):
+        return same_v128(int(a[len(prefix):], 16), int(b[len(prefix):], 16))
+    return a == b
+
+
 def same_line(a, b):
-    """Equal, or both traps where one side does not name the kind."""
+    """Equal, or both traps where one side does not name the kind, or the
+    same but for NaN payloads in v128 values."""
     if a == b:
+        return True
+    ta, tb = a.split(" "), b.split(" ")
+    if len(ta) == len(tb) and all(map(same_token, ta, tb)):
         return True
     ta, tb = a.partition(" => trap "), b.partition(" => trap ")
     return (ta[1] and tb[1] and ta[0] == tb[0] and
@@ -277,8 +321,10 @@ def compare_validation(work, driver, features, timeout):
 
 
 def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
-               timeout=20):
-    """Runs one module on both sides inside `work` (a directory)."""
+               timeout=20, denan=True):
+    """Runs one module on both sides inside `work` (a directory); with
+    `denan` and SIMD on, NaN lanes of v128 float results become 0 first
+    (diff_denan.py)."""
     original = os.path.join(work, "orig.wasm")
     with open(original, "wb") as f:
         f.write(module_bytes)
@@ -286,10 +332,15 @@ def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
     if not valid:
         return compare_validation(work, driver, features, timeout)
     try:
+        if denan and "simd" in features:
+            module_bytes = diff_denan.denan_v128(module_bytes)
         rewritten, exported, parsed = diff_wasm.rewrite(module_bytes)
     except (diff_wasm.Unsupported, IndexError) as e:
         return Outcome(skip=f"unsupported: {e}")
-    if not diff_wasm.imports_supported(parsed):
+    log_types = [diff_wasm.I32, diff_wasm.I64, diff_wasm.F32, diff_wasm.F64]
+    if "simd" in features:
+        log_types.append(diff_wasm.V128)
+    if not diff_wasm.imports_supported(parsed, log_types):
         return Outcome(skip="unsupported: imports")
     calls = make_calls(exported, seed)
     write_inputs(work, rewritten, calls)
@@ -335,6 +386,8 @@ def main():
     ap.add_argument("--features", default=DEFAULT_FEATURES)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--show", action="store_true")
+    ap.add_argument("--nans", action="store_true",
+                    help="keep v128 NaN lanes (no diff_denan.py)")
     ap.add_argument("module")
     args = ap.parse_args()
     with open(args.module, "rb") as f:
@@ -342,7 +395,8 @@ def main():
     work = tempfile.mkdtemp(prefix="diffrun-")
     try:
         outcome = run_module(data, os.path.abspath(args.driver),
-                             parse_features(args.features), args.seed, work)
+                             parse_features(args.features), args.seed, work,
+                             denan=not args.nans)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if outcome.skip:

@@ -2,7 +2,8 @@
 # Binary-level rewriting of a fuzz module for the differential run, so that
 # both interpreters print exact values: each exported function returning a
 # float is re-exported through an appended wrapper that reinterprets the
-# floats as integers (wabt prints floats with %f), and an appended export
+# floats as integers (wabt prints floats with %f), a v128 as two i64s
+# (params too: neither side's invoke takes a v128), and an appended export
 # "__difffuzz_checksum" folds every numeric global and all of memory 0 into
 # an i64. Appending functions leaves every existing index unchanged, so no
 # code needs renumbering. Pure Python, no dependency beyond the standard
@@ -202,12 +203,24 @@ def float_free(results):
     return [I32 if t == F32 else I64 if t == F64 else t for t in results]
 
 
+def expand(types):
+    """A v128 passes through the wrappers as two i64 halves, low first."""
+    return [h for t in types for h in ([I64, I64] if t == V128 else [t])]
+
+
 def wrapper_body(func, params, results):
-    """Calls `func` and reinterprets its float results as integers."""
-    code = b"".join(b"\x20" + uleb(i) for i in range(len(params)))
+    """Calls `func` with each v128 parameter built from two i64 ones, and
+    reinterprets its float results as integers, v128 ones as two i64s."""
+    code, slot = b"", 0
+    for t in params:
+        code += b"\x20" + uleb(slot)
+        if t == V128:
+            # i64x2.splat, local.get (high half), i64x2.replace_lane 1
+            code += b"\xFD\x12\x20" + uleb(slot + 1) + b"\xFD\x1E\x01"
+        slot += 2 if t == V128 else 1
     code += b"\x10" + uleb(func)
     locals_decl = vec([b"\x01" + bytes([t]) for t in results])
-    base = len(params)
+    base = slot
     for k in reversed(range(len(results))):
         code += b"\x21" + uleb(base + k)  # local.set
     for k, t in enumerate(results):
@@ -216,6 +229,10 @@ def wrapper_body(func, params, results):
             code += b"\xBC"  # i32.reinterpret_f32
         elif t == F64:
             code += b"\xBD"  # i64.reinterpret_f64
+        elif t == V128:
+            # i64x2.extract_lane 0, local.get, i64x2.extract_lane 1
+            code += (b"\xFD\x1D\x00\x20" + uleb(base + k) +
+                     b"\xFD\x1D\x01")
     return locals_decl + code + b"\x0B"
 
 
@@ -240,6 +257,8 @@ def checksum_body(module, limit=None):
             code += mix(get + b"\xBC\xAD")
         elif t == F64:
             code += mix(get + b"\xBD")
+        elif t == V128:  # both i64x2 lanes
+            code += mix(get + b"\xFD\x1D\x00") + mix(get + b"\xFD\x1D\x01")
     if module.memories:
         code += mix(b"\x3F\x00\xAD")  # memory.size
         # end = size * 65536 (local 2); i (local 0) walks it 8 bytes a step.
@@ -267,7 +286,8 @@ def type_index(types, params, results):
 
 
 def rewrite(data):
-    """(new module bytes, [(export name, params, original results)])."""
+    """(new module bytes, [(export name, params, original results)]);
+    a call's params are its wrapper's (a v128 one as two i64s)."""
     module = Module(data)
     types = list(module.types)
     func_types = module.func_types()
@@ -280,18 +300,19 @@ def rewrite(data):
         if index >= len(func_types) or func_types[index] >= len(types):
             raise Unsupported("export of an unknown function")
         params, results = types[func_types[index]]
-        if any(t not in (I32, I64, F32, F64) for t in params + results):
+        if any(t not in (I32, I64, F32, F64, V128) for t in params + results):
             # Neither side can pass or print these: not called directly.
             exports.append((name, kind, index))
             continue
         target = index
-        if float_free(results) != results:
-            new_funcs.append(type_index(types, params, float_free(results)))
+        if float_free(expand(results)) != results or V128 in params:
+            new_funcs.append(type_index(types, expand(params),
+                                        float_free(expand(results))))
             new_bodies.append(wrapper_body(index, params, results))
             target = next_index
             next_index += 1
         exports.append((name, 0, target))
-        calls.append((name, params, results))
+        calls.append((name, expand(params), results))
     for name, limit in ((CHECKSUM_EXPORT, CHECKSUM_PREFIX),
                         (CHECKSUM_FULL_EXPORT, None)):
         new_funcs.append(type_index(types, [], [I64]))
@@ -326,7 +347,7 @@ LOG_IMPORTS = {"log-i32": I32, "log-i64": I64, "log-f32": F32,
 
 def imports_supported(module, log_types=(I32, I64, F32, F64)):
     """Only the fuzzing-support log functions of `log_types` have hosts on
-    both sides (log-v128 needs a v128 host in diff_driver first)."""
+    both sides (log-v128 only when SIMD is on)."""
     for mod, name, kind, desc in module.imports:
         if mod != "fuzzing-support" or kind != 0:
             return False

@@ -65,7 +65,7 @@ def reduce(module, args, module_seed, out_dir, stem):
     command = " ".join([
         sys.executable, os.path.join(HERE, "diff_run.py"), "--driver",
         args.driver, "--features", args.features, "--seed",
-        str(module_seed), test])
+        str(module_seed), *(["--nans"] if args.nans else []), test])
     flags = " ".join(diff_run.binaryen_flags(args.feature_list))
     try:
         proc = subprocess.run(
@@ -91,7 +91,7 @@ def record(module, args, module_seed, out_dir, stem):
         data = f.read()
     work = tempfile.mkdtemp(prefix="diffrecord-")
     outcome = diff_run.run_module(data, args.driver, args.feature_list,
-                                  module_seed, work)
+                                  module_seed, work, denan=not args.nans)
     shutil.rmtree(work, ignore_errors=True)
     with open(os.path.join(out_dir, stem + ".txt"), "w") as f:
         f.write(f"# seed {module_seed} features {args.features}\n")
@@ -149,7 +149,7 @@ def main():
                 continue
             outcome = diff_run.run_module(module, args.driver,
                                           args.feature_list, module_seed,
-                                          work)
+                                          work, denan=not args.nans)
             if outcome.skip:
                 key = "timeouts" if outcome.skip.startswith("timeout") \
                     else "skipped"

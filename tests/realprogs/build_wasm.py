@@ -3,10 +3,14 @@
 # Builds real programs from Debian source trees (fetched by
 # fetch_sources.sh, never edited) into wasm32-wasi modules with clang and
 # wasi-libc: the Lua 5.4 interpreter (with capbox_lua.h's no-longjmp
-# error handling) and zlib's minigzip and example. Incremental: an object
-# is rebuilt when its source, a header given here, or the flags changed;
-# two compilers at a time. Usage:
-#   build_wasm.py {lua|zlib} SOURCE_DIR OUT_DIR [--cc CLANG]
+# error handling), zlib's minigzip and example, and simd/'s simdkernel.
+# A variant adds flags: "simd" -msimd128 (auto-vectorised, and simdkernel's
+# intrinsics), "simd-scalar" simdkernel's scalar twins under -msimd128,
+# "native" the host build the outputs are compared with. Incremental: an
+# object is rebuilt when its source, a header given here, or the flags
+# changed; two compilers at a time. Usage:
+#   build_wasm.py {lua|zlib|simdkernel} SOURCE_DIR OUT_DIR [--cc CLANG]
+#                 [--variant wasm|simd|simd-scalar|native]
 import argparse
 import concurrent.futures
 import hashlib
@@ -56,7 +60,32 @@ def zlib_recipe(src):
     return programs, objects, []
 
 
-RECIPES = {"lua": lua_recipe, "zlib": zlib_recipe}
+def simdkernel_recipe(_):
+    simd = os.path.join(HERE, "simd")
+    names = ("simdkernel", "simdkernel_more", "simdkernel_lanes")
+    sources = [os.path.join(simd, n + ".c") for n in names]
+    # Our own code: held to our warnings, no -w.
+    flags = [f for f in BASE_FLAGS if f != "-w"] + [
+        "-std=c11", "-Wall", "-Wextra", "-Werror"]
+    return ({"simdkernel": (sources, ["-lm"])},
+            [(s, flags) for s in sources],
+            [os.path.join(simd, "simdkernel.h")])
+
+
+RECIPES = {"lua": lua_recipe, "zlib": zlib_recipe,
+           "simdkernel": simdkernel_recipe}
+WASM_TARGET = "--target=wasm32-wasi"
+# Native builds must not fuse a*b+c: wasm never does.
+VARIANTS = {"wasm": [], "simd": ["-msimd128"],
+            "simd-scalar": ["-msimd128", "-DSIMDKERNEL_SCALAR"],
+            "native": ["-ffp-contract=off"]}
+
+
+def for_variant(flags, variant):
+    """`flags` for the variant: native builds drop the wasm target."""
+    if variant == "native":
+        flags = [f for f in flags if f != WASM_TARGET]
+    return flags + VARIANTS[variant]
 
 
 def object_path(out, source):
@@ -84,7 +113,7 @@ def run(command):
     return result.returncode, " ".join(command), result.stdout
 
 
-def build(name, src, out, cc):
+def build(name, src, out, cc, variant="wasm"):
     # Absolute paths, so the recorded commands do not depend on the cwd.
     src, out = os.path.abspath(src), os.path.abspath(out)
     programs, objects, deps = RECIPES[name](src)
@@ -92,7 +121,8 @@ def build(name, src, out, cc):
     jobs = []
     for source, flags in objects:
         obj = object_path(out, source)
-        command = [cc] + flags + ["-c", source, "-o", obj]
+        command = ([cc] + for_variant(flags, variant) +
+                   ["-c", source, "-o", obj])
         if stale(obj, [source] + deps, " ".join(command)):
             jobs.append((obj, command))
     with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
@@ -104,9 +134,11 @@ def build(name, src, out, cc):
             with open(obj + ".flags", "w") as f:
                 f.write(text)
     for program, (sources, libs) in programs.items():
-        target = os.path.join(out, program + ".wasm")
+        native = variant == "native"
+        target = os.path.join(out, program + ("" if native else ".wasm"))
         objs = [object_path(out, s) for s in sources]
-        command = [cc, "--target=wasm32-wasi"] + objs + ["-o", target] + libs
+        command = ([cc] + ([] if native else [WASM_TARGET]) + objs +
+                   ["-o", target] + libs)
         if stale(target, objs, " ".join(command)):
             rc, text, output = run(command)
             if rc != 0:
@@ -125,8 +157,10 @@ def main():
     parser.add_argument("source")
     parser.add_argument("out")
     parser.add_argument("--cc", default="clang")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="wasm")
     opts = parser.parse_args()
-    return 0 if build(opts.name, opts.source, opts.out, opts.cc) else 1
+    return 0 if build(opts.name, opts.source, opts.out, opts.cc,
+                      opts.variant) else 1
 
 
 if __name__ == "__main__":

@@ -6,15 +6,20 @@
 #   zlib  minigzip compresses and decompresses a file in a preopened
 #         directory and through pipes, checked against the original and
 #         host gzip; zlib's example program runs its self-test
+#   simd  programs built with -msimd128 against their native builds, byte
+#         for byte: zlib (auto-vectorised) compressing at three levels, and
+#         simd/simdkernel (intrinsics; its scalar twins auto-vectorised);
+#         each .wasm must really hold SIMD instructions (wasm-objdump)
 # Each run first fetches the sources (fetch_sources.sh: apt-get source
 # into a cache outside the repo, a no-op once there) and builds them
 # (build_wasm.py, incremental). A missing source is a failure, never a
 # skip. Ends with "N passed, M failed". Usage:
-#   run_realprogs.py {lua|zlib} --capbox CAPBOX --out DIR [--cc CLANG]
+#   run_realprogs.py {lua|zlib|simd} --capbox CAPBOX --out DIR [--cc CLANG]
 import argparse
 import glob
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -24,7 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "wasi"))
 import run_wasi_test  # noqa: E402
 import build_wasm  # noqa: E402
 
-PACKAGES = {"lua": "lua5.4", "zlib": "zlib"}
+PACKAGES = {"lua": "lua5.4", "zlib": "zlib", "simd": "zlib"}
 TIMEOUT = 60
 
 
@@ -151,6 +156,91 @@ def run_zlib(opts, checks, modules):
                      "zlib example self-test", out + r.stderr.decode())
 
 
+SIMD_OP = re.compile(rb"\b(?:v128|[iuf](?:8x16|16x8|32x4|64x2))\.[a-z0-9_]+")
+
+
+def simd_ops(path):
+    """SIMD instructions in a module's code: (count, distinct opcodes)."""
+    proc = subprocess.run(["wasm-objdump", "-d", path],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ops = SIMD_OP.findall(proc.stdout) if proc.returncode == 0 else []
+    return len(ops), len(set(ops))
+
+
+def build_variants(opts, checks, name, source, variants):
+    """{variant: directory} of `name`'s builds, or None if one failed."""
+    dirs = {}
+    for variant in variants:
+        out = os.path.join(opts.out, "simd", f"{name}-{variant}")
+        if not checks.check(build_wasm.build(name, source, out, opts.cc,
+                                             variant),
+                            f"build {name} ({variant})"):
+            return None
+        dirs[variant] = out
+    return dirs
+
+
+def check_simd(checks, path, least_count, least_distinct):
+    count, distinct = simd_ops(path)
+    checks.check(count >= least_count and distinct >= least_distinct,
+                 f"{os.path.basename(path)} holds {count} SIMD instructions, "
+                 f"{distinct} distinct",
+                 f"want at least {least_count} and {least_distinct}")
+
+
+def run_simdkernel(opts, checks):
+    dirs = build_variants(opts, checks, "simdkernel", HERE,
+                          ["native", "simd", "simd-scalar"])
+    if dirs is None:
+        return
+    native = subprocess.run([os.path.join(dirs["native"], "simdkernel")],
+                            stdout=subprocess.PIPE, timeout=TIMEOUT)
+    # The first line names the path taken; the rest must be identical.
+    want = native.stdout.split(b"\n", 1)
+    checks.check(native.returncode == 0 and len(want) == 2 and
+                 want[1].count(b"\n") >= 25, "native simdkernel runs",
+                 native.stdout.decode())
+    for variant, first in (("simd", b"wasm simd128 intrinsics"),
+                           ("simd-scalar", b"scalar")):
+        check_simd(checks, os.path.join(dirs[variant], "simdkernel.wasm"),
+                   *((400, 120) if variant == "simd" else (100, 20)))
+        r = capbox(opts, dirs[variant], "simdkernel", [])
+        got = r.stdout.split(b"\n", 1)
+        ok = r.returncode == 0 and first in got[0] and got[1:] == want[1:]
+        diff = "".join(f"\n  native {a}\n  capbox {b}" for a, b in zip(
+            want[-1].decode().splitlines(), got[-1].decode().splitlines())
+                       if a != b)
+        checks.check(ok, f"simdkernel ({variant}) output matches native",
+                     f"exit {r.returncode} {r.stderr.decode()}{diff}")
+
+
+def run_zlib_simd(opts, checks, source):
+    dirs = build_variants(opts, checks, "zlib", source, ["native", "simd"])
+    if dirs is None:
+        return
+    check_simd(checks, os.path.join(dirs["simd"], "minigzip.wasm"), 50, 10)
+    data = sample_data()
+    for level in ("-1", "-6", "-9"):
+        native = subprocess.run([os.path.join(dirs["native"], "minigzip"),
+                                 level], input=data, stdout=subprocess.PIPE,
+                                timeout=TIMEOUT)
+        r = capbox(opts, dirs["simd"], "minigzip", [level], stdin=data)
+        checks.check(native.returncode == 0 and r.returncode == 0 and
+                     r.stdout == native.stdout,
+                     f"minigzip {level} (simd) output equals native's",
+                     f"{len(r.stdout)} vs {len(native.stdout)} bytes")
+        r = capbox(opts, dirs["simd"], "minigzip", ["-d"],
+                   stdin=native.stdout)
+        checks.check(r.returncode == 0 and r.stdout == data,
+                     f"minigzip -d (simd) of native {level} output")
+    with tempfile.TemporaryDirectory(prefix="capbox-zlib-simd-") as work:
+        r = capbox(opts, dirs["simd"], "example", ["/work/foo.gz"],
+                   ["--dir", f"{work}::/work"])
+    checks.check(r.returncode == 0 and b"large_inflate(): OK" in r.stdout,
+                 "zlib example self-test (simd)",
+                 r.stdout.decode() + r.stderr.decode())
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("program", choices=sorted(PACKAGES))
@@ -159,9 +249,15 @@ def main():
     parser.add_argument("--cc", default="clang")
     opts = parser.parse_args()
     checks = Checks()
+    if opts.program == "simd":
+        run_simdkernel(opts, checks)
     source = fetch(PACKAGES[opts.program])
-    if checks.check(source is not None,
-                    f"apt-get source {PACKAGES[opts.program]}"):
+    if not checks.check(source is not None,
+                        f"apt-get source {PACKAGES[opts.program]}"):
+        pass
+    elif opts.program == "simd":
+        run_zlib_simd(opts, checks, source)
+    else:
         modules = os.path.join(opts.out, opts.program)
         if checks.check(build_wasm.build(opts.program, source, modules,
                                          opts.cc),
