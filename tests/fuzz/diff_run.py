@@ -29,7 +29,7 @@ HANG_EXPORT = "hangLimitInitializer"
 # default: binaryen 108's fuzzer emits typed references ((ref $t), anyref as
 # a supertype of funcref) outside the standard proposal, so wabt rejects
 # almost every such module. simd is on (v128 NaN lanes zeroed by
-# diff_denan.py); tail-call waits for capbox's support.
+# diff_denan.py), and so are tail-call and extended-const.
 FEATURES = {
     "sign-ext": (["--enable-sign-ext"], []),
     "mutable-globals": (["--enable-mutable-globals"], []),
@@ -43,7 +43,7 @@ FEATURES = {
                        ["--enable-extended-const"]),
 }
 DEFAULT_FEATURES = ("sign-ext,mutable-globals,nontrapping-float-to-int,"
-                    "bulk-memory,multivalue,simd")
+                    "bulk-memory,multivalue,simd,tail-call,extended-const")
 
 WABT_TRAPS = [
     ("unreachable", "unreachable"),
