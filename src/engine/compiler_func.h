@@ -108,6 +108,7 @@ class FunctionCompiler {
   void local_set_v128(uint32_t slot, bool tee);
   void select();
   void global_access(const Instr& in);
+  uint32_t take_arguments(const FuncType& t);
   void call(uint32_t func_index);
   void call_indirect(uint32_t type_index, uint32_t table);
   void return_call(uint32_t func_index);

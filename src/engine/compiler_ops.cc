@@ -303,13 +303,20 @@ void FunctionCompiler::local_set(uint32_t local, bool tee) {
     push_local(local);
 }
 
-void FunctionCompiler::call(uint32_t func_index) {
-  const FuncType& t = module_.func_type(func_index);
+// Writes a call's arguments (the top of the stack) to their home slots,
+// pops them and returns the first one's slot: the callee's frame base.
+uint32_t FunctionCompiler::take_arguments(const FuncType& t) {
   uint32_t nargs = slot_count(t.params);
   materialize_range(height() - nargs, height());
   uint32_t base = home(height() - nargs);
   drop_to(height() - nargs);
   note_source(current_offset_);
+  return base;
+}
+
+void FunctionCompiler::call(uint32_t func_index) {
+  const FuncType& t = module_.func_type(func_index);
+  uint32_t base = take_arguments(t);
   if (func_index < module_.imported_funcs) {
     emit(Op::CallImport);
     word(func_index);
@@ -324,13 +331,9 @@ void FunctionCompiler::call(uint32_t func_index) {
 
 void FunctionCompiler::call_indirect(uint32_t type_index, uint32_t table) {
   const FuncType& t = module_.types[type_index];
-  uint32_t nargs = slot_count(t.params);
   uint32_t element = slot_of(height() - 1);
   pop();
-  materialize_range(height() - nargs, height());
-  uint32_t base = home(height() - nargs);
-  drop_to(height() - nargs);
-  note_source(current_offset_);
+  uint32_t base = take_arguments(t);
   emit(Op::CallIndirect);
   word(out_.type_ids[type_index]);
   word(table);
@@ -354,11 +357,8 @@ void FunctionCompiler::reserve_call_slots(uint32_t nargs) {
 void FunctionCompiler::return_call(uint32_t func_index) {
   const FuncType& t = module_.func_type(func_index);
   uint32_t nargs = slot_count(t.params);
-  materialize_range(height() - nargs, height());
-  uint32_t base = home(height() - nargs);
-  drop_to(height() - nargs);
+  uint32_t base = take_arguments(t);
   reserve_call_slots(nargs);
-  note_source(current_offset_);
   if (func_index < module_.imported_funcs) {
     emit(Op::ReturnCallImport);
     word(func_index);
@@ -379,11 +379,8 @@ void FunctionCompiler::return_call_indirect(uint32_t type_index,
   uint32_t nargs = slot_count(t.params);
   uint32_t element = slot_of(height() - 1);
   pop();
-  materialize_range(height() - nargs, height());
-  uint32_t base = home(height() - nargs);
-  drop_to(height() - nargs);
+  uint32_t base = take_arguments(t);
   reserve_call_slots(nargs);
-  note_source(current_offset_);
   emit(Op::ReturnCallIndirect);
   word(out_.type_ids[type_index]);
   word(table);
