@@ -37,6 +37,7 @@
 #include "engine/runtime.h"
 #include "engine/simd_mem.h"
 #include "engine/simd_ops.h"
+#include "engine/wasm_float.h"
 
 namespace capbox::engine {
 namespace {
@@ -58,23 +59,6 @@ inline uint64_t bits_of(float f) {
 }
 inline uint64_t bits_of(double d) {
   return std::bit_cast<uint64_t>(d);
-}
-
-template <typename F>
-F wasm_min(F a, F b) {
-  if (std::isnan(a) || std::isnan(b))
-    return a + b;  // a quiet NaN
-  if (a == b)
-    return std::signbit(a) ? a : b;  // -0 < +0
-  return a < b ? a : b;
-}
-template <typename F>
-F wasm_max(F a, F b) {
-  if (std::isnan(a) || std::isnan(b))
-    return a + b;
-  if (a == b)
-    return std::signbit(a) ? b : a;
-  return a > b ? a : b;
 }
 
 // libm's rounding functions may return a signalling NaN unchanged; wasm

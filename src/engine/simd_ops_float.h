@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "engine/simd_value.h"
+#include "engine/wasm_float.h"
 
 namespace capbox::engine::simd {
 
@@ -25,23 +26,6 @@ template <typename F>
 inline V128 fneg_bits(V128 a) {
   using U = UIntOf<F>;
   return map1<U>(a, [](U x) { return U(x ^ ~(~U(0) >> 1)); });
-}
-
-template <typename F>
-inline F fmin_wasm(F a, F b) {
-  if (std::isnan(a) || std::isnan(b))
-    return a + b;  // a quiet NaN
-  if (a == b)
-    return std::signbit(a) ? a : b;  // -0 < +0
-  return a < b ? a : b;
-}
-template <typename F>
-inline F fmax_wasm(F a, F b) {
-  if (std::isnan(a) || std::isnan(b))
-    return a + b;
-  if (a == b)
-    return std::signbit(a) ? b : a;
-  return a > b ? a : b;
 }
 
 // pmin/pmax are defined as a plain select, so they return one operand's
@@ -161,10 +145,10 @@ inline V128 f32x4_div(V128 a, V128 b) {
   return map2<float>(a, b, [](float x, float y) { return x / y; });
 }
 inline V128 f32x4_min(V128 a, V128 b) {
-  return map2<float>(a, b, fmin_wasm<float>);
+  return map2<float>(a, b, wasm_min<float>);
 }
 inline V128 f32x4_max(V128 a, V128 b) {
-  return map2<float>(a, b, fmax_wasm<float>);
+  return map2<float>(a, b, wasm_max<float>);
 }
 inline V128 f32x4_pmin(V128 a, V128 b) {
   return pmin<float>(a, b);
@@ -226,10 +210,10 @@ inline V128 f64x2_div(V128 a, V128 b) {
   return map2<double>(a, b, [](double x, double y) { return x / y; });
 }
 inline V128 f64x2_min(V128 a, V128 b) {
-  return map2<double>(a, b, fmin_wasm<double>);
+  return map2<double>(a, b, wasm_min<double>);
 }
 inline V128 f64x2_max(V128 a, V128 b) {
-  return map2<double>(a, b, fmax_wasm<double>);
+  return map2<double>(a, b, wasm_max<double>);
 }
 inline V128 f64x2_pmin(V128 a, V128 b) {
   return pmin<double>(a, b);
