@@ -211,6 +211,9 @@ class FunctionCompiler {
   uint32_t word_load_end_ = UINT32_MAX;
   uint32_t cmp_start_ = 0;
   uint32_t cmp_end_ = UINT32_MAX;
+  // The last I32AddImm, while nothing after it is left (for AddBrIf*).
+  uint32_t add_start_ = 0;
+  uint32_t add_end_ = UINT32_MAX;
   Cond cmp_;
   uint32_t current_offset_ = 0;
 };
