@@ -260,6 +260,7 @@ uint32_t FunctionCompiler::emit(Op op) {
   // emit_cond.
   if (start < add_end_)
     add_end_ = UINT32_MAX;
+  copy_end_ = UINT32_MAX;
   if (op == Op::I32AddImm) {
     add_start_ = start;
     add_end_ = start + 5;
@@ -275,9 +276,22 @@ uint32_t FunctionCompiler::emit(Op op) {
 void FunctionCompiler::emit_copy(uint32_t dst, uint32_t src) {
   if (dst == src)
     return;
-  emit(Op::Copy);
+  if (copy_end_ == pos()) {
+    // Rotations of locals (hash rounds) copy several in a row.
+    const void* h = handlers_[static_cast<size_t>(Op::Copy2)];
+    std::memcpy(&code_[copy_start_], &h, sizeof h);
+    last_op_ = Op::Copy2;
+    last_start_ = copy_start_;
+    word(dst);
+    word(src);
+    copy_end_ = UINT32_MAX;
+    return;
+  }
+  uint32_t start = emit(Op::Copy);
   word(dst);
   word(src);
+  copy_start_ = start;
+  copy_end_ = pos();
 }
 
 void FunctionCompiler::emit_const(uint32_t dst, uint64_t value) {
@@ -319,6 +333,7 @@ void FunctionCompiler::note_source(uint32_t wasm_offset) {
 void FunctionCompiler::forget_last() {
   forget_results();
   add_end_ = UINT32_MAX;
+  copy_end_ = UINT32_MAX;
   word_load_end_ = UINT32_MAX;
 }
 

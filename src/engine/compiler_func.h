@@ -214,6 +214,10 @@ class FunctionCompiler {
   // The last I32AddImm, while nothing after it is left (for AddBrIf*).
   uint32_t add_start_ = 0;
   uint32_t add_end_ = UINT32_MAX;
+  // The last Copy, while it is the last instruction and no label is bound
+  // after it: the next copy joins it as a Copy2.
+  uint32_t copy_start_ = 0;
+  uint32_t copy_end_ = UINT32_MAX;
   Cond cmp_;
   uint32_t current_offset_ = 0;
 };
