@@ -87,6 +87,7 @@ class FunctionCompiler {
   void unary(Op op);
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
+  bool fuse_shifted(Op op);
   void local_set(uint32_t local, bool tee);
   bool memory_access(const Instr& in);  // compiler_memory.cc
   void load(Op op, uint32_t offset);

@@ -259,8 +259,68 @@ bool FunctionCompiler::fuse_funnel() {
   return true;
 }
 
+namespace {
+
+// The I32*Imm shift forms that join an add/xor/or/and using their result.
+struct ShiftedForm {
+  Op op, shift, fused;
+};
+constexpr ShiftedForm kShiftedForms[] = {
+    {Op::I32Add, Op::I32ShlImm, Op::I32AddShlImm},
+    {Op::I32Add, Op::I32ShrUImm, Op::I32AddShrUImm},
+    {Op::I32Add, Op::I32RotlImm, Op::I32AddRotlImm},
+    {Op::I32Xor, Op::I32ShlImm, Op::I32XorShlImm},
+    {Op::I32Xor, Op::I32ShrUImm, Op::I32XorShrUImm},
+    {Op::I32Xor, Op::I32RotlImm, Op::I32XorRotlImm},
+    {Op::I32Or, Op::I32ShlImm, Op::I32OrShlImm},
+    {Op::I32Or, Op::I32ShrUImm, Op::I32OrShrUImm},
+    {Op::I32Or, Op::I32RotlImm, Op::I32OrRotlImm},
+    {Op::I32And, Op::I32ShlImm, Op::I32AndShlImm},
+    {Op::I32And, Op::I32ShrUImm, Op::I32AndShrUImm},
+    {Op::I32And, Op::I32RotlImm, Op::I32AndRotlImm},
+};
+
+}  // namespace
+
+// A commutative i32 op whose operand is the shift just computed, into a
+// temp nothing else reads, takes the shift in: `a OP (x SHIFT c)`. The
+// other operand is below it (anything but a constant, which binary_imm
+// handles), or above it as a lazy local, so nothing is emitted between.
+bool FunctionCompiler::fuse_shifted(Op op) {
+  uint32_t top = height() - 1;
+  const ShiftedForm* form = nullptr;
+  for (const auto& f : kShiftedForms)
+    if (f.op == op && f.shift == last_op_)
+      form = &f;
+  if (form == nullptr)
+    return false;
+  uint32_t other = 0;
+  if (last_result_is(last_op_, top) &&
+      stack_[top - 1].kind != Entry::Kind::Const) {
+    other = top - 1;
+  } else if (last_result_is(last_op_, top - 1) &&
+             stack_[top].kind == Entry::Kind::Local) {
+    other = top;
+  } else {
+    return false;
+  }
+  uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
+  code_.resize(last_start_);
+  uint32_t a = slot_of(other);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(form->fused);
+  for (uint32_t w : {dst, a, x, c})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
+    return;
+  if (fuse_shifted(op))
     return;
   if (binary_imm(op))
     return;
