@@ -88,6 +88,7 @@ class FunctionCompiler {
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
   bool fuse_shifted(Op op);
+  bool fuse_f64(Op op);
   void local_set(uint32_t local, bool tee);
   bool memory_access(const Instr& in);  // compiler_memory.cc
   void load(Op op, uint32_t offset);

@@ -317,10 +317,69 @@ bool FunctionCompiler::fuse_shifted(Op op) {
   return true;
 }
 
+// An f64 add/sub/mul whose right operand is the f64 load just emitted
+// takes the load in (the load's source entry stays at the instruction's
+// start, so a trap is still the load's); an add/sub whose operand is the
+// product just computed becomes a multiply-add, rounded twice as wasm is.
+bool FunctionCompiler::fuse_f64(Op op) {
+  if (op != Op::F64Add && op != Op::F64Sub && op != Op::F64Mul)
+    return false;
+  uint32_t top = height() - 1;
+  bool loaded = last_result_is(Op::I64Load_, top) ||
+                last_result_is(Op::I64LoadAdd_, top);
+  if (loaded) {
+    const bool adds = last_op_ == Op::I64LoadAdd_;
+    const uint32_t* load = &code_[last_start_ + 2];
+    uint32_t address[3] = {load[1], adds ? load[2] : 0, adds ? load[3] : load[2]};
+    code_.resize(last_start_);
+    uint32_t x = slot_of(top - 1);
+    if (pos() != last_start_) {
+      // Writing x emitted code: the load's source entry is behind it.
+      note_source(out_.source_map.back().wasm_offset);
+    }
+    pop();
+    pop();
+    uint32_t dst = push_temp();
+    uint32_t start = emit(op == Op::F64Add   ? Op::F64AddLoad
+                          : op == Op::F64Sub ? Op::F64SubLoad
+                                             : Op::F64MulLoad);
+    for (uint32_t w : {dst, x, address[0], address[1], address[2]})
+      word(w);
+    note_result(start + 2);
+    return true;
+  }
+  if (op == Op::F64Mul)
+    return false;
+  Op fused = Op::kCount;
+  uint32_t other = 0;
+  if (last_result_is(Op::F64Mul, top) &&
+      stack_[top - 1].kind != Entry::Kind::Const) {
+    fused = op == Op::F64Add ? Op::F64MulAdd : Op::F64MulSub;
+    other = top - 1;
+  } else if (last_result_is(Op::F64Mul, top - 1) &&
+             stack_[top].kind == Entry::Kind::Local) {
+    fused = op == Op::F64Add ? Op::F64MulAdd : Op::F64MulSubR;
+    other = top;
+  } else {
+    return false;
+  }
+  uint32_t x = code_[last_start_ + 3], y = code_[last_start_ + 4];
+  code_.resize(last_start_);
+  uint32_t c = slot_of(other);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(fused);
+  for (uint32_t w : {dst, c, x, y})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
     return;
-  if (fuse_shifted(op))
+  if (fuse_shifted(op) || fuse_f64(op))
     return;
   if (binary_imm(op))
     return;
