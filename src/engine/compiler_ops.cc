@@ -325,12 +325,13 @@ bool FunctionCompiler::fuse_f64(Op op) {
   if (op != Op::F64Add && op != Op::F64Sub && op != Op::F64Mul)
     return false;
   uint32_t top = height() - 1;
-  bool loaded = last_result_is(Op::I64Load_, top) ||
-                last_result_is(Op::I64LoadAdd_, top);
+  bool loaded =
+      last_result_is(Op::I64Load_, top) || last_result_is(Op::I64LoadAdd_, top);
   if (loaded) {
     const bool adds = last_op_ == Op::I64LoadAdd_;
     const uint32_t* load = &code_[last_start_ + 2];
-    uint32_t address[3] = {load[1], adds ? load[2] : 0, adds ? load[3] : load[2]};
+    uint32_t address[3] = {load[1], adds ? load[2] : 0,
+                           adds ? load[3] : load[2]};
     code_.resize(last_start_);
     uint32_t x = slot_of(top - 1);
     if (pos() != last_start_) {
