@@ -22,6 +22,41 @@ std::span<const ValType> single(ValType t) {
   return {};
 }
 
+// The AddBrIf* form of each i32 branch: an I32AddImm just before it
+// (a loop counter's step) joins it.
+Op counter_branch_form(Op br) {
+  static constexpr struct {
+    Op br, fused;
+  } kForms[] = {
+      {Op::BrIfNez, Op::AddBrIfNez},
+      {Op::BrIfEqz, Op::AddBrIfEqz},
+      {Op::BrIfI32Eq, Op::AddBrIfI32Eq},
+      {Op::BrIfI32Ne, Op::AddBrIfI32Ne},
+      {Op::BrIfI32LtS, Op::AddBrIfI32LtS},
+      {Op::BrIfI32LtU, Op::AddBrIfI32LtU},
+      {Op::BrIfI32GtS, Op::AddBrIfI32GtS},
+      {Op::BrIfI32GtU, Op::AddBrIfI32GtU},
+      {Op::BrIfI32LeS, Op::AddBrIfI32LeS},
+      {Op::BrIfI32LeU, Op::AddBrIfI32LeU},
+      {Op::BrIfI32GeS, Op::AddBrIfI32GeS},
+      {Op::BrIfI32GeU, Op::AddBrIfI32GeU},
+      {Op::BrIfI32EqImm, Op::AddBrIfI32EqImm},
+      {Op::BrIfI32NeImm, Op::AddBrIfI32NeImm},
+      {Op::BrIfI32LtSImm, Op::AddBrIfI32LtSImm},
+      {Op::BrIfI32LtUImm, Op::AddBrIfI32LtUImm},
+      {Op::BrIfI32GtSImm, Op::AddBrIfI32GtSImm},
+      {Op::BrIfI32GtUImm, Op::AddBrIfI32GtUImm},
+      {Op::BrIfI32LeSImm, Op::AddBrIfI32LeSImm},
+      {Op::BrIfI32LeUImm, Op::AddBrIfI32LeUImm},
+      {Op::BrIfI32GeSImm, Op::AddBrIfI32GeSImm},
+      {Op::BrIfI32GeUImm, Op::AddBrIfI32GeUImm},
+  };
+  for (const auto& f : kForms)
+    if (f.br == br)
+      return f.fused;
+  return Op::kCount;
+}
+
 }  // namespace
 
 FunctionCompiler::FunctionCompiler(CompiledModule& out,
@@ -224,6 +259,15 @@ uint32_t FunctionCompiler::emit(Op op) {
   uint32_t start = pos();
   last_op_ = op;
   last_start_ = start;
+  // Anything emitted over or after the add ends its fusability; see
+  // emit_cond.
+  if (start < add_end_)
+    add_end_ = UINT32_MAX;
+  copy_end_ = UINT32_MAX;
+  if (op == Op::I32AddImm) {
+    add_start_ = start;
+    add_end_ = start + 5;
+  }
   const void* h = handlers_[static_cast<size_t>(op)];
   uint32_t words[2];
   std::memcpy(words, &h, sizeof h);
@@ -235,9 +279,22 @@ uint32_t FunctionCompiler::emit(Op op) {
 void FunctionCompiler::emit_copy(uint32_t dst, uint32_t src) {
   if (dst == src)
     return;
-  emit(Op::Copy);
+  if (copy_end_ == pos()) {
+    // Rotations of locals (hash rounds) copy several in a row.
+    const void* h = handlers_[static_cast<size_t>(Op::Copy2)];
+    std::memcpy(&code_[copy_start_], &h, sizeof h);
+    last_op_ = Op::Copy2;
+    last_start_ = copy_start_;
+    word(dst);
+    word(src);
+    copy_end_ = UINT32_MAX;
+    return;
+  }
+  uint32_t start = emit(Op::Copy);
   word(dst);
   word(src);
+  copy_start_ = start;
+  copy_end_ = pos();
 }
 
 void FunctionCompiler::emit_const(uint32_t dst, uint64_t value) {
@@ -278,6 +335,8 @@ void FunctionCompiler::note_source(uint32_t wasm_offset) {
 
 void FunctionCompiler::forget_last() {
   forget_results();
+  add_end_ = UINT32_MAX;
+  copy_end_ = UINT32_MAX;
   word_load_end_ = UINT32_MAX;
 }
 
@@ -353,9 +412,21 @@ void FunctionCompiler::link(uint32_t start, uint32_t operand, Label& l) {
 }
 
 // Emits a conditional branch with a zero offset; returns the offset's
-// position (the instruction starts at pos() before the call).
+// position (the instruction starts at last_start_ after the call). An
+// I32AddImm just before it, with nothing emitted or bound since, is taken
+// into the branch: the add runs first, so the condition sees its result.
 uint32_t FunctionCompiler::emit_cond(Cond c) {
-  emit(c.op);
+  Op fused = counter_branch_form(c.op);
+  if (fused != Op::kCount && add_end_ == pos()) {
+    uint32_t add[3] = {code_[add_start_ + 2], code_[add_start_ + 3],
+                       code_[add_start_ + 4]};
+    code_.resize(add_start_);
+    emit(fused);
+    for (uint32_t w : add)
+      word(w);
+  } else {
+    emit(c.op);
+  }
   word(c.a);
   if (c.binary)
     word(c.b);
@@ -371,8 +442,8 @@ void FunctionCompiler::emit_jump(Label& l) {
 }
 
 void FunctionCompiler::emit_cond_jump(Cond c, Label& l) {
-  uint32_t start = pos();
-  link(start, emit_cond(c), l);
+  uint32_t operand = emit_cond(c);
+  link(last_start_, operand, l);
 }
 
 void FunctionCompiler::emit_branch(Label& l) {
@@ -390,8 +461,8 @@ void FunctionCompiler::emit_branch_if(Cond c, Label& l) {
     return;
   }
   // Jump over the copies and the branch when the condition is false.
-  uint32_t start = pos();
   uint32_t operand = emit_cond(invert(c));
+  uint32_t start = last_start_;
   emit_branch(l);
   patch(start, operand, pos());
   forget_last();
@@ -506,11 +577,14 @@ FunctionCompiler::Cond FunctionCompiler::invert(Cond c) {
 // returned as a fused condition.
 FunctionCompiler::Cond FunctionCompiler::take_condition() {
   uint32_t index = height() - 1;
+  // A counter step before the condition stays fusable (see emit_cond).
+  const uint32_t add_end = add_end_;
   if (cmp_end_ == pos() && stack_[index].kind == Entry::Kind::Temp &&
       last_dst_index_ == index && last_end_ == pos()) {
     code_.resize(cmp_start_);
     pop();
     forget_last();
+    add_end_ = add_end;
     return cmp_;
   }
   Cond c;
@@ -518,6 +592,7 @@ FunctionCompiler::Cond FunctionCompiler::take_condition() {
   c.a = slot_of(index);
   pop();
   forget_last();
+  add_end_ = add_end;
   return c;
 }
 
@@ -539,8 +614,8 @@ void FunctionCompiler::open_block(const Instr& in) {
     }
   } else if (in.op == Opcode::If) {
     l.kind = Label::Kind::If;
-    l.else_start = pos();
     l.else_operand = emit_cond(cond);
+    l.else_start = last_start_;
   }
   labels_.push_back(std::move(l));
 }

@@ -87,6 +87,8 @@ class FunctionCompiler {
   void unary(Op op);
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
+  bool fuse_shifted(Op op);
+  bool fuse_f64(Op op);
   void local_set(uint32_t local, bool tee);
   bool memory_access(const Instr& in);  // compiler_memory.cc
   void load(Op op, uint32_t offset);
@@ -215,6 +217,13 @@ class FunctionCompiler {
   uint32_t word_load_end_ = UINT32_MAX;
   uint32_t cmp_start_ = 0;
   uint32_t cmp_end_ = UINT32_MAX;
+  // The last I32AddImm, while nothing after it is left (for AddBrIf*).
+  uint32_t add_start_ = 0;
+  uint32_t add_end_ = UINT32_MAX;
+  // The last Copy, while it is the last instruction and no label is bound
+  // after it: the next copy joins it as a Copy2.
+  uint32_t copy_start_ = 0;
+  uint32_t copy_end_ = UINT32_MAX;
   Cond cmp_;
   uint32_t current_offset_ = 0;
 };

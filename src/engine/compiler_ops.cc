@@ -260,8 +260,128 @@ bool FunctionCompiler::fuse_funnel() {
   return true;
 }
 
+namespace {
+
+// The I32*Imm shift forms that join an add/xor/or/and using their result.
+struct ShiftedForm {
+  Op op, shift, fused;
+};
+constexpr ShiftedForm kShiftedForms[] = {
+    {Op::I32Add, Op::I32ShlImm, Op::I32AddShlImm},
+    {Op::I32Add, Op::I32ShrUImm, Op::I32AddShrUImm},
+    {Op::I32Add, Op::I32RotlImm, Op::I32AddRotlImm},
+    {Op::I32Xor, Op::I32ShlImm, Op::I32XorShlImm},
+    {Op::I32Xor, Op::I32ShrUImm, Op::I32XorShrUImm},
+    {Op::I32Xor, Op::I32RotlImm, Op::I32XorRotlImm},
+    {Op::I32Or, Op::I32ShlImm, Op::I32OrShlImm},
+    {Op::I32Or, Op::I32ShrUImm, Op::I32OrShrUImm},
+    {Op::I32Or, Op::I32RotlImm, Op::I32OrRotlImm},
+    {Op::I32And, Op::I32ShlImm, Op::I32AndShlImm},
+    {Op::I32And, Op::I32ShrUImm, Op::I32AndShrUImm},
+    {Op::I32And, Op::I32RotlImm, Op::I32AndRotlImm},
+};
+
+}  // namespace
+
+// A commutative i32 op whose operand is the shift just computed, into a
+// temp nothing else reads, takes the shift in: `a OP (x SHIFT c)`. The
+// other operand is below it (anything but a constant, which binary_imm
+// handles), or above it as a lazy local, so nothing is emitted between.
+bool FunctionCompiler::fuse_shifted(Op op) {
+  uint32_t top = height() - 1;
+  const ShiftedForm* form = nullptr;
+  for (const auto& f : kShiftedForms)
+    if (f.op == op && f.shift == last_op_)
+      form = &f;
+  if (form == nullptr)
+    return false;
+  uint32_t other = 0;
+  if (last_result_is(last_op_, top) &&
+      stack_[top - 1].kind != Entry::Kind::Const) {
+    other = top - 1;
+  } else if (last_result_is(last_op_, top - 1) &&
+             stack_[top].kind == Entry::Kind::Local) {
+    other = top;
+  } else {
+    return false;
+  }
+  uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
+  code_.resize(last_start_);
+  uint32_t a = slot_of(other);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(form->fused);
+  for (uint32_t w : {dst, a, x, c})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
+// An f64 add/sub/mul whose right operand is the f64 load just emitted
+// takes the load in (the load's source entry stays at the instruction's
+// start, so a trap is still the load's); an add/sub whose operand is the
+// product just computed becomes a multiply-add, rounded twice as wasm is.
+bool FunctionCompiler::fuse_f64(Op op) {
+  if (op != Op::F64Add && op != Op::F64Sub && op != Op::F64Mul)
+    return false;
+  uint32_t top = height() - 1;
+  bool loaded =
+      last_result_is(Op::I64Load_, top) || last_result_is(Op::I64LoadAdd_, top);
+  if (loaded) {
+    const bool adds = last_op_ == Op::I64LoadAdd_;
+    const uint32_t* load = &code_[last_start_ + 2];
+    uint32_t address[3] = {load[1], adds ? load[2] : 0,
+                           adds ? load[3] : load[2]};
+    code_.resize(last_start_);
+    uint32_t x = slot_of(top - 1);
+    if (pos() != last_start_) {
+      // Writing x emitted code: the load's source entry is behind it.
+      note_source(out_.source_map.back().wasm_offset);
+    }
+    pop();
+    pop();
+    uint32_t dst = push_temp();
+    uint32_t start = emit(op == Op::F64Add   ? Op::F64AddLoad
+                          : op == Op::F64Sub ? Op::F64SubLoad
+                                             : Op::F64MulLoad);
+    for (uint32_t w : {dst, x, address[0], address[1], address[2]})
+      word(w);
+    note_result(start + 2);
+    return true;
+  }
+  if (op == Op::F64Mul)
+    return false;
+  Op fused = Op::kCount;
+  uint32_t other = 0;
+  if (last_result_is(Op::F64Mul, top) &&
+      stack_[top - 1].kind != Entry::Kind::Const) {
+    fused = op == Op::F64Add ? Op::F64MulAdd : Op::F64MulSub;
+    other = top - 1;
+  } else if (last_result_is(Op::F64Mul, top - 1) &&
+             stack_[top].kind == Entry::Kind::Local) {
+    fused = op == Op::F64Add ? Op::F64MulAdd : Op::F64MulSubR;
+    other = top;
+  } else {
+    return false;
+  }
+  uint32_t x = code_[last_start_ + 3], y = code_[last_start_ + 4];
+  code_.resize(last_start_);
+  uint32_t c = slot_of(other);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(fused);
+  for (uint32_t w : {dst, c, x, y})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
+    return;
+  if (fuse_shifted(op) || fuse_f64(op))
     return;
   if (binary_imm(op))
     return;
