@@ -68,17 +68,6 @@ F quiet_nan_or(F x, F rounded) {
   return std::isnan(x) ? x + x : rounded;
 }
 
-template <typename F, typename I>
-I saturate(F x, F lo, F hi) {
-  if (std::isnan(x))
-    return 0;
-  if (x <= lo)
-    return std::numeric_limits<I>::min();
-  if (x >= hi)
-    return std::numeric_limits<I>::max();
-  return static_cast<I>(x);
-}
-
 // A memory with no pages, for instances without memory: every access is
 // out of bounds without a null check on the hot path.
 MemoryInst* empty_memory() {

@@ -79,19 +79,6 @@ inline V128 fnearest(V128 a) {
   return map1<F>(a, [](F x) { return quiet_nan_or(x, std::nearbyint(x)); });
 }
 
-// NaN -> 0; x <= lo (the last value below the range) -> min;
-// x >= hi (first value above) -> max; else truncate, which is in range.
-template <typename I, typename F>
-inline I trunc_sat(F x, F lo, F hi) {
-  if (std::isnan(x))
-    return 0;
-  if (x <= lo)
-    return std::numeric_limits<I>::min();
-  if (x >= hi)
-    return std::numeric_limits<I>::max();
-  return static_cast<I>(x);
-}
-
 // --- f32x4 ---
 inline V128 f32x4_eq(V128 a, V128 b) {
   return compare<float>(a, b, std::equal_to<>());
