@@ -69,6 +69,27 @@ inline FuncInst* export_func(Store& store,
   return e->func;
 }
 
+// Calls export `name` and expects success; returns its results.
+inline std::vector<Value> call_export(Store& store,
+                                      Instance* inst,
+                                      std::string_view name,
+                                      std::vector<Value> args) {
+  auto result = store.call(export_func(store, inst, name), args);
+  REQUIRE_MESSAGE(result.has_value(),
+                  (result ? "" : result.error().describe()));
+  return *result;
+}
+
+// Calls export `name` and expects a trap; returns it.
+inline Trap call_export_trap(Store& store,
+                             Instance* inst,
+                             std::string_view name,
+                             std::vector<Value> args) {
+  auto result = store.call(export_func(store, inst, name), args);
+  REQUIRE_FALSE(result.has_value());
+  return result.error();
+}
+
 // Calls and expects success with exactly one result.
 inline Value call1(Store& store, FuncInst* f, std::vector<Value> args) {
   auto result = store.call(f, args);

@@ -14,25 +14,6 @@
 namespace capbox::engine::api_test {
 namespace {
 
-std::vector<Value> run(Store& store,
-                       Instance* inst,
-                       const char* name,
-                       std::vector<Value> args) {
-  auto result = store.call(export_func(store, inst, name), args);
-  REQUIRE_MESSAGE(result.has_value(),
-                  (result ? "" : result.error().describe()));
-  return *result;
-}
-
-Trap run_trap(Store& store,
-              Instance* inst,
-              const char* name,
-              std::vector<Value> args) {
-  auto result = store.call(export_func(store, inst, name), args);
-  REQUIRE_FALSE(result.has_value());
-  return result.error();
-}
-
 Value f64(double d) {
   return Value::f64_bits(std::bit_cast<uint64_t>(d));
 }
@@ -71,12 +52,12 @@ TEST_CASE("a counter's add joins its branch, never across a label") {
         (br_if $out (i32.eq (local.get 1) (i32.const 15)))
         (local.set 1 (i32.add (local.get 1) (i32.const 1000))))
       (local.get 1))))");
-  CHECK(run(store, inst, "down", {Value::i32(7)})[0].bits == 21);
-  CHECK(run(store, inst, "upto", {Value::i32(9)})[0].bits == 9);
+  CHECK(call_export(store, inst, "down", {Value::i32(7)})[0].bits == 21);
+  CHECK(call_export(store, inst, "upto", {Value::i32(9)})[0].bits == 9);
   // 100 - 16k > 15 while k < 6: six steps, then 100 - 96 = 4.
-  CHECK(run(store, inst, "gt", {Value::i32(100)})[0].bits == 604);
-  CHECK(run(store, inst, "label", {Value::i32(0)})[0].bits == 15);
-  CHECK(run(store, inst, "label", {Value::i32(1)})[0].bits == 1005);
+  CHECK(call_export(store, inst, "gt", {Value::i32(100)})[0].bits == 604);
+  CHECK(call_export(store, inst, "label", {Value::i32(0)})[0].bits == 15);
+  CHECK(call_export(store, inst, "label", {Value::i32(1)})[0].bits == 1005);
 }
 
 TEST_CASE("consecutive copies run in order") {
@@ -96,7 +77,8 @@ TEST_CASE("consecutive copies run in order") {
                         (i32.add (i32.mul (local.get 2) (i32.const 10))
                                  (local.get 3)))))))");
   // (1,2,3,4) -> (2,3,4,6) -> (3,4,6,9) -> (4,6,9,13)
-  CHECK(run(store, inst, "rotate",
+  CHECK(call_export(
+            store, inst, "rotate",
             {Value::i32(1), Value::i32(2), Value::i32(3), Value::i32(4)})[0]
             .bits == 4000 + 600 + 90 + 13);
 }
@@ -114,9 +96,10 @@ TEST_CASE("an i32 op takes a constant shift of either operand") {
         (i32.or (local.get 1) (i32.shr_u (local.get 0) (i32.const 5)))))))");
   uint32_t x = 0x9E3779B9u, y = 0x0F0F1234u;
   uint32_t sigma = std::rotl(x, 26) ^ std::rotl(x, 21) ^ std::rotl(x, 7);
-  CHECK(run(store, inst, "sigma", {Value::i32(x)})[0].bits == sigma);
-  CHECK(run(store, inst, "mix", {Value::i32(x), Value::i32(y)})[0].bits ==
-        static_cast<uint32_t>(((x << 3) & y) + (y | (x >> 5))));
+  CHECK(call_export(store, inst, "sigma", {Value::i32(x)})[0].bits == sigma);
+  CHECK(
+      call_export(store, inst, "mix", {Value::i32(x), Value::i32(y)})[0].bits ==
+      static_cast<uint32_t>(((x << 3) & y) + (y | (x >> 5))));
 }
 
 TEST_CASE("f64 ops on a load keep its trap; products are rounded alone") {
@@ -132,13 +115,14 @@ TEST_CASE("f64 ops on a load keep its trap; products are rounded alone") {
       (f64.sub (f64.mul (local.get 0) (local.get 1)) (local.get 2)))
     (func (export "store") (param i32 f64)
       (f64.store offset=8 (local.get 0) (local.get 1)))))");
-  run(store, inst, "store", {Value::i32(16), f64(2.5)});
-  CHECK(as_f64(run(store, inst, "sub",
-                   {Value::i32(16), f64(10.0), Value::i32(0)})[0]) == 7.5);
-  Trap fused = run_trap(store, inst, "sub",
-                        {Value::i32(65530), f64(1.0), Value::i32(0)});
-  Trap plain = run_trap(store, inst, "sub",
-                        {Value::i32(0), f64(1.0), Value::i32(65530)});
+  call_export(store, inst, "store", {Value::i32(16), f64(2.5)});
+  CHECK(as_f64(call_export(store, inst, "sub",
+                           {Value::i32(16), f64(10.0), Value::i32(0)})[0]) ==
+        7.5);
+  Trap fused = call_export_trap(store, inst, "sub",
+                                {Value::i32(65530), f64(1.0), Value::i32(0)});
+  Trap plain = call_export_trap(store, inst, "sub",
+                                {Value::i32(0), f64(1.0), Value::i32(65530)});
   CHECK(fused.kind == TrapKind::MemoryOutOfBounds);
   CHECK(plain.kind == TrapKind::MemoryOutOfBounds);
   // The fused load's trap is the load's, not the sub's: between the two
@@ -146,10 +130,10 @@ TEST_CASE("f64 ops on a load keep its trap; products are rounded alone") {
   CHECK(plain.offset == fused.offset + 3 + 1 + 2);
   // (1 + 2^-30)(1 - 2^-30) = 1 - 2^-60 rounds to 1; an FMA would keep it.
   double a = 1.0 + std::ldexp(1.0, -30), b = 1.0 - std::ldexp(1.0, -30);
-  CHECK(as_f64(run(store, inst, "madd", {f64(a), f64(b), f64(-1.0)})[0]) ==
-        0.0);
-  CHECK(as_f64(run(store, inst, "msubr", {f64(a), f64(b), f64(1.0)})[0]) ==
-        0.0);
+  CHECK(as_f64(call_export(store, inst, "madd",
+                           {f64(a), f64(b), f64(-1.0)})[0]) == 0.0);
+  CHECK(as_f64(call_export(store, inst, "msubr",
+                           {f64(a), f64(b), f64(1.0)})[0]) == 0.0);
 }
 
 }  // namespace

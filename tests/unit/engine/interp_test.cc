@@ -14,25 +14,6 @@
 namespace capbox::engine::api_test {
 namespace {
 
-std::vector<Value> call(Store& store,
-                        Instance* inst,
-                        const char* name,
-                        std::vector<Value> args) {
-  auto result = store.call(export_func(store, inst, name), args);
-  REQUIRE_MESSAGE(result.has_value(),
-                  (result ? "" : result.error().describe()));
-  return *result;
-}
-
-Trap call_trap(Store& store,
-               Instance* inst,
-               const char* name,
-               std::vector<Value> args) {
-  auto result = store.call(export_func(store, inst, name), args);
-  REQUIRE_FALSE(result.has_value());
-  return result.error();
-}
-
 Value f64(double d) {
   return Value::f64_bits(std::bit_cast<uint64_t>(d));
 }
@@ -47,11 +28,11 @@ TEST_CASE("a local read lazily keeps its old value when overwritten") {
       (local.get 0)
       (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
       (i32.mul))))");
-  auto r = call(store, inst, "swap", {Value::i32(3), Value::i32(9)});
+  auto r = call_export(store, inst, "swap", {Value::i32(3), Value::i32(9)});
   CHECK(r[0].bits == 9);
   CHECK(r[1].bits == 3);
   // old x times (x + 1)
-  CHECK(call(store, inst, "tee", {Value::i32(6)})[0].bits == 42);
+  CHECK(call_export(store, inst, "tee", {Value::i32(6)})[0].bits == 42);
 }
 
 TEST_CASE("branches carry values out of blocks, loops and br_table") {
@@ -76,17 +57,17 @@ TEST_CASE("branches carry values out of blocks, loops and br_table") {
     (func (export "params") (param i32 i32) (result i32)
       (local.get 0) (local.get 1)
       (block (param i32 i32) (result i32) (i32.sub)))))");
-  CHECK(call(store, inst, "br_if", {Value::i32(1), Value::i32(5)})[0].bits ==
-        5);
-  CHECK(call(store, inst, "br_if", {Value::i32(0), Value::i32(5)})[0].bits ==
-        7);
-  CHECK(call(store, inst, "table", {Value::i32(0)})[0].bits == 111);
-  CHECK(call(store, inst, "table", {Value::i32(1)})[0].bits == 110);
-  CHECK(call(store, inst, "table", {Value::i32(2)})[0].bits == 10);
-  CHECK(call(store, inst, "table", {Value::i32(99)})[0].bits == 10);
-  CHECK(call(store, inst, "sum", {Value::i32(100)})[0].bits == 5050);
-  CHECK(call(store, inst, "params", {Value::i32(9), Value::i32(4)})[0].bits ==
-        5);
+  CHECK(call_export(store, inst, "br_if", {Value::i32(1), Value::i32(5)})[0]
+            .bits == 5);
+  CHECK(call_export(store, inst, "br_if", {Value::i32(0), Value::i32(5)})[0]
+            .bits == 7);
+  CHECK(call_export(store, inst, "table", {Value::i32(0)})[0].bits == 111);
+  CHECK(call_export(store, inst, "table", {Value::i32(1)})[0].bits == 110);
+  CHECK(call_export(store, inst, "table", {Value::i32(2)})[0].bits == 10);
+  CHECK(call_export(store, inst, "table", {Value::i32(99)})[0].bits == 10);
+  CHECK(call_export(store, inst, "sum", {Value::i32(100)})[0].bits == 5050);
+  CHECK(call_export(store, inst, "params", {Value::i32(9), Value::i32(4)})[0]
+            .bits == 5);
 }
 
 TEST_CASE("fused float compares keep NaN semantics in br_if and if") {
@@ -100,11 +81,11 @@ TEST_CASE("fused float compares keep NaN semantics in br_if and if") {
         (drop (br_if 0 (i32.const 1) (f64.ge (local.get 0) (f64.const 1))))
         (i32.const 0)))))");
   double nan = std::numeric_limits<double>::quiet_NaN();
-  CHECK(call(store, inst, "lt_if", {f64(0.5)})[0].bits == 1);
-  CHECK(call(store, inst, "lt_if", {f64(2.0)})[0].bits == 0);
-  CHECK(call(store, inst, "lt_if", {f64(nan)})[0].bits == 0);
-  CHECK(call(store, inst, "ge_br", {f64(2.0)})[0].bits == 1);
-  CHECK(call(store, inst, "ge_br", {f64(nan)})[0].bits == 0);
+  CHECK(call_export(store, inst, "lt_if", {f64(0.5)})[0].bits == 1);
+  CHECK(call_export(store, inst, "lt_if", {f64(2.0)})[0].bits == 0);
+  CHECK(call_export(store, inst, "lt_if", {f64(nan)})[0].bits == 0);
+  CHECK(call_export(store, inst, "ge_br", {f64(2.0)})[0].bits == 1);
+  CHECK(call_export(store, inst, "ge_br", {f64(nan)})[0].bits == 0);
 }
 
 TEST_CASE("an address computed with i32.add wraps before the offset") {
@@ -120,13 +101,14 @@ TEST_CASE("an address computed with i32.add wraps before the offset") {
     (func (export "peek") (param i32) (result i32)
       (i32.load (local.get 0)))))");
   // 0xFFFFFFF0 + 16 wraps to 0; the offset then reaches the data at 8.
-  CHECK(call(store, inst, "load", {Value::i32(0xFFFFFFF0u)})[0].bits == 42);
-  Trap t = call_trap(store, inst, "load", {Value::i32(0x7FFFFFF0u)});
+  CHECK(call_export(store, inst, "load", {Value::i32(0xFFFFFFF0u)})[0].bits ==
+        42);
+  Trap t = call_export_trap(store, inst, "load", {Value::i32(0x7FFFFFF0u)});
   CHECK(t.kind == TrapKind::MemoryOutOfBounds);
-  call(store, inst, "store", {Value::i32(100)});
-  CHECK(call(store, inst, "peek", {Value::i32(100)})[0].bits == 77);
+  call_export(store, inst, "store", {Value::i32(100)});
+  CHECK(call_export(store, inst, "peek", {Value::i32(100)})[0].bits == 77);
   // 2 - 4 wraps to 0xFFFFFFFE; + 4 is past the end of memory.
-  t = call_trap(store, inst, "store", {Value::i32(2)});
+  t = call_export_trap(store, inst, "store", {Value::i32(2)});
   CHECK(t.kind == TrapKind::MemoryOutOfBounds);
 }
 
@@ -137,13 +119,13 @@ TEST_CASE("accesses at the end of memory trap, at any memory size") {
     (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
     (func (export "load_end") (result i32) (i32.load (i32.const 65536)))
     (func (export "grow") (result i32) (memory.grow (i32.const 1)))))");
-  CHECK(call_trap(store, inst, "load", {Value::i32(0)}).kind ==
+  CHECK(call_export_trap(store, inst, "load", {Value::i32(0)}).kind ==
         TrapKind::MemoryOutOfBounds);
-  CHECK(call(store, inst, "grow", {})[0].bits == 0);
-  CHECK(call(store, inst, "load", {Value::i32(65532)})[0].bits == 0);
-  CHECK(call_trap(store, inst, "load", {Value::i32(65533)}).kind ==
+  CHECK(call_export(store, inst, "grow", {})[0].bits == 0);
+  CHECK(call_export(store, inst, "load", {Value::i32(65532)})[0].bits == 0);
+  CHECK(call_export_trap(store, inst, "load", {Value::i32(65533)}).kind ==
         TrapKind::MemoryOutOfBounds);
-  CHECK(call_trap(store, inst, "load_end", {}).kind ==
+  CHECK(call_export_trap(store, inst, "load_end", {}).kind ==
         TrapKind::MemoryOutOfBounds);
 }
 
@@ -168,19 +150,21 @@ TEST_CASE("a lazy local+imm address keeps the local's value at its use") {
                 (i32.shr_u (local.get 2) (i32.const 24)))))
     (func (export "peek") (param i32) (result i32)
       (i32.load (local.get 0)))))");
-  CHECK(call(store, inst, "stale", {Value::i32(0)})[0].bits == 7);
-  call(store, inst, "funnel_store",
-       {Value::i32(20), Value::i32(0x11223344u), Value::i32(0xAABBCCDDu)});
-  CHECK(call(store, inst, "peek", {Value::i32(32)})[0].bits == 0x223344AAu);
-  CHECK(call_trap(store, inst, "funnel_store",
-                  {Value::i32(65524), Value::i32(1), Value::i32(2)})
+  CHECK(call_export(store, inst, "stale", {Value::i32(0)})[0].bits == 7);
+  call_export(
+      store, inst, "funnel_store",
+      {Value::i32(20), Value::i32(0x11223344u), Value::i32(0xAABBCCDDu)});
+  CHECK(call_export(store, inst, "peek", {Value::i32(32)})[0].bits ==
+        0x223344AAu);
+  CHECK(call_export_trap(store, inst, "funnel_store",
+                         {Value::i32(65524), Value::i32(1), Value::i32(2)})
             .kind == TrapKind::MemoryOutOfBounds);
-  CHECK(call(store, inst, "stale", {Value::i32(4)})[0].bits == 9);
+  CHECK(call_export(store, inst, "stale", {Value::i32(4)})[0].bits == 9);
   // Source 4 + 4 = 8, destination 0xFFFFFFF8 + 8 wraps to 0.
-  call(store, inst, "copy", {Value::i32(4), Value::i32(0xFFFFFFF8u)});
-  CHECK(call(store, inst, "peek", {Value::i32(0)})[0].bits == 9);
-  CHECK(call(store, inst, "funnel",
-             {Value::i32(0x11223344u), Value::i32(0xAABBCCDDu)})[0]
+  call_export(store, inst, "copy", {Value::i32(4), Value::i32(0xFFFFFFF8u)});
+  CHECK(call_export(store, inst, "peek", {Value::i32(0)})[0].bits == 9);
+  CHECK(call_export(store, inst, "funnel",
+                    {Value::i32(0x11223344u), Value::i32(0xAABBCCDDu)})[0]
             .bits == 0x223344AAu);
 }
 
@@ -192,11 +176,11 @@ TEST_CASE("a fused load and store traps where the faulting half is") {
       (i32.store (local.get 1) (i32.load (local.get 0))))
     (func (export "copy8") (param i32 i32)
       (i32.store8 (local.get 1) (i32.load8_u (local.get 0))))))");
-  call(store, inst, "copy8", {Value::i32(0), Value::i32(200)});
+  call_export(store, inst, "copy8", {Value::i32(0), Value::i32(200)});
   Trap load_fault =
-      call_trap(store, inst, "copy", {Value::i32(65536), Value::i32(0)});
+      call_export_trap(store, inst, "copy", {Value::i32(65536), Value::i32(0)});
   Trap store_fault =
-      call_trap(store, inst, "copy", {Value::i32(0), Value::i32(65534)});
+      call_export_trap(store, inst, "copy", {Value::i32(0), Value::i32(65534)});
   CHECK(load_fault.kind == TrapKind::MemoryOutOfBounds);
   CHECK(store_fault.kind == TrapKind::MemoryOutOfBounds);
   // i32.load is 3 bytes (opcode, align, offset); i32.store follows it.
@@ -227,14 +211,15 @@ TEST_CASE("a load fused into a funnel store copies and traps like the three") {
       (local.get $next))
     (func (export "word") (param i32) (result i32)
       (i32.load (local.get 0)))))");
-  auto next = call(store, inst, "funnel",
-                   {Value::i32(0), Value::i32(100), Value::i32(0xAA000000)});
+  auto next =
+      call_export(store, inst, "funnel",
+                  {Value::i32(0), Value::i32(100), Value::i32(0xAA000000)});
   CHECK(next[0].bits == 0x08070605u);  // the tee'd local
-  CHECK(call(store, inst, "word", {Value::i32(100)})[0].bits ==
+  CHECK(call_export(store, inst, "word", {Value::i32(100)})[0].bits ==
         ((0x08070605u << 8) | 0xAAu));
-  Trap load_fault = call_trap(store, inst, "funnel",
-                              {Value::i32(65532), Value::i32(0), Value::i32(0)});
-  Trap store_fault = call_trap(
+  Trap load_fault = call_export_trap(
+      store, inst, "funnel", {Value::i32(65532), Value::i32(0), Value::i32(0)});
+  Trap store_fault = call_export_trap(
       store, inst, "funnel", {Value::i32(0), Value::i32(65533), Value::i32(0)});
   CHECK(load_fault.kind == TrapKind::MemoryOutOfBounds);
   CHECK(store_fault.kind == TrapKind::MemoryOutOfBounds);
@@ -260,7 +245,7 @@ TEST_CASE("a br_table on local+imm keeps later lazy reads of that local") {
                            (local.tee 0 (i32.const 1))
                            (local.tee 0 (i32.const 0))))
       (local.get 1))))");
-  CHECK(call(store, inst, "run", {})[0].bits == 1);
+  CHECK(call_export(store, inst, "run", {})[0].bits == 1);
 }
 
 TEST_CASE("deep recursion traps and the store stays usable") {
@@ -272,9 +257,9 @@ TEST_CASE("deep recursion traps and the store stays usable") {
         (else (i32.add (i32.const 1)
                        (call $down (i32.sub (local.get 0) (i32.const 1)))))))
     (func $forever (export "forever") (call $forever))))");
-  Trap t = call_trap(store, inst, "forever", {});
+  Trap t = call_export_trap(store, inst, "forever", {});
   CHECK(t.kind == TrapKind::CallStackExhausted);
-  CHECK(call(store, inst, "down", {Value::i32(5000)})[0].bits == 5000);
+  CHECK(call_export(store, inst, "down", {Value::i32(5000)})[0].bits == 5000);
 }
 
 TEST_CASE("host functions see the caller's memory; their traps propagate") {
@@ -299,8 +284,8 @@ TEST_CASE("host functions see the caller's memory; their traps propagate") {
     (func (export "twice") (param i32) (result i32)
       (i32.mul (call $peek (local.get 0)) (i32.const 2)))))",
                                imports);
-  CHECK(call(store, inst, "twice", {Value::i32(16)})[0].bits == 10);
-  Trap t = call_trap(store, inst, "twice", {Value::i32(65535)});
+  CHECK(call_export(store, inst, "twice", {Value::i32(16)})[0].bits == 10);
+  Trap t = call_export_trap(store, inst, "twice", {Value::i32(65535)});
   CHECK(t.kind == TrapKind::HostError);
   CHECK(t.message == "peek out of range");
 }
