@@ -12,6 +12,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <span>
 
 #include "policy/values.h"
@@ -635,10 +636,33 @@ Error syntax_error(const toml::parse_error& e,
                unquoted_value_hint(text, at.line)};
 }
 
+// TOML never allows a NUL byte, and toml++ 3.3 (Debian 12) reaches an
+// assertion (an assumption under NDEBUG) on one after '[', so it is
+// refused before parsing.
+std::optional<Error> nul_byte_error(std::string_view text,
+                                    const std::string& file) {
+  size_t at = text.find('\0');
+  if (at == std::string_view::npos)
+    return std::nullopt;
+  uint32_t line = 1, column = 1;
+  for (size_t i = 0; i < at; ++i) {
+    ++column;
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    }
+  }
+  return Error{Location{file, line, column},
+               "a NUL byte, which TOML does not allow",
+               "a policy is a UTF-8 text file"};
+}
+
 }  // namespace
 
 Result<Policy, Errors> parse_policy(std::string_view text,
                                     const std::string& file) {
+  if (auto nul = nul_byte_error(text, file))
+    return Unexpected(Errors{*nul});
   toml::table root;
   try {
     root = toml::parse(text, file);

@@ -81,8 +81,9 @@ fi
 say "fuzz"
 targets=()
 if [ "$asan_built" = true ] && [ -d "$ASAN_BUILD/tests/fuzz" ]; then
+  # Only the libFuzzer targets (*_fuzz): diff_driver lives there too.
   mapfile -t targets < <(find "$ASAN_BUILD/tests/fuzz" -maxdepth 1 -type f \
-    -executable | sort)
+    -executable -name '*_fuzz' | sort)
 fi
 if [ "$asan_built" != true ]; then
   printf '== not run: the sanitizer build failed (counted above)\n'

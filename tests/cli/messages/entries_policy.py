@@ -8,6 +8,10 @@ P("policy-syntax-unquoted-size", "version = 1\n[limits]\nmemory = 256MiB\n",
   "capbox: error: policy {DIR}/p.toml: Error while parsing decimal integer: expected digit, saw 'M'\n"
   '  --> {DIR}/p.toml:3:13\n'
   '   = help: sizes and durations are strings: memory = "256MiB"\n')
+P("policy-nul-byte", "version = 1\n[\0]\n",
+  "capbox: error: policy {DIR}/p.toml: a NUL byte, which TOML does not allow\n"
+  '  --> {DIR}/p.toml:2:2\n'
+  '   = help: a policy is a UTF-8 text file\n')
 P("policy-missing-version", "[env]\ninherit = [\"LANG\"]\n", "capbox: error: policy {DIR}/p.toml: missing 'version'\n"
   '  --> {DIR}/p.toml:1:1\n'
   '   = help: start the file with: version = 1\n')
