@@ -102,6 +102,7 @@ class FunctionCompiler {
   bool last_result_is(Op op, uint32_t index) const;
   // compiler_simd.cc
   bool simd_op(const Instr& in);
+  bool simd_special(const Instr& in);
   bool simd_memory(const Instr& in);
   void simd_lane_memory(const Instr& in, Op op, bool store);
   uint32_t v128_operand(uint32_t lo_index);

@@ -7,59 +7,12 @@
 #include <cstring>
 
 #include "engine/compiler_func.h"
+#include "engine/simd_shape.h"
 
 namespace capbox::engine {
 namespace {
 
 constexpr Op kNoOp = Op::kCount;
-
-enum class Shape : uint8_t { None, Unary, Binary, Ternary, Test, Shift, Splat,
-                             Extract, Replace };
-
-struct SimdForm {
-  Shape shape = Shape::None;
-  bool scalar_result = false;  // Test, Extract
-};
-
-constexpr Shape shape_of(const char* s) {
-  auto is = [s](const char* p) {
-    size_t i = 0;
-    for (; p[i] != '\0'; ++i)
-      if (s[i] != p[i])
-        return false;
-    return true;
-  };
-  if (is("Splat"))
-    return Shape::Splat;
-  if (is("Extract"))
-    return Shape::Extract;
-  if (is("Replace"))
-    return Shape::Replace;
-  if (is("Unary"))
-    return Shape::Unary;
-  if (is("Binary"))
-    return Shape::Binary;
-  if (is("Ternary"))
-    return Shape::Ternary;
-  if (is("Test"))
-    return Shape::Test;
-  if (is("Shift"))
-    return Shape::Shift;
-  return Shape::None;
-}
-
-constexpr std::array<SimdForm, static_cast<size_t>(Opcode::kCount)>
-make_forms() {
-  std::array<SimdForm, static_cast<size_t>(Opcode::kCount)> forms{};
-#define CAPBOX_SIMD(Name, code, S, function)                      \
-  forms[static_cast<size_t>(Opcode::Name)] = {shape_of(#S),       \
-                                              shape_of(#S) == Shape::Test || \
-                                                  shape_of(#S) == Shape::Extract};
-#include "engine/simd.def"
-#undef CAPBOX_SIMD
-  return forms;
-}
-constexpr auto kForms = make_forms();
 
 constexpr std::array<Op, static_cast<size_t>(Opcode::kCount)> make_simd_ops() {
   std::array<Op, static_cast<size_t>(Opcode::kCount)> ops{};
@@ -75,39 +28,63 @@ constexpr auto kSimdOps = make_simd_ops();
 
 Op simd_load_op(Opcode op) {
   switch (op) {
-    case Opcode::V128Load: return Op::V128Load_;
-    case Opcode::V128Load8x8S: return Op::V128Load8x8S_;
-    case Opcode::V128Load8x8U: return Op::V128Load8x8U_;
-    case Opcode::V128Load16x4S: return Op::V128Load16x4S_;
-    case Opcode::V128Load16x4U: return Op::V128Load16x4U_;
-    case Opcode::V128Load32x2S: return Op::V128Load32x2S_;
-    case Opcode::V128Load32x2U: return Op::V128Load32x2U_;
-    case Opcode::V128Load8Splat: return Op::V128Load8Splat_;
-    case Opcode::V128Load16Splat: return Op::V128Load16Splat_;
-    case Opcode::V128Load32Splat: return Op::V128Load32Splat_;
-    case Opcode::V128Load64Splat: return Op::V128Load64Splat_;
-    case Opcode::V128Load32Zero: return Op::V128Load32Zero_;
-    case Opcode::V128Load64Zero: return Op::V128Load64Zero_;
-    default: return kNoOp;
+    case Opcode::V128Load:
+      return Op::V128Load_;
+    case Opcode::V128Load8x8S:
+      return Op::V128Load8x8S_;
+    case Opcode::V128Load8x8U:
+      return Op::V128Load8x8U_;
+    case Opcode::V128Load16x4S:
+      return Op::V128Load16x4S_;
+    case Opcode::V128Load16x4U:
+      return Op::V128Load16x4U_;
+    case Opcode::V128Load32x2S:
+      return Op::V128Load32x2S_;
+    case Opcode::V128Load32x2U:
+      return Op::V128Load32x2U_;
+    case Opcode::V128Load8Splat:
+      return Op::V128Load8Splat_;
+    case Opcode::V128Load16Splat:
+      return Op::V128Load16Splat_;
+    case Opcode::V128Load32Splat:
+      return Op::V128Load32Splat_;
+    case Opcode::V128Load64Splat:
+      return Op::V128Load64Splat_;
+    case Opcode::V128Load32Zero:
+      return Op::V128Load32Zero_;
+    case Opcode::V128Load64Zero:
+      return Op::V128Load64Zero_;
+    default:
+      return kNoOp;
   }
 }
 
 Op lane_memory_op(Opcode op, bool& store) {
   store = true;
   switch (op) {
-    case Opcode::V128Store8Lane: return Op::V128Store8Lane_;
-    case Opcode::V128Store16Lane: return Op::V128Store16Lane_;
-    case Opcode::V128Store32Lane: return Op::V128Store32Lane_;
-    case Opcode::V128Store64Lane: return Op::V128Store64Lane_;
-    default: break;
+    case Opcode::V128Store8Lane:
+      return Op::V128Store8Lane_;
+    case Opcode::V128Store16Lane:
+      return Op::V128Store16Lane_;
+    case Opcode::V128Store32Lane:
+      return Op::V128Store32Lane_;
+    case Opcode::V128Store64Lane:
+      return Op::V128Store64Lane_;
+    default:
+      break;
   }
   store = false;
   switch (op) {
-    case Opcode::V128Load8Lane: return Op::V128Load8Lane_;
-    case Opcode::V128Load16Lane: return Op::V128Load16Lane_;
-    case Opcode::V128Load32Lane: return Op::V128Load32Lane_;
-    case Opcode::V128Load64Lane: return Op::V128Load64Lane_;
-    default: return kNoOp;
+    case Opcode::V128Load8Lane:
+      return Op::V128Load8Lane_;
+    case Opcode::V128Load16Lane:
+      return Op::V128Load16Lane_;
+    case Opcode::V128Load32Lane:
+      return Op::V128Load32Lane_;
+    case Opcode::V128Load64Lane:
+      return Op::V128Load64Lane_;
+    default:
+      return kNoOp;
   }
 }
 
@@ -256,72 +233,71 @@ bool FunctionCompiler::simd_memory(const Instr& in) {
   return false;
 }
 
-// Translates a SIMD instruction; false if `in` is not one.
-bool FunctionCompiler::simd_op(const Instr& in) {
-  const SimdForm& form = kForms[static_cast<size_t>(in.op)];
-  Op op = kSimdOps[static_cast<size_t>(in.op)];
-  if (op == kNoOp) {
-    if (in.op == Opcode::V128Const) {
-      uint64_t half[2];
-      std::memcpy(half, in.v128.data(), sizeof half);
-      push_const(half[0]);
-      push_const(half[1]);
-      stack_.back().v128_hi = true;
-      return true;
-    }
-    if (in.op == Opcode::I8x16Shuffle) {
-      uint32_t b = v128_operand(height() - 2);
-      uint32_t a = v128_operand(height() - 4);
-      drop_to(height() - 4);
-      uint32_t dst = push_v128();
-      emit(Op::I8x16Shuffle_);
-      for (uint32_t w : {dst, a, b})
-        word(w);
-      uint32_t lanes[4];
-      std::memcpy(lanes, in.v128.data(), sizeof lanes);
-      for (uint32_t w : lanes)
-        word(w);
-      forget_last();
-      return true;
-    }
-    if (!simd_memory(in))
-      return false;
+// v128.const, i8x16.shuffle and the SIMD memory instructions; false if
+// `in` is none of them (not a SIMD instruction at all).
+bool FunctionCompiler::simd_special(const Instr& in) {
+  if (in.op == Opcode::V128Const) {
+    uint64_t half[2];
+    std::memcpy(half, in.v128.data(), sizeof half);
+    push_const(half[0]);
+    push_const(half[1]);
+    stack_.back().v128_hi = true;
+    return true;
+  }
+  if (in.op == Opcode::I8x16Shuffle) {
+    uint32_t b = v128_operand(height() - 2);
+    uint32_t a = v128_operand(height() - 4);
+    drop_to(height() - 4);
+    uint32_t dst = push_v128();
+    emit(Op::I8x16Shuffle_);
+    for (uint32_t w : {dst, a, b})
+      word(w);
+    uint32_t lanes[4];
+    std::memcpy(lanes, in.v128.data(), sizeof lanes);
+    for (uint32_t w : lanes)
+      word(w);
     forget_last();
     return true;
   }
+  if (!simd_memory(in))
+    return false;
+  forget_last();
+  return true;
+}
+
+// Translates a SIMD instruction; false if `in` is not one.
+bool FunctionCompiler::simd_op(const Instr& in) {
+  const SimdShape shape = kSimdInfo[static_cast<size_t>(in.op)].shape;
+  Op op = kSimdOps[static_cast<size_t>(in.op)];
+  if (op == kNoOp)
+    return simd_special(in);
   // Operands, bottom first: v128s unless the shape takes a scalar on top.
   uint32_t slots[3];
   uint32_t n = 0;
-  switch (form.shape) {
-    case Shape::Ternary:
+  if (is_splat(shape)) {
+    slots[n++] = slot_of(height() - 1);
+    drop_to(height() - 1);
+  } else if (shape == SimdShape::Shift || is_replace(shape)) {
+    slots[n++] = v128_operand(height() - 3);
+    slots[n++] = slot_of(height() - 1);
+    drop_to(height() - 3);
+  } else if (shape == SimdShape::Binary || shape == SimdShape::Ternary) {
+    if (shape == SimdShape::Ternary)
       slots[n++] = v128_operand(height() - 6);
-      [[fallthrough]];
-    case Shape::Binary:
-      slots[n++] = v128_operand(height() - 4);
-      slots[n++] = v128_operand(height() - 2);
-      drop_to(height() - 2 * n);
-      break;
-    case Shape::Shift:
-    case Shape::Replace:
-      slots[n++] = v128_operand(height() - 3);
-      slots[n++] = slot_of(height() - 1);
-      drop_to(height() - 3);
-      break;
-    case Shape::Splat:
-      slots[n++] = slot_of(height() - 1);
-      drop_to(height() - 1);
-      break;
-    default:  // Unary, Test, Extract
-      slots[n++] = v128_operand(height() - 2);
-      drop_to(height() - 2);
-      break;
+    slots[n++] = v128_operand(height() - 4);
+    slots[n++] = v128_operand(height() - 2);
+    drop_to(height() - 2 * n);
+  } else {  // Unary, Test, Extract
+    slots[n++] = v128_operand(height() - 2);
+    drop_to(height() - 2);
   }
-  uint32_t dst = form.scalar_result ? push_temp() : push_v128();
+  bool scalar_result = shape == SimdShape::Test || is_extract(shape);
+  uint32_t dst = scalar_result ? push_temp() : push_v128();
   emit(op);
   word(dst);
   for (uint32_t i = 0; i < n; ++i)
     word(slots[i]);
-  if (form.shape == Shape::Extract || form.shape == Shape::Replace)
+  if (is_extract(shape) || is_replace(shape))
     word(in.lane);
   forget_last();
   return true;
