@@ -6,7 +6,24 @@
 // Depends on toml++, wasi/grant_rights.h and policy/values.h; no I/O.
 #include "policy/parser.h"
 
+// toml++ 3.3 (Debian 12) states some of its parser's preconditions with
+// TOML_ASSERT_ASSUME, and input can break one: a table header whose '[' is
+// followed by a character that cannot start a key ("[[{", "[\0"; found by
+// policy_fuzz). Under NDEBUG that is an assumption (undefined behaviour),
+// otherwise an abort. In this file, the only one that includes toml++, every
+// such check throws instead, so a broken one becomes a syntax error.
+namespace capbox::policy::detail {
+struct TomlCheckFailed {
+  const char* check;
+};
+[[noreturn]] void toml_check_failed(const char* check);
+}  // namespace capbox::policy::detail
+#pragma push_macro("NDEBUG")
+#undef NDEBUG
+#define TOML_ASSERT(expr) \
+  ((expr) ? void(0) : ::capbox::policy::detail::toml_check_failed(#expr))
 #include <toml++/toml.h>
+#pragma pop_macro("NDEBUG")
 
 #include <algorithm>
 #include <array>
@@ -636,14 +653,9 @@ Error syntax_error(const toml::parse_error& e,
                unquoted_value_hint(text, at.line)};
 }
 
-// TOML never allows a NUL byte, and toml++ 3.3 (Debian 12) reaches an
-// assertion (an assumption under NDEBUG) on one after '[', so it is
-// refused before parsing.
-std::optional<Error> nul_byte_error(std::string_view text,
-                                    const std::string& file) {
-  size_t at = text.find('\0');
-  if (at == std::string_view::npos)
-    return std::nullopt;
+Location location_of(std::string_view text,
+                     size_t at,
+                     const std::string& file) {
   uint32_t line = 1, column = 1;
   for (size_t i = 0; i < at; ++i) {
     ++column;
@@ -652,9 +664,50 @@ std::optional<Error> nul_byte_error(std::string_view text,
       column = 1;
     }
   }
-  return Error{Location{file, line, column},
+  return Location{file, line, column};
+}
+
+// TOML never allows a NUL byte; it is named as such rather than as whatever
+// toml++ would make of it.
+std::optional<Error> nul_byte_error(std::string_view text,
+                                    const std::string& file) {
+  size_t at = text.find('\0');
+  if (at == std::string_view::npos)
+    return std::nullopt;
+  return Error{location_of(text, at, file),
                "a NUL byte, which TOML does not allow",
                "a policy is a UTF-8 text file"};
+}
+
+bool starts_key(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+         c == '"' || c == '\'';
+}
+
+// After a failed toml++ check there is no position, so the one known way to
+// reach one is looked for: a line that opens a table header with something
+// other than a key. Inside a multi-line array such a line is valid TOML, but
+// this runs only once toml++ has already failed.
+Error failed_check_error(std::string_view text, const std::string& file) {
+  for (size_t line_start = 0; line_start < text.size();) {
+    size_t end = text.find('\n', line_start);
+    if (end == std::string_view::npos)
+      end = text.size();
+    size_t i = text.find_first_not_of(" \t", line_start);
+    if (i < end && text[i] == '[') {
+      size_t key =
+          text.find_first_not_of(" \t", text[i + 1] == '[' ? i + 2 : i + 1);
+      if (key < end && text[key] != ']' && !starts_key(text[key]))
+        return Error{location_of(text, key, file),
+                     "a table header must start with a key, saw '" +
+                         std::string(1, text[key]) + "'",
+                     "write it as [name] or [[name]], for example [[fs.dir]]"};
+    }
+    line_start = end + 1;
+  }
+  return Error{Location{file, 1, 1},
+               "not valid TOML (toml++ could not place the error)",
+               "check the table headers and keys"};
 }
 
 }  // namespace
@@ -668,8 +721,16 @@ Result<Policy, Errors> parse_policy(std::string_view text,
     root = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
     return Unexpected(Errors{syntax_error(e, text, file)});
+  } catch (const detail::TomlCheckFailed&) {
+    return Unexpected(Errors{failed_check_error(text, file)});
   }
   return Parser(file).run(root);
 }
+
+namespace detail {
+void toml_check_failed(const char* check) {
+  throw TomlCheckFailed{check};
+}
+}  // namespace detail
 
 }  // namespace capbox::policy

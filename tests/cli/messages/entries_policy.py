@@ -12,6 +12,10 @@ P("policy-nul-byte", "version = 1\n[\0]\n",
   "capbox: error: policy {DIR}/p.toml: a NUL byte, which TOML does not allow\n"
   '  --> {DIR}/p.toml:2:2\n'
   '   = help: a policy is a UTF-8 text file\n')
+P("policy-table-header-not-key", "version = 1\n[[{ MODE = \"base\" }\n",
+  "capbox: error: policy {DIR}/p.toml: a table header must start with a key, saw '{'\n"
+  '  --> {DIR}/p.toml:2:3\n'
+  '   = help: write it as [name] or [[name]], for example [[fs.dir]]\n')
 P("policy-missing-version", "[env]\ninherit = [\"LANG\"]\n", "capbox: error: policy {DIR}/p.toml: missing 'version'\n"
   '  --> {DIR}/p.toml:1:1\n'
   '   = help: start the file with: version = 1\n')

@@ -105,6 +105,29 @@ TEST_CASE("every problem in a file is reported, in order") {
   CHECK(to_string(errors[2].where) == "m.toml:5:13");
 }
 
+// toml++ 3.3 asserts (assumes, under NDEBUG) that a table header's '[' is
+// followed by a key; the parser turns that into a located error instead.
+TEST_CASE("a table header that does not start with a key is an error") {
+  for (const char* header :
+       {"[[{ MODE = 1 }\n", "[ {a}]\n", "[[\"]]\n", "  [[ =]]\n"}) {
+    CAPTURE(header);
+    auto parsed = parse_policy(std::string("version = 1\n") + header, "h");
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error()[0].where.line == 2);
+  }
+  auto parsed = parse_policy("version = 1\n[[{ MODE = 1 }\n", "h");
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(to_string(parsed.error()[0].where) == "h:2:3");
+  CHECK(parsed.error()[0].message ==
+        "a table header must start with a key, saw '{'");
+  // A line that opens with "[{" inside a multi-line array is valid TOML:
+  // the error is then about the value's type, not a table header.
+  parsed =
+      parse_policy("version = 1\n[env]\ninherit = [\n[{a = 1}],\n]\n", "h");
+  REQUIRE_FALSE(parsed.has_value());
+  CHECK(parsed.error()[0].message.find("table header") == std::string::npos);
+}
+
 TEST_CASE("a key with no near match lists the known keys") {
   auto parsed = parse_policy("version = 1\n[wasi]\nthreads = true\n", "w");
   REQUIRE_FALSE(parsed.has_value());
