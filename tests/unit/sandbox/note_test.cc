@@ -174,7 +174,13 @@ class HookedHost {
         notes_.push_back({n.kind, std::string(n.word),
                           std::string(n.guest_path), n.rights, n.grant});
       });
-    thread_ = std::thread([this] { result_ = host_->serve(host_sock_.get()); });
+    // Closing the host's end when serve stops, as the supervisor does by
+    // killing the child, answers a call the host refused with EOF at once
+    // rather than after the 10 s timeout.
+    thread_ = std::thread([this] {
+      result_ = host_->serve(host_sock_.get());
+      host_sock_.reset();
+    });
     client_ = std::make_unique<broker::Client>(std::move(child_));
     broker::Request hello;
     hello.op = Op::Hello;
