@@ -6,7 +6,6 @@
 #include "cli/listen.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -65,8 +64,10 @@ Result<Endpoint, std::string> parse(std::string_view spec) {
   return out;
 }
 
-Result<UniqueFd, std::string> open_listener(const addrinfo& ai) {
-  UniqueFd fd(::socket(ai.ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+Result<UniqueFd, std::string> open_listener(int family,
+                                            const sockaddr* addr,
+                                            socklen_t addr_len) {
+  UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd)
     return Unexpected(std::string(std::strerror(errno)));
   const int one = 1;
@@ -74,10 +75,10 @@ Result<UniqueFd, std::string> open_listener(const addrinfo& ai) {
     return Unexpected(std::string(std::strerror(errno)));
   // The grant names one address family; a dual-stack [::] would also
   // accept IPv4 connections the user did not name.
-  if (ai.ai_family == AF_INET6 &&
+  if (family == AF_INET6 &&
       ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
     return Unexpected(std::string(std::strerror(errno)));
-  if (::bind(fd.get(), ai.ai_addr, ai.ai_addrlen) != 0 ||
+  if (::bind(fd.get(), addr, addr_len) != 0 ||
       ::listen(fd.get(), kBacklog) != 0)
     return Unexpected(std::string(std::strerror(errno)));
   return fd;
@@ -90,19 +91,27 @@ Result<UniqueFd, std::string> listen_tcp(std::string_view spec) {
   auto endpoint = parse(spec);
   if (!endpoint)
     return Unexpected(prefix + endpoint.error());
-  addrinfo hints{};
-  hints.ai_family = endpoint->family;
-  hints.ai_socktype = SOCK_STREAM;
-  // Numeric only: getaddrinfo then never consults a resolver.
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-  addrinfo* found = nullptr;
-  const int rc = ::getaddrinfo(endpoint->host.c_str(), endpoint->port.c_str(),
-                               &hints, &found);
-  if (rc != 0 || found == nullptr)
-    return Unexpected(prefix + "'" + endpoint->host +
-                      "' is not a numeric IPv6 address");
-  auto fd = open_listener(*found);
-  ::freeaddrinfo(found);
+  // Numeric only, with inet_pton rather than getaddrinfo: no resolver,
+  // and nothing of glibc's NSS, which a static capbox cannot load.
+  const auto port = static_cast<uint16_t>(std::stoul(endpoint->port));
+  Result<UniqueFd, std::string> fd = Unexpected(std::string());
+  if (endpoint->family == AF_INET) {
+    sockaddr_in v4{};
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(port);
+    ::inet_pton(AF_INET, endpoint->host.c_str(), &v4.sin_addr);  // parse()d
+    fd = open_listener(AF_INET, reinterpret_cast<const sockaddr*>(&v4),
+                       sizeof v4);
+  } else {
+    sockaddr_in6 v6{};
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(port);
+    if (::inet_pton(AF_INET6, endpoint->host.c_str(), &v6.sin6_addr) != 1)
+      return Unexpected(prefix + "'" + endpoint->host +
+                        "' is not a numeric IPv6 address");
+    fd = open_listener(AF_INET6, reinterpret_cast<const sockaddr*>(&v6),
+                       sizeof v6);
+  }
   if (!fd)
     return Unexpected(prefix + fd.error());
   return fd;
