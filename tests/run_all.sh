@@ -97,6 +97,9 @@ else
   find tests/unit/policy/fixtures -name '*.toml' -exec cp -t "$seeds/policy" {} +
   printf '== seed corpora: %s spec modules, %s policy fixtures\n' \
     "$(ls "$seeds/wasm" | wc -l)" "$(ls "$seeds/policy" | wc -l)"
+  # Two targets at a time (CI has two cores); each is reported in order
+  # once all have ended.
+  pids=()
   for target in "${targets[@]}"; do
     name=$(basename "$target")
     corpus=$ASAN_BUILD/fuzz-corpus-$name
@@ -108,10 +111,19 @@ else
       preopen_find_fuzz) seed=$seeds/none seconds=30 ;;
       *) seed=$seeds/none seconds=$((FUZZ_SECONDS / 2)) ;;
     esac
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 1; done
     printf '== %s for %s s\n' "$name" "$seconds"
-    if "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -max_len=65536 -print_final_stats=1 -artifact_prefix="$ASAN_BUILD/fuzz-artifacts/" \
-        "$corpus" "$seed" >"$log" 2>&1; then
+    "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -max_len=65536 -print_final_stats=1 \
+      -artifact_prefix="$ASAN_BUILD/fuzz-artifacts/" "$corpus" "$seed" \
+      >"$log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!targets[@]}"; do
+    name=$(basename "${targets[$i]}")
+    log=$ASAN_BUILD/fuzz-$name.log
+    printf '== %s\n' "$name"
+    if wait "${pids[$i]}"; then
       grep -E 'stat::number_of_executed_units|Done [0-9]+ runs' "$log" | tail -n 2
       pass 1
     else
