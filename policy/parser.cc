@@ -11,7 +11,9 @@
 // followed by a character that cannot start a key ("[[{", "[\0"; found by
 // policy_fuzz). Under NDEBUG that is an assumption (undefined behaviour),
 // otherwise an abort. In this file, the only one that includes toml++, every
-// such check throws instead, so a broken one becomes a syntax error.
+// such check throws instead, so a broken one becomes a syntax error. Text
+// that reaches toml++'s other undefined behaviour is refused before it
+// parses (toml_guard.h).
 namespace capbox::policy::detail {
 struct TomlCheckFailed {
   const char* check;
@@ -32,6 +34,7 @@ struct TomlCheckFailed {
 #include <optional>
 #include <span>
 
+#include "policy/toml_guard.h"
 #include "policy/values.h"
 #include "wasi/grant_rights.h"
 
@@ -653,76 +656,19 @@ Error syntax_error(const toml::parse_error& e,
                unquoted_value_hint(text, at.line)};
 }
 
-Location location_of(std::string_view text,
-                     size_t at,
-                     const std::string& file) {
-  uint32_t line = 1, column = 1;
-  for (size_t i = 0; i < at; ++i) {
-    ++column;
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    }
-  }
-  return Location{file, line, column};
-}
-
-// TOML never allows a NUL byte; it is named as such rather than as whatever
-// toml++ would make of it.
-std::optional<Error> nul_byte_error(std::string_view text,
-                                    const std::string& file) {
-  size_t at = text.find('\0');
-  if (at == std::string_view::npos)
-    return std::nullopt;
-  return Error{location_of(text, at, file),
-               "a NUL byte, which TOML does not allow",
-               "a policy is a UTF-8 text file"};
-}
-
-bool starts_key(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-         c == '"' || c == '\'';
-}
-
-// After a failed toml++ check there is no position, so the one known way to
-// reach one is looked for: a line that opens a table header with something
-// other than a key. Inside a multi-line array such a line is valid TOML, but
-// this runs only once toml++ has already failed.
-Error failed_check_error(std::string_view text, const std::string& file) {
-  for (size_t line_start = 0; line_start < text.size();) {
-    size_t end = text.find('\n', line_start);
-    if (end == std::string_view::npos)
-      end = text.size();
-    size_t i = text.find_first_not_of(" \t", line_start);
-    if (i < end && text[i] == '[') {
-      size_t key =
-          text.find_first_not_of(" \t", text[i + 1] == '[' ? i + 2 : i + 1);
-      if (key < end && text[key] != ']' && !starts_key(text[key]))
-        return Error{location_of(text, key, file),
-                     "a table header must start with a key, saw '" +
-                         std::string(1, text[key]) + "'",
-                     "write it as [name] or [[name]], for example [[fs.dir]]"};
-    }
-    line_start = end + 1;
-  }
-  return Error{Location{file, 1, 1},
-               "not valid TOML (toml++ could not place the error)",
-               "check the table headers and keys"};
-}
-
 }  // namespace
 
 Result<Policy, Errors> parse_policy(std::string_view text,
                                     const std::string& file) {
-  if (auto nul = nul_byte_error(text, file))
-    return Unexpected(Errors{*nul});
+  if (auto refused = refuse_before_toml(text, file))
+    return Unexpected(Errors{*refused});
   toml::table root;
   try {
     root = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
     return Unexpected(Errors{syntax_error(e, text, file)});
   } catch (const detail::TomlCheckFailed&) {
-    return Unexpected(Errors{failed_check_error(text, file)});
+    return Unexpected(Errors{failed_toml_check(text, file)});
   }
   return Parser(file).run(root);
 }

@@ -12,6 +12,10 @@ P("policy-nul-byte", "version = 1\n[\0]\n",
   "capbox: error: policy {DIR}/p.toml: a NUL byte, which TOML does not allow\n"
   '  --> {DIR}/p.toml:2:2\n'
   '   = help: a policy is a UTF-8 text file\n')
+P("policy-non-ascii-outside-string", "version = 1\n\u0439 = 1\n",
+  "capbox: error: policy {DIR}/p.toml: a non-ASCII character outside a quoted string or comment, which TOML does not allow\n"
+  '  --> {DIR}/p.toml:2:1\n'
+  '   = help: quote it: a key or value with such characters is a string ("...")\n')
 P("policy-table-header-not-key", "version = 1\n[[{ MODE = \"base\" }\n",
   "capbox: error: policy {DIR}/p.toml: a table header must start with a key, saw '{'\n"
   '  --> {DIR}/p.toml:2:3\n'
