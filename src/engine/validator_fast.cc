@@ -20,21 +20,122 @@ constexpr uint8_t I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, V128 = 0x7B,
                   _ = 0;
 }  // namespace def
 
-// One-byte opcodes only: the prefixed ones all go to the generic path.
+// What the fast path does with a one-byte opcode: a typed kind of
+// opcodes.def, one case of its own, or nothing (kOther: the generic path).
+enum Fast : uint8_t {
+  kOther,
+  kUnary,
+  kBinary,
+  kLoad,
+  kStore,
+  kUnreachable,
+  kNop,
+  kBlock,
+  kLoop,
+  kIf,
+  kElse,
+  kEnd,
+  kBr,
+  kBrIf,
+  kReturn,
+  kCall,
+  kCallIndirect,
+  kDrop,
+  kSelect,
+  kLocalGet,
+  kLocalSet,
+  kLocalTee,
+  kGlobalGet,
+  kGlobalSet,
+  kMemorySize,
+  kMemoryGrow,
+  kI32Const,
+  kI64Const,
+  kF32Const,
+  kF64Const,
+};
+
+constexpr Fast special_case(Opcode op) {
+  switch (op) {
+    case Opcode::Unreachable:
+      return kUnreachable;
+    case Opcode::Nop:
+      return kNop;
+    case Opcode::Block:
+      return kBlock;
+    case Opcode::Loop:
+      return kLoop;
+    case Opcode::If:
+      return kIf;
+    case Opcode::Else:
+      return kElse;
+    case Opcode::End:
+      return kEnd;
+    case Opcode::Br:
+      return kBr;
+    case Opcode::BrIf:
+      return kBrIf;
+    case Opcode::Return:
+      return kReturn;
+    case Opcode::Call:
+      return kCall;
+    case Opcode::CallIndirect:
+      return kCallIndirect;
+    case Opcode::Drop:
+      return kDrop;
+    case Opcode::Select:
+      return kSelect;
+    case Opcode::LocalGet:
+      return kLocalGet;
+    case Opcode::LocalSet:
+      return kLocalSet;
+    case Opcode::LocalTee:
+      return kLocalTee;
+    case Opcode::GlobalGet:
+      return kGlobalGet;
+    case Opcode::GlobalSet:
+      return kGlobalSet;
+    case Opcode::MemorySize:
+      return kMemorySize;
+    case Opcode::MemoryGrow:
+      return kMemoryGrow;
+    case Opcode::I32Const:
+      return kI32Const;
+    case Opcode::I64Const:
+      return kI64Const;
+    case Opcode::F32Const:
+      return kF32Const;
+    case Opcode::F64Const:
+      return kF64Const;
+    default:
+      return kOther;
+  }
+}
+
 struct ByteSig {
-  uint8_t kind = def::Special;
+  Fast fast = kOther;
   ValType a = kUnknown;
   uint8_t b = 0;  // Binary: a type; Load/Store: natural alignment (log2)
   ValType r = kUnknown;
 };
 
+constexpr ByteSig byte_sig(Opcode op,
+                           uint8_t kind,
+                           uint8_t a,
+                           uint8_t b,
+                           uint8_t r) {
+  constexpr Fast kByKind[] = {kOther, kUnary, kBinary, kLoad, kStore, kOther};
+  Fast fast = kind == def::Special ? special_case(op) : kByKind[kind];
+  return {fast, static_cast<ValType>(a), b, static_cast<ValType>(r)};
+}
+
+// One-byte opcodes only: the prefixed ones all go to the generic path.
 constexpr std::array<ByteSig, 256> make_byte_sigs() {
   using namespace def;
   std::array<ByteSig, 256> sigs{};
 #define CAPBOX_OPCODE(prefix, code, Name, text, Imm, Kind, A, B, R) \
   if (prefix == 0)                                                  \
-    sigs[code] =                                                    \
-        ByteSig{Kind, static_cast<ValType>(A), B, static_cast<ValType>(R)};
+    sigs[code] = byte_sig(Opcode::Name, Kind, A, B, R);
 #include "engine/opcodes.def"
 #undef CAPBOX_OPCODE
   return sigs;
@@ -100,7 +201,7 @@ inline bool read_u32(const uint8_t*& q, const uint8_t* end, uint32_t& out) {
 }
 
 // Skips a signed LEB128 of `bits` bits with the generic reader's checks.
-bool skip_signed(const uint8_t*& q, const uint8_t* end, unsigned bits) {
+bool skip_signed_long(const uint8_t*& q, const uint8_t* end, unsigned bits) {
   const uint8_t* r = q;
   for (unsigned shift = 0;; shift += 7) {
     if (r == end)
@@ -121,6 +222,14 @@ bool skip_signed(const uint8_t*& q, const uint8_t* end, unsigned bits) {
     if (remaining == 7)
       return false;
   }
+}
+
+inline bool skip_signed(const uint8_t*& q, const uint8_t* end, unsigned bits) {
+  if (q != end && *q < 0x80) {
+    ++q;
+    return true;
+  }
+  return skip_signed_long(q, end, bits);
 }
 
 bool is_value(ValType t) {
@@ -148,46 +257,47 @@ bool top_is(const ValType* st,
 
 // One loop, like the interpreter's: its cases share the stack in locals.
 // `break` commits an instruction (q is past it); `goto out` leaves it, its
-// bytes unread and the stack as before it, to the generic path.
+// bytes unread and the stack as before it, to the generic path. The stack
+// has room for one entry per byte left plus one: no case but those that
+// push several (calls, else) needs a check, as every other pushes at most
+// one entry net and takes at least one byte.
 void FuncValidator::run_fast(const uint8_t*& pos, const uint8_t* end) {
   if (ctrls_.empty())
     return;
   const uint8_t* p = pos;
   size_t sp = vals_.size();
-  ValType* st = vals_.reserve(1);
-  size_t cap = vals_.capacity();
+  ValType* st = vals_.reserve(static_cast<size_t>(end - p) + 1);
   size_t fh = ctrls_.back().height;
-  const ValType* locals = flat_locals_.data();
+  const ValType* const locals = flat_locals_.reserve(0);
   const size_t local_count = flat_locals_.size();
+  const GlobalType* const globals = ctx_.globals.data();
   const size_t global_count = ctx_.globals.size();
+  const size_t func_count = ctx_.func_types.size();
   const bool memory = ctx_.memories > 0;
-  // Room for `n` more entries (rare: calls and block ends push many).
-  auto room = [&](size_t n) {
-    if (cap - sp < n) {
-      vals_.set_size(sp);
-      st = vals_.reserve(n);
-      cap = vals_.capacity();
-    }
+  // Room for `n` more entries on top of the invariant's, q being the end
+  // of the instruction.
+  auto room = [&](const uint8_t* q, size_t n) {
+    vals_.set_size(sp);
+    st = vals_.reserve(n + static_cast<size_t>(end - q) + 1);
   };
   while (p != end) {
-    if (sp == cap)
-      room(1);
-    const uint8_t op = *p;
+    const ByteSig& sig = kByteSigs[*p];
     const uint8_t* q = p + 1;
-    const ByteSig& sig = kByteSigs[op];
-    switch (sig.kind) {
-      case def::Unary:
+    switch (sig.fast) {
+      case kOther:
+        goto out;
+      case kUnary:
         if (sp == fh || st[sp - 1] != sig.a)
           goto out;
         st[sp - 1] = sig.r;
         break;
-      case def::Binary:
+      case kBinary:
         if (sp - fh < 2 || st[sp - 1] != static_cast<ValType>(sig.b) ||
             st[sp - 2] != sig.a)
           goto out;
         st[--sp - 1] = sig.r;
         break;
-      case def::Load: {
+      case kLoad: {
         uint32_t align, offset;
         if (!memory || !read_u32(q, end, align) || align > sig.b ||
             !read_u32(q, end, offset) || sp == fh || st[sp - 1] != ValType::I32)
@@ -195,7 +305,7 @@ void FuncValidator::run_fast(const uint8_t*& pos, const uint8_t* end) {
         st[sp - 1] = sig.a;
         break;
       }
-      case def::Store: {
+      case kStore: {
         uint32_t align, offset;
         if (!memory || !read_u32(q, end, align) || align > sig.b ||
             !read_u32(q, end, offset) || sp - fh < 2 || st[sp - 1] != sig.a ||
@@ -204,189 +314,195 @@ void FuncValidator::run_fast(const uint8_t*& pos, const uint8_t* end) {
         sp -= 2;
         break;
       }
-      default:
-        switch (op) {
-          case 0x00:  // unreachable
-            sp = fh;
-            ctrls_.back().unreachable = true;
-            break;
-          case 0x01:  // nop
-            break;
-          case 0x02:    // block
-          case 0x03:    // loop
-          case 0x04: {  // if
-            std::span<const ValType> results;
-            if (op == 0x04 && (sp == fh || st[sp - 1] != ValType::I32))
-              goto out;
-            if (!block_results(q, end, results))
-              goto out;
-            sp -= op == 0x04;
-            ctrls_.push_back({op == 0x02   ? Opcode::Block
-                              : op == 0x03 ? Opcode::Loop
-                                           : Opcode::If,
-                              {},
-                              results,
-                              sp,
-                              false});
-            fh = sp;
-            break;
-          }
-          case 0x05: {  // else
-            Frame& frame = ctrls_.back();
-            if (frame.op != Opcode::If || sp - fh != frame.results.size() ||
-                !top_is(st, sp, fh, frame.results))
-              goto out;
-            sp = fh;
-            room(frame.params.size());
-            for (ValType t : frame.params)
-              st[sp++] = t;
-            frame.op = Opcode::Else;
-            frame.unreachable = false;
-            break;
-          }
-          case 0x0B: {  // end: the results stay where they are
-            const Frame& frame = ctrls_.back();
-            if (sp - fh != frame.results.size() ||
-                !top_is(st, sp, fh, frame.results))
-              goto out;
-            if (frame.op == Opcode::If &&
-                !std::equal(frame.params.begin(), frame.params.end(),
-                            frame.results.begin(), frame.results.end()))
-              goto out;
-            ctrls_.pop_back();
-            if (ctrls_.empty()) {
-              p = q;
-              goto out;
-            }
-            fh = ctrls_.back().height;
-            break;
-          }
-          case 0x0C:    // br
-          case 0x0D: {  // br_if
-            uint32_t depth;
-            if (!read_u32(q, end, depth) || depth >= ctrls_.size())
-              goto out;
-            size_t top = sp;
-            if (op == 0x0D) {
-              if (sp == fh || st[sp - 1] != ValType::I32)
-                goto out;
-              --top;
-            }
-            if (!top_is(st, top, fh, label_types(depth)))
-              goto out;
-            if (op == 0x0D) {
-              sp = top;
-            } else {
-              sp = fh;
-              ctrls_.back().unreachable = true;
-            }
-            break;
-          }
-          case 0x0F:  // return
-            if (!top_is(st, sp, fh, ctrls_.front().results))
-              goto out;
-            sp = fh;
-            ctrls_.back().unreachable = true;
-            break;
-          case 0x10:    // call
-          case 0x11: {  // call_indirect
-            uint32_t index;
-            if (!read_u32(q, end, index))
-              goto out;
-            const FuncType* type;
-            size_t top = sp;
-            if (op == 0x10) {
-              if (index >= ctx_.func_types.size())
-                goto out;
-              type = &ctx_.func_type(index);
-            } else {
-              uint32_t table;
-              if (!read_u32(q, end, table) || table >= ctx_.tables.size() ||
-                  ctx_.tables[table].element != ValType::FuncRef ||
-                  index >= m_.types.size() || sp == fh ||
-                  st[sp - 1] != ValType::I32)
-                goto out;
-              type = &m_.types[index];
-              --top;
-            }
-            if (!top_is(st, top, fh, type->params))
-              goto out;
-            sp = top - type->params.size();
-            room(type->results.size());
-            for (ValType t : type->results)
-              st[sp++] = t;
-            break;
-          }
-          case 0x1A:  // drop
-            if (sp == fh)
-              goto out;
-            --sp;
-            break;
-          case 0x1B:  // select
-            if (sp - fh < 3 || st[sp - 1] != ValType::I32 ||
-                st[sp - 2] != st[sp - 3] || !is_value(st[sp - 2]))
-              goto out;
-            sp -= 2;
-            break;
-          case 0x20:    // local.get
-          case 0x21:    // local.set
-          case 0x22: {  // local.tee
-            uint32_t index;
-            if (!read_u32(q, end, index) || index >= local_count)
-              goto out;
-            ValType t = locals[index];
-            if (op == 0x20) {
-              st[sp++] = t;
-              break;
-            }
-            if (sp == fh || st[sp - 1] != t)
-              goto out;
-            sp -= op == 0x21;
-            break;
-          }
-          case 0x23:    // global.get
-          case 0x24: {  // global.set
-            uint32_t index;
-            if (!read_u32(q, end, index) || index >= global_count)
-              goto out;
-            const GlobalType& global = ctx_.globals[index];
-            if (op == 0x23) {
-              st[sp++] = global.type;
-              break;
-            }
-            if (global.mutability != Mutability::Var || sp == fh ||
-                st[sp - 1] != global.type)
-              goto out;
-            --sp;
-            break;
-          }
-          case 0x3F:  // memory.size
-          case 0x40:  // memory.grow
-            if (!memory || q == end || *q != 0)
-              goto out;
-            if (op == 0x40 && (sp == fh || st[sp - 1] != ValType::I32))
-              goto out;
-            ++q;
-            st[sp] = ValType::I32;
-            sp += op == 0x3F;
-            break;
-          case 0x41:  // i32.const
-          case 0x42:  // i64.const
-            if (!skip_signed(q, end, op == 0x41 ? 32 : 64))
-              goto out;
-            st[sp++] = op == 0x41 ? ValType::I32 : ValType::I64;
-            break;
-          case 0x43:  // f32.const
-          case 0x44:  // f64.const
-            if (static_cast<size_t>(end - q) < (op == 0x43 ? 4u : 8u))
-              goto out;
-            q += op == 0x43 ? 4 : 8;
-            st[sp++] = op == 0x43 ? ValType::F32 : ValType::F64;
-            break;
-          default:
+      case kUnreachable:
+        sp = fh;
+        ctrls_.back().unreachable = true;
+        break;
+      case kNop:
+        break;
+      case kIf:
+        if (sp == fh || st[sp - 1] != ValType::I32)
+          goto out;
+        [[fallthrough]];
+      case kBlock:
+      case kLoop: {
+        std::span<const ValType> results;
+        if (!block_results(q, end, results))
+          goto out;
+        Opcode op = Opcode::Block;
+        if (sig.fast == kIf) {
+          op = Opcode::If;
+          --sp;
+        } else if (sig.fast == kLoop) {
+          op = Opcode::Loop;
+        }
+        ctrls_.push_back({op, {}, results, sp, false});
+        fh = sp;
+        break;
+      }
+      case kElse: {
+        Frame& frame = ctrls_.back();
+        if (frame.op != Opcode::If || sp - fh != frame.results.size() ||
+            !top_is(st, sp, fh, frame.results))
+          goto out;
+        sp = fh;
+        room(q, frame.params.size());
+        for (ValType t : frame.params)
+          st[sp++] = t;
+        frame.op = Opcode::Else;
+        frame.unreachable = false;
+        break;
+      }
+      case kEnd: {  // the results stay where they are
+        const Frame& frame = ctrls_.back();
+        if (sp - fh != frame.results.size() ||
+            !top_is(st, sp, fh, frame.results))
+          goto out;
+        if (frame.op == Opcode::If &&
+            !std::equal(frame.params.begin(), frame.params.end(),
+                        frame.results.begin(), frame.results.end()))
+          goto out;
+        ctrls_.pop_back();
+        if (ctrls_.empty()) {
+          p = q;
+          goto out;
+        }
+        fh = ctrls_.back().height;
+        break;
+      }
+      case kBr:
+      case kBrIf: {
+        uint32_t depth;
+        if (!read_u32(q, end, depth) || depth >= ctrls_.size())
+          goto out;
+        const Frame& target = ctrls_.end()[-1 - static_cast<ptrdiff_t>(depth)];
+        size_t top = sp;
+        if (sig.fast == kBrIf) {
+          if (sp == fh || st[sp - 1] != ValType::I32)
             goto out;
+          --top;
+        }
+        if (!top_is(st, top, fh,
+                    target.op == Opcode::Loop ? target.params : target.results))
+          goto out;
+        if (sig.fast == kBrIf) {
+          sp = top;
+        } else {
+          sp = fh;
+          ctrls_.back().unreachable = true;
         }
         break;
+      }
+      case kReturn:
+        if (!top_is(st, sp, fh, ctrls_.front().results))
+          goto out;
+        sp = fh;
+        ctrls_.back().unreachable = true;
+        break;
+      case kCall:
+      case kCallIndirect: {
+        uint32_t index;
+        if (!read_u32(q, end, index))
+          goto out;
+        const FuncType* type;
+        size_t top = sp;
+        if (sig.fast == kCall) {
+          if (index >= func_count)
+            goto out;
+          type = &ctx_.func_type(index);
+        } else {
+          uint32_t table;
+          if (!read_u32(q, end, table) || table >= ctx_.tables.size() ||
+              ctx_.tables[table].element != ValType::FuncRef ||
+              index >= m_.types.size() || sp == fh ||
+              st[sp - 1] != ValType::I32)
+            goto out;
+          type = &m_.types[index];
+          --top;
+        }
+        if (!top_is(st, top, fh, type->params))
+          goto out;
+        sp = top - type->params.size();
+        if (type->results.size() > 1)
+          room(q, type->results.size());
+        for (ValType t : type->results)
+          st[sp++] = t;
+        break;
+      }
+      case kDrop:
+        if (sp == fh)
+          goto out;
+        --sp;
+        break;
+      case kSelect:
+        if (sp - fh < 3 || st[sp - 1] != ValType::I32 ||
+            st[sp - 2] != st[sp - 3] || !is_value(st[sp - 2]))
+          goto out;
+        sp -= 2;
+        break;
+      case kLocalGet: {
+        uint32_t index;
+        if (!read_u32(q, end, index) || index >= local_count)
+          goto out;
+        st[sp++] = locals[index];
+        break;
+      }
+      case kLocalSet:
+      case kLocalTee: {
+        uint32_t index;
+        if (!read_u32(q, end, index) || index >= local_count || sp == fh ||
+            st[sp - 1] != locals[index])
+          goto out;
+        sp -= sig.fast == kLocalSet;
+        break;
+      }
+      case kGlobalGet: {
+        uint32_t index;
+        if (!read_u32(q, end, index) || index >= global_count)
+          goto out;
+        st[sp++] = globals[index].type;
+        break;
+      }
+      case kGlobalSet: {
+        uint32_t index;
+        if (!read_u32(q, end, index) || index >= global_count ||
+            globals[index].mutability != Mutability::Var || sp == fh ||
+            st[sp - 1] != globals[index].type)
+          goto out;
+        --sp;
+        break;
+      }
+      case kMemorySize:
+        if (!memory || q == end || *q != 0)
+          goto out;
+        ++q;
+        st[sp++] = ValType::I32;
+        break;
+      case kMemoryGrow:
+        if (!memory || q == end || *q != 0 || sp == fh ||
+            st[sp - 1] != ValType::I32)
+          goto out;
+        ++q;
+        break;
+      case kI32Const:
+        if (!skip_signed(q, end, 32))
+          goto out;
+        st[sp++] = ValType::I32;
+        break;
+      case kI64Const:
+        if (!skip_signed(q, end, 64))
+          goto out;
+        st[sp++] = ValType::I64;
+        break;
+      case kF32Const:
+      case kF64Const: {
+        size_t size = sig.fast == kF32Const ? 4 : 8;
+        if (static_cast<size_t>(end - q) < size)
+          goto out;
+        q += size;
+        st[sp++] = sig.fast == kF32Const ? ValType::F32 : ValType::F64;
+        break;
+      }
     }
     p = q;
   }

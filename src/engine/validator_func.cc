@@ -98,6 +98,11 @@ Result<void, LoadError> FuncValidator::validate(uint32_t defined_index) {
 void FuncValidator::setup_locals(const FunctionBody& body) {
   local_ends_.clear();
   local_types_.clear();
+  const size_t limit = body.code.size + 16;
+  flat_locals_.clear();
+  ValType* flat = flat_locals_.reserve(limit);
+  size_t flat_count = std::min(params_.size(), limit);
+  std::copy_n(params_.begin(), flat_count, flat);
   uint64_t end = 0;
   for (const LocalGroup& group : body.locals) {
     if (group.count == 0)
@@ -105,19 +110,18 @@ void FuncValidator::setup_locals(const FunctionBody& body) {
     end += group.count;
     local_ends_.push_back(end);
     local_types_.push_back(group.type);
+    size_t n = std::min<uint64_t>(group.count, limit - flat_count);
+    std::fill_n(flat + flat_count, n, group.type);
+    flat_count += n;
   }
-  size_t limit = body.code.size + 16;
-  flat_locals_.assign(params_.begin(),
-                      params_.begin() + std::min(params_.size(), limit));
-  for (const LocalGroup& group : body.locals) {
-    if (flat_locals_.size() >= limit)
-      break;
-    size_t n = std::min<uint64_t>(group.count, limit - flat_locals_.size());
-    flat_locals_.insert(flat_locals_.end(), n, group.type);
-  }
+  flat_locals_.set_size(flat_count);
 }
 
 bool FuncValidator::local_type(uint32_t index, ValType& out) {
+  if (index < flat_locals_.size()) {
+    out = flat_locals_[index];
+    return true;
+  }
   if (index < params_.size()) {
     out = params_[index];
     return true;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,7 +65,7 @@ class TypeStack {
   ValType back() const { return data_[size_ - 1]; }
   ValType operator[](size_t i) const { return data_[i]; }
   void push_back(ValType t) {
-    if (size_ == data_.size())
+    if (size_ == capacity_)
       grow(1);
     data_[size_++] = t;
   }
@@ -72,17 +73,25 @@ class TypeStack {
   void shrink(size_t n) { size_ = n; }  // n <= size()
   void clear() { size_ = 0; }
   void set_size(size_t n) { size_ = n; }  // n <= capacity()
-  size_t capacity() const { return data_.size(); }
+  size_t capacity() const { return capacity_; }
   // Room for `n` more entries; the storage, valid until the next growth.
   ValType* reserve(size_t n) {
-    if (data_.size() - size_ < n)
+    if (capacity_ - size_ < n)
       grow(n);
-    return data_.data();
+    return data_.get();
   }
 
  private:
-  void grow(size_t n) { data_.resize(std::max<size_t>(64, 2 * (size_ + n))); }
-  std::vector<ValType> data_;
+  // Not a vector: its resize() would zero what the stack overwrites anyway.
+  void grow(size_t n) {
+    size_t capacity = std::max<size_t>(64, 2 * (size_ + n));
+    auto data = std::make_unique_for_overwrite<ValType[]>(capacity);
+    std::copy_n(data_.get(), size_, data.get());
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<ValType[]> data_;
+  size_t capacity_ = 0;
   size_t size_ = 0;
 };
 
@@ -161,10 +170,10 @@ class FuncValidator {
   std::span<const ValType> params_;
   std::vector<uint64_t> local_ends_;  // cumulative local counts per group
   std::vector<ValType> local_types_;
-  // The first locals (parameters included), one entry each, for the fast
-  // path; as many as the body has bytes, so a body declaring billions of
-  // locals costs no more than its size.
-  std::vector<ValType> flat_locals_;
+  // The first locals (parameters included), one entry each; at most as
+  // many as the body has bytes, so a body declaring billions of locals
+  // costs no more than its size. Beyond them, local_ends_ is searched.
+  TypeStack flat_locals_;
   Instr instr_;
   uint32_t offset_ = 0;  // of the instruction being validated
   LoadError error_;
