@@ -280,232 +280,248 @@ void FuncValidator::run_fast(const uint8_t*& pos, const uint8_t* end) {
     vals_.set_size(sp);
     st = vals_.reserve(n + static_cast<size_t>(end - q) + 1);
   };
-  while (p != end) {
-    const ByteSig& sig = kByteSigs[*p];
-    const uint8_t* q = p + 1;
-    switch (sig.fast) {
-      case kOther:
-        goto out;
-      case kUnary:
-        if (sp == fh || st[sp - 1] != sig.a)
-          goto out;
-        st[sp - 1] = sig.r;
-        break;
-      case kBinary:
-        if (sp - fh < 2 || st[sp - 1] != static_cast<ValType>(sig.b) ||
-            st[sp - 2] != sig.a)
-          goto out;
-        st[--sp - 1] = sig.r;
-        break;
-      case kLoad: {
-        uint32_t align, offset;
-        if (!memory || !read_u32(q, end, align) || align > sig.b ||
-            !read_u32(q, end, offset) || sp == fh || st[sp - 1] != ValType::I32)
-          goto out;
-        st[sp - 1] = sig.a;
-        break;
-      }
-      case kStore: {
-        uint32_t align, offset;
-        if (!memory || !read_u32(q, end, align) || align > sig.b ||
-            !read_u32(q, end, offset) || sp - fh < 2 || st[sp - 1] != sig.a ||
-            st[sp - 2] != ValType::I32)
-          goto out;
-        sp -= 2;
-        break;
-      }
-      case kUnreachable:
-        sp = fh;
-        ctrls_.back().unreachable = true;
-        break;
-      case kNop:
-        break;
-      case kIf:
-        if (sp == fh || st[sp - 1] != ValType::I32)
-          goto out;
-        [[fallthrough]];
-      case kBlock:
-      case kLoop: {
-        std::span<const ValType> results;
-        if (!block_results(q, end, results))
-          goto out;
-        Opcode op = Opcode::Block;
-        if (sig.fast == kIf) {
-          op = Opcode::If;
-          --sp;
-        } else if (sig.fast == kLoop) {
-          op = Opcode::Loop;
-        }
-        ctrls_.push_back({op, {}, results, sp, false});
-        fh = sp;
-        break;
-      }
-      case kElse: {
-        Frame& frame = ctrls_.back();
-        if (frame.op != Opcode::If || sp - fh != frame.results.size() ||
-            !top_is(st, sp, fh, frame.results))
-          goto out;
-        sp = fh;
-        room(q, frame.params.size());
-        for (ValType t : frame.params)
-          st[sp++] = t;
-        frame.op = Opcode::Else;
-        frame.unreachable = false;
-        break;
-      }
-      case kEnd: {  // the results stay where they are
-        const Frame& frame = ctrls_.back();
-        if (sp - fh != frame.results.size() ||
-            !top_is(st, sp, fh, frame.results))
-          goto out;
-        if (frame.op == Opcode::If &&
-            !std::equal(frame.params.begin(), frame.params.end(),
-                        frame.results.begin(), frame.results.end()))
-          goto out;
-        ctrls_.pop_back();
-        if (ctrls_.empty()) {
-          p = q;
-          goto out;
-        }
-        fh = ctrls_.back().height;
-        break;
-      }
-      case kBr:
-      case kBrIf: {
-        uint32_t depth;
-        if (!read_u32(q, end, depth) || depth >= ctrls_.size())
-          goto out;
-        const Frame& target = ctrls_.end()[-1 - static_cast<ptrdiff_t>(depth)];
-        size_t top = sp;
-        if (sig.fast == kBrIf) {
-          if (sp == fh || st[sp - 1] != ValType::I32)
-            goto out;
-          --top;
-        }
-        if (!top_is(st, top, fh,
-                    target.op == Opcode::Loop ? target.params : target.results))
-          goto out;
-        if (sig.fast == kBrIf) {
-          sp = top;
-        } else {
-          sp = fh;
-          ctrls_.back().unreachable = true;
-        }
-        break;
-      }
-      case kReturn:
-        if (!top_is(st, sp, fh, ctrls_.front().results))
-          goto out;
-        sp = fh;
-        ctrls_.back().unreachable = true;
-        break;
-      case kCall:
-      case kCallIndirect: {
-        uint32_t index;
-        if (!read_u32(q, end, index))
-          goto out;
-        const FuncType* type;
-        size_t top = sp;
-        if (sig.fast == kCall) {
-          if (index >= func_count)
-            goto out;
-          type = &ctx_.func_type(index);
-        } else {
-          uint32_t table;
-          if (!read_u32(q, end, table) || table >= ctx_.tables.size() ||
-              ctx_.tables[table].element != ValType::FuncRef ||
-              index >= m_.types.size() || sp == fh ||
-              st[sp - 1] != ValType::I32)
-            goto out;
-          type = &m_.types[index];
-          --top;
-        }
-        if (!top_is(st, top, fh, type->params))
-          goto out;
-        sp = top - type->params.size();
-        if (type->results.size() > 1)
-          room(q, type->results.size());
-        for (ValType t : type->results)
-          st[sp++] = t;
-        break;
-      }
-      case kDrop:
-        if (sp == fh)
-          goto out;
-        --sp;
-        break;
-      case kSelect:
-        if (sp - fh < 3 || st[sp - 1] != ValType::I32 ||
-            st[sp - 2] != st[sp - 3] || !is_value(st[sp - 2]))
-          goto out;
-        sp -= 2;
-        break;
-      case kLocalGet: {
-        uint32_t index;
-        if (!read_u32(q, end, index) || index >= local_count)
-          goto out;
-        st[sp++] = locals[index];
-        break;
-      }
-      case kLocalSet:
-      case kLocalTee: {
-        uint32_t index;
-        if (!read_u32(q, end, index) || index >= local_count || sp == fh ||
-            st[sp - 1] != locals[index])
-          goto out;
-        sp -= sig.fast == kLocalSet;
-        break;
-      }
-      case kGlobalGet: {
-        uint32_t index;
-        if (!read_u32(q, end, index) || index >= global_count)
-          goto out;
-        st[sp++] = globals[index].type;
-        break;
-      }
-      case kGlobalSet: {
-        uint32_t index;
-        if (!read_u32(q, end, index) || index >= global_count ||
-            globals[index].mutability != Mutability::Var || sp == fh ||
-            st[sp - 1] != globals[index].type)
-          goto out;
-        --sp;
-        break;
-      }
-      case kMemorySize:
-        if (!memory || q == end || *q != 0)
-          goto out;
-        ++q;
-        st[sp++] = ValType::I32;
-        break;
-      case kMemoryGrow:
-        if (!memory || q == end || *q != 0 || sp == fh ||
-            st[sp - 1] != ValType::I32)
-          goto out;
-        ++q;
-        break;
-      case kI32Const:
-        if (!skip_signed(q, end, 32))
-          goto out;
-        st[sp++] = ValType::I32;
-        break;
-      case kI64Const:
-        if (!skip_signed(q, end, 64))
-          goto out;
-        st[sp++] = ValType::I64;
-        break;
-      case kF32Const:
-      case kF64Const: {
-        size_t size = sig.fast == kF32Const ? 4 : 8;
-        if (static_cast<size_t>(end - q) < size)
-          goto out;
-        q += size;
-        st[sp++] = sig.fast == kF32Const ? ValType::F32 : ValType::F64;
-        break;
-      }
-    }
-    p = q;
+  // Threaded: each case ends by dispatching the next instruction itself.
+  static const void* const kLabels[] = {
+      &&op_other,       &&op_unary,         &&op_binary,
+      &&op_load,        &&op_store,         &&op_unreachable,
+      &&op_nop,         &&op_block,         &&op_loop,
+      &&op_if,          &&op_else,          &&op_end,
+      &&op_br,          &&op_br_if,         &&op_return,
+      &&op_call,        &&op_call_indirect, &&op_drop,
+      &&op_select,      &&op_local_get,     &&op_local_set,
+      &&op_local_tee,   &&op_global_get,    &&op_global_set,
+      &&op_memory_size, &&op_memory_grow,   &&op_i32_const,
+      &&op_i64_const,   &&op_f32_const,     &&op_f64_const};
+  static_assert(std::size(kLabels) == kF64Const + 1);
+  const ByteSig* sig;
+  const uint8_t* q;
+#define CAPBOX_NEXT()         \
+  do {                        \
+    p = q;                    \
+    if (p == end)             \
+      goto out;               \
+    sig = &kByteSigs[*p];     \
+    q = p + 1;                \
+    goto* kLabels[sig->fast]; \
+  } while (0)
+  q = p;
+  CAPBOX_NEXT();
+op_other:
+  goto out;
+op_unary:
+  if (sp == fh || st[sp - 1] != sig->a)
+    goto out;
+  st[sp - 1] = sig->r;
+  CAPBOX_NEXT();
+op_binary:
+  if (sp - fh < 2 || st[sp - 1] != static_cast<ValType>(sig->b) ||
+      st[sp - 2] != sig->a)
+    goto out;
+  st[--sp - 1] = sig->r;
+  CAPBOX_NEXT();
+op_load : {
+  uint32_t align, offset;
+  if (!memory || !read_u32(q, end, align) || align > sig->b ||
+      !read_u32(q, end, offset) || sp == fh || st[sp - 1] != ValType::I32)
+    goto out;
+  st[sp - 1] = sig->a;
+  CAPBOX_NEXT();
+}
+op_store : {
+  uint32_t align, offset;
+  if (!memory || !read_u32(q, end, align) || align > sig->b ||
+      !read_u32(q, end, offset) || sp - fh < 2 || st[sp - 1] != sig->a ||
+      st[sp - 2] != ValType::I32)
+    goto out;
+  sp -= 2;
+  CAPBOX_NEXT();
+}
+op_unreachable:
+  sp = fh;
+  ctrls_.back().unreachable = true;
+  CAPBOX_NEXT();
+op_nop:
+  CAPBOX_NEXT();
+op_if:
+  if (sp == fh || st[sp - 1] != ValType::I32)
+    goto out;
+op_block:
+op_loop : {
+  std::span<const ValType> results;
+  if (!block_results(q, end, results))
+    goto out;
+  Opcode op = Opcode::Block;
+  if (sig->fast == kIf) {
+    op = Opcode::If;
+    --sp;
+  } else if (sig->fast == kLoop) {
+    op = Opcode::Loop;
   }
+  ctrls_.push_back({op, {}, results, sp, false});
+  fh = sp;
+  CAPBOX_NEXT();
+}
+op_else : {
+  Frame& frame = ctrls_.back();
+  if (frame.op != Opcode::If || sp - fh != frame.results.size() ||
+      !top_is(st, sp, fh, frame.results))
+    goto out;
+  sp = fh;
+  room(q, frame.params.size());
+  for (ValType t : frame.params)
+    st[sp++] = t;
+  frame.op = Opcode::Else;
+  frame.unreachable = false;
+  CAPBOX_NEXT();
+}
+op_end : {  // the results stay where they are
+  const Frame& frame = ctrls_.back();
+  if (sp - fh != frame.results.size() || !top_is(st, sp, fh, frame.results))
+    goto out;
+  if (frame.op == Opcode::If &&
+      !std::equal(frame.params.begin(), frame.params.end(),
+                  frame.results.begin(), frame.results.end()))
+    goto out;
+  ctrls_.pop_back();
+  if (ctrls_.empty()) {
+    p = q;
+    goto out;
+  }
+  fh = ctrls_.back().height;
+  CAPBOX_NEXT();
+}
+op_br:
+op_br_if : {
+  uint32_t depth;
+  if (!read_u32(q, end, depth) || depth >= ctrls_.size())
+    goto out;
+  const Frame& target = ctrls_.end()[-1 - static_cast<ptrdiff_t>(depth)];
+  size_t top = sp;
+  if (sig->fast == kBrIf) {
+    if (sp == fh || st[sp - 1] != ValType::I32)
+      goto out;
+    --top;
+  }
+  if (!top_is(st, top, fh,
+              target.op == Opcode::Loop ? target.params : target.results))
+    goto out;
+  if (sig->fast == kBrIf) {
+    sp = top;
+  } else {
+    sp = fh;
+    ctrls_.back().unreachable = true;
+  }
+  CAPBOX_NEXT();
+}
+op_return:
+  if (!top_is(st, sp, fh, ctrls_.front().results))
+    goto out;
+  sp = fh;
+  ctrls_.back().unreachable = true;
+  CAPBOX_NEXT();
+op_call:
+op_call_indirect : {
+  uint32_t index;
+  if (!read_u32(q, end, index))
+    goto out;
+  const FuncType* type;
+  size_t top = sp;
+  if (sig->fast == kCall) {
+    if (index >= func_count)
+      goto out;
+    type = &ctx_.func_type(index);
+  } else {
+    uint32_t table;
+    if (!read_u32(q, end, table) || table >= ctx_.tables.size() ||
+        ctx_.tables[table].element != ValType::FuncRef ||
+        index >= m_.types.size() || sp == fh || st[sp - 1] != ValType::I32)
+      goto out;
+    type = &m_.types[index];
+    --top;
+  }
+  if (!top_is(st, top, fh, type->params))
+    goto out;
+  sp = top - type->params.size();
+  if (type->results.size() > 1)
+    room(q, type->results.size());
+  for (ValType t : type->results)
+    st[sp++] = t;
+  CAPBOX_NEXT();
+}
+op_drop:
+  if (sp == fh)
+    goto out;
+  --sp;
+  CAPBOX_NEXT();
+op_select:
+  if (sp - fh < 3 || st[sp - 1] != ValType::I32 || st[sp - 2] != st[sp - 3] ||
+      !is_value(st[sp - 2]))
+    goto out;
+  sp -= 2;
+  CAPBOX_NEXT();
+op_local_get : {
+  uint32_t index;
+  if (!read_u32(q, end, index) || index >= local_count)
+    goto out;
+  st[sp++] = locals[index];
+  CAPBOX_NEXT();
+}
+op_local_set:
+op_local_tee : {
+  uint32_t index;
+  if (!read_u32(q, end, index) || index >= local_count || sp == fh ||
+      st[sp - 1] != locals[index])
+    goto out;
+  sp -= sig->fast == kLocalSet;
+  CAPBOX_NEXT();
+}
+op_global_get : {
+  uint32_t index;
+  if (!read_u32(q, end, index) || index >= global_count)
+    goto out;
+  st[sp++] = globals[index].type;
+  CAPBOX_NEXT();
+}
+op_global_set : {
+  uint32_t index;
+  if (!read_u32(q, end, index) || index >= global_count ||
+      globals[index].mutability != Mutability::Var || sp == fh ||
+      st[sp - 1] != globals[index].type)
+    goto out;
+  --sp;
+  CAPBOX_NEXT();
+}
+op_memory_size:
+  if (!memory || q == end || *q != 0)
+    goto out;
+  ++q;
+  st[sp++] = ValType::I32;
+  CAPBOX_NEXT();
+op_memory_grow:
+  if (!memory || q == end || *q != 0 || sp == fh || st[sp - 1] != ValType::I32)
+    goto out;
+  ++q;
+  CAPBOX_NEXT();
+op_i32_const:
+  if (!skip_signed(q, end, 32))
+    goto out;
+  st[sp++] = ValType::I32;
+  CAPBOX_NEXT();
+op_i64_const:
+  if (!skip_signed(q, end, 64))
+    goto out;
+  st[sp++] = ValType::I64;
+  CAPBOX_NEXT();
+op_f32_const:
+op_f64_const : {
+  size_t size = sig->fast == kF32Const ? 4 : 8;
+  if (static_cast<size_t>(end - q) < size)
+    goto out;
+  q += size;
+  st[sp++] = sig->fast == kF32Const ? ValType::F32 : ValType::F64;
+  CAPBOX_NEXT();
+}
+#undef CAPBOX_NEXT
 out:
   vals_.set_size(sp);
   pos = p;
