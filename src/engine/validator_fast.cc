@@ -37,6 +37,7 @@ enum Fast : uint8_t {
   kEnd,
   kBr,
   kBrIf,
+  kBrTable,
   kReturn,
   kCall,
   kCallIndirect,
@@ -75,6 +76,8 @@ constexpr Fast special_case(Opcode op) {
       return kBr;
     case Opcode::BrIf:
       return kBrIf;
+    case Opcode::BrTable:
+      return kBrTable;
     case Opcode::Return:
       return kReturn;
     case Opcode::Call:
@@ -282,16 +285,17 @@ void FuncValidator::run_fast(const uint8_t*& pos, const uint8_t* end) {
   };
   // Threaded: each case ends by dispatching the next instruction itself.
   static const void* const kLabels[] = {
-      &&op_other,       &&op_unary,         &&op_binary,
-      &&op_load,        &&op_store,         &&op_unreachable,
-      &&op_nop,         &&op_block,         &&op_loop,
-      &&op_if,          &&op_else,          &&op_end,
-      &&op_br,          &&op_br_if,         &&op_return,
-      &&op_call,        &&op_call_indirect, &&op_drop,
-      &&op_select,      &&op_local_get,     &&op_local_set,
-      &&op_local_tee,   &&op_global_get,    &&op_global_set,
-      &&op_memory_size, &&op_memory_grow,   &&op_i32_const,
-      &&op_i64_const,   &&op_f32_const,     &&op_f64_const};
+      &&op_other,      &&op_unary,       &&op_binary,
+      &&op_load,       &&op_store,       &&op_unreachable,
+      &&op_nop,        &&op_block,       &&op_loop,
+      &&op_if,         &&op_else,        &&op_end,
+      &&op_br,         &&op_br_if,       &&op_br_table,
+      &&op_return,     &&op_call,        &&op_call_indirect,
+      &&op_drop,       &&op_select,      &&op_local_get,
+      &&op_local_set,  &&op_local_tee,   &&op_global_get,
+      &&op_global_set, &&op_memory_size, &&op_memory_grow,
+      &&op_i32_const,  &&op_i64_const,   &&op_f32_const,
+      &&op_f64_const};
   static_assert(std::size(kLabels) == kF64Const + 1);
   const ByteSig* sig;
   const uint8_t* q;
@@ -411,6 +415,27 @@ op_br_if : {
     sp = fh;
     ctrls_.back().unreachable = true;
   }
+  CAPBOX_NEXT();
+}
+op_br_table : {
+  // Every label (the default last) exactly on the stack below the index,
+  // all of one arity.
+  uint32_t count, depth;
+  if (sp == fh || st[sp - 1] != ValType::I32 || !read_u32(q, end, count))
+    goto out;
+  size_t arity = 0;
+  for (uint64_t i = 0; i <= count; ++i) {
+    if (!read_u32(q, end, depth) || depth >= ctrls_.size())
+      goto out;
+    const Frame& target = ctrls_.end()[-1 - static_cast<ptrdiff_t>(depth)];
+    auto types = target.op == Opcode::Loop ? target.params : target.results;
+    if (i == 0)
+      arity = types.size();
+    if (types.size() != arity || !top_is(st, sp - 1, fh, types))
+      goto out;
+  }
+  sp = fh;
+  ctrls_.back().unreachable = true;
   CAPBOX_NEXT();
 }
 op_return:
