@@ -128,11 +128,16 @@ LoadError malformed(uint32_t offset, std::string message) {
 }  // namespace
 
 Result<Module, LoadError> decode_module(std::span<const uint8_t> bytes) {
+  return decode_module(
+      std::vector<uint8_t>(bytes.data(), bytes.data() + bytes.size()));
+}
+
+Result<Module, LoadError> decode_module(std::vector<uint8_t>&& bytes) {
   // Offsets are 32-bit; such a module could not be valid anyway.
   if (bytes.size() > std::numeric_limits<uint32_t>::max())
     return Unexpected(malformed(0, "length out of bounds"));
   Module m;
-  m.bytes.assign(bytes.begin(), bytes.end());
+  m.bytes = std::move(bytes);
   Reader r(m.bytes);
   SectionState state;
   if (read_header(r)) {

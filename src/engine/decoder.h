@@ -6,6 +6,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "base/result.h"
 #include "engine/engine.h"
@@ -14,5 +15,8 @@
 namespace capbox::engine {
 
 Result<Module, LoadError> decode_module(std::span<const uint8_t> bytes);
+// The same, keeping `bytes` as Module::bytes instead of copying them: a
+// copy of a large module costs a page fault per 4 KiB at start-up.
+Result<Module, LoadError> decode_module(std::vector<uint8_t>&& bytes);
 
 }  // namespace capbox::engine

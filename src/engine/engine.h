@@ -62,6 +62,9 @@ struct LoadOptions {
 // times, in any number of stores.
 Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
     std::span<const uint8_t> bytes, const LoadOptions& options = {});
+// The same, keeping `bytes` in the module instead of copying them.
+Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
+    std::vector<uint8_t>&& bytes, const LoadOptions& options = {});
 const Module& module_of(const CompiledModule& compiled);
 
 // A value with its type. `bits`: i32 zero-extended, f32/f64 bit patterns,

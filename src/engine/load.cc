@@ -24,9 +24,10 @@ std::string LoadError::describe() const {
   return text + where + message;
 }
 
-Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
-    std::span<const uint8_t> bytes, const LoadOptions& options) {
-  auto decoded = decode_module(bytes);
+namespace {
+
+Result<std::shared_ptr<const CompiledModule>, LoadError> load_decoded(
+    Result<Module, LoadError> decoded, const LoadOptions& options) {
   if (!decoded)
     return Unexpected(std::move(decoded).error());
   auto validated = validate_module(*decoded, options.features);
@@ -47,6 +48,18 @@ Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
       return Unexpected(std::move(result).error());
   }
   return std::shared_ptr<const CompiledModule>(std::move(compiled));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
+    std::span<const uint8_t> bytes, const LoadOptions& options) {
+  return load_decoded(decode_module(bytes), options);
+}
+
+Result<std::shared_ptr<const CompiledModule>, LoadError> load_module(
+    std::vector<uint8_t>&& bytes, const LoadOptions& options) {
+  return load_decoded(decode_module(std::move(bytes)), options);
 }
 
 const Module& module_of(const CompiledModule& compiled) {

@@ -64,31 +64,45 @@ Result<void, LoadError> FuncValidator::validate(uint32_t defined_index) {
   ctrls_.clear();
   ctrls_.push_back({Opcode::Block, {}, type.results, 0, false});
 
-  Reader reader(std::span<const uint8_t>(m_.bytes).subspan(body.code.offset,
-                                                           body.code.size),
-                body.code.offset);
-  InstrReader instrs(reader);
-  while (!ctrls_.empty()) {
-    if (reader.at_end()) {
+  // The fast path takes what it can; each instruction it leaves goes through
+  // the instruction reader and step(), which give every error.
+  const uint8_t* const start = m_.bytes.data() + body.code.offset;
+  const uint8_t* const end = start + body.code.size;
+  const uint8_t* pos = start;
+  for (;;) {
+    run_fast(pos, end);
+    if (ctrls_.empty())
+      break;
+    uint32_t at = body.code.offset + static_cast<uint32_t>(pos - start);
+    if (pos == end) {
       return Unexpected(
-          malformed_error(reader.offset(), missing_end_message(m_, body.code)));
+          malformed_error(at, missing_end_message(m_, body.code)));
     }
-    if (!instrs.next(instr_)) {
+    Reader reader(std::span<const uint8_t>(pos, end), at);
+    InstrReader instrs(reader);
+    if (!instrs.next(instr_))
       return Unexpected(malformed_error(reader.error_offset(), reader.error()));
-    }
     offset_ = instr_.offset;
     if (!step(instr_))
       return Unexpected(error_);
+    pos += reader.offset() - at;
   }
-  if (!reader.at_end())
-    return Unexpected(
-        malformed_error(reader.offset(), "section size mismatch"));
+  if (pos != end) {
+    return Unexpected(malformed_error(
+        body.code.offset + static_cast<uint32_t>(pos - start),
+        "section size mismatch"));
+  }
   return {};
 }
 
 void FuncValidator::setup_locals(const FunctionBody& body) {
   local_ends_.clear();
   local_types_.clear();
+  const size_t limit = body.code.size + 16;
+  flat_locals_.clear();
+  ValType* flat = flat_locals_.reserve(limit);
+  size_t flat_count = std::min(params_.size(), limit);
+  std::copy_n(params_.begin(), flat_count, flat);
   uint64_t end = 0;
   for (const LocalGroup& group : body.locals) {
     if (group.count == 0)
@@ -96,10 +110,18 @@ void FuncValidator::setup_locals(const FunctionBody& body) {
     end += group.count;
     local_ends_.push_back(end);
     local_types_.push_back(group.type);
+    size_t n = std::min<uint64_t>(group.count, limit - flat_count);
+    std::fill_n(flat + flat_count, n, group.type);
+    flat_count += n;
   }
+  flat_locals_.set_size(flat_count);
 }
 
 bool FuncValidator::local_type(uint32_t index, ValType& out) {
+  if (index < flat_locals_.size()) {
+    out = flat_locals_[index];
+    return true;
+  }
   if (index < params_.size()) {
     out = params_[index];
     return true;
@@ -195,7 +217,7 @@ std::span<const ValType> FuncValidator::label_types(uint32_t depth) const {
 }
 
 void FuncValidator::set_unreachable() {
-  vals_.resize(ctrls_.back().height);
+  vals_.shrink(ctrls_.back().height);
   ctrls_.back().unreachable = true;
 }
 

@@ -5,7 +5,9 @@
 // instruction reader.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,6 +56,45 @@ Result<void, LoadError> validate_all(const Module& module,
 // follows the body.
 const char* missing_end_message(const Module& module, ByteRange code);
 
+// The operand type stack: what the generic path needs of a vector, and raw
+// access for the fast path (validator_fast.cc), which keeps the top in a
+// local and writes it back before handing over.
+class TypeStack {
+ public:
+  size_t size() const { return size_; }
+  ValType back() const { return data_[size_ - 1]; }
+  ValType operator[](size_t i) const { return data_[i]; }
+  void push_back(ValType t) {
+    if (size_ == capacity_)
+      grow(1);
+    data_[size_++] = t;
+  }
+  void pop_back() { --size_; }
+  void shrink(size_t n) { size_ = n; }  // n <= size()
+  void clear() { size_ = 0; }
+  void set_size(size_t n) { size_ = n; }  // n <= capacity()
+  size_t capacity() const { return capacity_; }
+  // Room for `n` more entries; the storage, valid until the next growth.
+  ValType* reserve(size_t n) {
+    if (capacity_ - size_ < n)
+      grow(n);
+    return data_.get();
+  }
+
+ private:
+  // Not a vector: its resize() would zero what the stack overwrites anyway.
+  void grow(size_t n) {
+    size_t capacity = std::max<size_t>(64, 2 * (size_ + n));
+    auto data = std::make_unique_for_overwrite<ValType[]>(capacity);
+    std::copy_n(data_.get(), size_, data.get());
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<ValType[]> data_;
+  size_t capacity_ = 0;
+  size_t size_ = 0;
+};
+
 // Validates function bodies one at a time, reusing its stacks so that no
 // instruction allocates once they have grown.
 class FuncValidator {
@@ -71,6 +112,11 @@ class FuncValidator {
     bool unreachable = false;
   };
 
+  // validator_fast.cc: validates the common instructions of valid code from
+  // `pos` on, straight from the bytes, and stops (with `pos` at the
+  // instruction) at the first it does not handle or would reject, which
+  // step() then decides. Never fails by itself.
+  void run_fast(const uint8_t*& pos, const uint8_t* end);
   bool step(const Instr& in);
   bool step_control(const Instr& in);
   bool step_branch(const Instr& in);
@@ -119,11 +165,15 @@ class FuncValidator {
 
   const Context& ctx_;
   const Module& m_;
-  std::vector<ValType> vals_;
+  TypeStack vals_;
   std::vector<Frame> ctrls_;
   std::span<const ValType> params_;
   std::vector<uint64_t> local_ends_;  // cumulative local counts per group
   std::vector<ValType> local_types_;
+  // The first locals (parameters included), one entry each; at most as
+  // many as the body has bytes, so a body declaring billions of locals
+  // costs no more than its size. Beyond them, local_ends_ is searched.
+  TypeStack flat_locals_;
   Instr instr_;
   uint32_t offset_ = 0;  // of the instruction being validated
   LoadError error_;
