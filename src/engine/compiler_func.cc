@@ -263,6 +263,8 @@ uint32_t FunctionCompiler::emit(Op op) {
   // emit_cond.
   if (start < add_end_)
     add_end_ = UINT32_MAX;
+  if (start < funnel_end_)
+    funnel_end_ = UINT32_MAX;
   copy_end_ = UINT32_MAX;
   if (op == Op::I32AddImm) {
     add_start_ = start;
@@ -338,6 +340,7 @@ void FunctionCompiler::forget_last() {
   add_end_ = UINT32_MAX;
   copy_end_ = UINT32_MAX;
   word_load_end_ = UINT32_MAX;
+  funnel_end_ = UINT32_MAX;
 }
 
 // A local.set/tee retargets or copies a result: the result peepholes end

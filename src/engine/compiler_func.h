@@ -99,6 +99,7 @@ class FunctionCompiler {
   bool fuse_load_funnel_store(uint32_t address, uint32_t imm, uint32_t offset,
                               const uint32_t funnel[4]);
   void note_word_load(Op op, uint32_t start);
+  void join_funnel(uint32_t start);
   bool last_result_is(Op op, uint32_t index) const;
   // compiler_simd.cc
   bool simd_op(const Instr& in);
@@ -216,6 +217,10 @@ class FunctionCompiler {
   Op word_load_op_ = Op::kCount;
   uint32_t word_load_start_ = 0;
   uint32_t word_load_end_ = UINT32_MAX;
+  // The last run of joined funnels, while nothing follows it.
+  uint32_t funnel_start_ = 0;
+  uint32_t funnel_end_ = UINT32_MAX;
+  uint32_t funnel_steps_ = 0;
   uint32_t cmp_start_ = 0;
   uint32_t cmp_end_ = UINT32_MAX;
   // The last I32AddImm, while nothing after it is left (for AddBrIf*).

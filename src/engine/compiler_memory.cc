@@ -4,6 +4,8 @@
 // a load stored at once as one copy, a funnel shift stored at once.
 #include "engine/compiler_func.h"
 
+#include <cstring>
+
 namespace capbox::engine {
 namespace {
 
@@ -274,7 +276,58 @@ bool FunctionCompiler::fuse_load_funnel_store(uint32_t address, uint32_t imm,
   for (uint32_t w : {dst, src, src_imm, src_offset, address, imm, offset,
                      funnel[1], funnel[2], funnel[3]})
     word(w);
+  join_funnel(start);
   return true;
+}
+
+namespace {
+
+// The run of `steps` funnels in one instruction.
+Op funnel_run_form(uint32_t steps) {
+  switch (steps) {
+    case 2:
+      return Op::I32LoadStoreFunnel2;
+    case 3:
+      return Op::I32LoadStoreFunnel3;
+    case 4:
+      return Op::I32LoadStoreFunnel4;
+    default:
+      return Op::I32LoadStoreFunnel;
+  }
+}
+
+}  // namespace
+
+// The copy loop is unrolled four times: a funnel that directly follows
+// another (nothing emitted or bound between) joins it, up to four in one
+// dispatch. Its handler words go; its operands follow the run's, and its
+// two source-map entries move to words 2k and 2k + 1 of the run, where
+// the k-th step's halves report their traps.
+void FunctionCompiler::join_funnel(uint32_t start) {
+  auto& map = out_.source_map;
+  const size_t n = map.size();
+  const bool joins =
+      funnel_end_ == start && funnel_steps_ < 4 && n >= 4 &&
+      map[n - 2].code_offset == start && map[n - 1].code_offset == start + 1 &&
+      map[n - 3].code_offset == funnel_start_ + 2 * funnel_steps_ - 1;
+  if (!joins) {
+    funnel_start_ = start;
+    funnel_steps_ = 1;
+    funnel_end_ = pos();
+    return;
+  }
+  code_.erase(code_.begin() + start, code_.begin() + start + 2);
+  map[n - 2].code_offset = funnel_start_ + 2 * funnel_steps_;
+  map[n - 1].code_offset = funnel_start_ + 2 * funnel_steps_ + 1;
+  ++funnel_steps_;
+  const Op run = funnel_run_form(funnel_steps_);
+  const void* h = handlers_[static_cast<size_t>(run)];
+  std::memcpy(&code_[funnel_start_], &h, sizeof h);
+  // Nothing may fuse with the run's parts any more (their positions moved).
+  forget_last();
+  last_op_ = run;
+  last_start_ = funnel_start_;
+  funnel_end_ = pos();
 }
 
 void FunctionCompiler::store(Op op, uint32_t offset) {

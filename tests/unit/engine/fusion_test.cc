@@ -8,6 +8,7 @@
 
 #include <bit>
 #include <cmath>
+#include <string>
 
 #include "api_helpers.h"
 
@@ -134,6 +135,73 @@ TEST_CASE("f64 ops on a load keep its trap; products are rounded alone") {
                            {f64(a), f64(b), f64(-1.0)})[0]) == 0.0);
   CHECK(as_f64(call_export(store, inst, "msubr",
                            {f64(a), f64(b), f64(1.0)})[0]) == 0.0);
+}
+
+// musl's unaligned copy loop, unrolled four times: the four load+funnel+
+// store steps run as one instruction. Each step must load, write its tee'd
+// local and store exactly as alone, and a trap in any of the eight halves
+// must name that half, with the stores before it done.
+TEST_CASE("four funnel copies in a row run and trap as the four") {
+  std::string step[4];
+  for (int k = 0; k < 4; ++k) {
+    const char* next = k % 2 == 0 ? "$a" : "$b";
+    const char* prev = k % 2 == 0 ? "$b" : "$a";
+    step[k] = "(i32.store offset=" + std::to_string(4 * k) +
+              " (local.get $dst) (i32.or (i32.shl (local.tee " + next +
+              " (i32.load offset=" + std::to_string(4 * k + 4) +
+              " (local.get $src))) (i32.const 8)) (i32.shr_u (local.get " +
+              prev + ") (i32.const 24))))\n";
+  }
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13\14")
+    (func (export "copy") (param $src i32) (param $dst i32) (param $b i32)
+                          (result i32)
+      (local $a i32)
+      )" + step[0] + step[1] + step[2] + step[3] +
+                                          R"(
+      (i32.add (i32.mul (local.get $a) (i32.const 3)) (local.get $b)))
+    (func (export "word") (param i32) (result i32)
+      (i32.load (local.get 0)))))");
+  uint32_t w[5];
+  for (uint32_t k = 0; k < 5; ++k)
+    w[k] = static_cast<uint32_t>(
+        call_export(store, inst, "word", {Value::i32(4 * k)})[0].bits);
+  auto r =
+      call_export(store, inst, "copy",
+                  {Value::i32(0), Value::i32(100), Value::i32(0xAA000000)});
+  CHECK(static_cast<uint32_t>(r[0].bits) == w[3] * 3 + w[4]);
+  uint32_t prev = 0xAA000000;
+  for (uint32_t k = 0; k < 4; ++k) {
+    CHECK(call_export(store, inst, "word", {Value::i32(100 + 4 * k)})[0].bits ==
+          ((w[k + 1] << 8) | (prev >> 24)));
+    prev = w[k + 1];
+  }
+  // Each step is 21 bytes; its load 4 bytes in, its store 18.
+  Trap first = call_export_trap(
+      store, inst, "copy", {Value::i32(65530), Value::i32(0), Value::i32(0)});
+  CHECK(first.kind == TrapKind::MemoryOutOfBounds);
+  for (uint32_t k = 0; k < 4; ++k) {
+    CAPTURE(k);
+    Trap load = call_export_trap(
+        store, inst, "copy",
+        {Value::i32(65534 - 4 * (k + 1)), Value::i32(200), Value::i32(0)});
+    CHECK(load.kind == TrapKind::MemoryOutOfBounds);
+    CHECK(load.offset == first.offset + 21 * k);
+    Trap stored = call_export_trap(
+        store, inst, "copy",
+        {Value::i32(0), Value::i32(65534 - 4 * k), Value::i32(0x55000000)});
+    CHECK(stored.kind == TrapKind::MemoryOutOfBounds);
+    CHECK(stored.offset == first.offset + 21 * k + 14);
+    if (k > 0) {
+      // The store before the faulting one was done.
+      uint32_t before = k == 1 ? 0x55000000 >> 24 : w[k - 1] >> 24;
+      CHECK(call_export(store, inst, "word",
+                        {Value::i32(65534 - 4 * k + 4 * (k - 1))})[0]
+                .bits == ((w[k] << 8) | before));
+    }
+  }
 }
 
 }  // namespace
