@@ -5,6 +5,7 @@
 // fusion are chosen here.
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "engine/compiler_func.h"
 
@@ -396,6 +397,8 @@ void FunctionCompiler::binary(const Instr& in, Op op) {
   word(dst);
   word(a);
   word(b);
+  if (op == Op::I32Add && join_add(start))
+    return;
   note_result(start + 2);
   Op branch = branch_form(op);
   if (branch != kNoOp) {
@@ -403,6 +406,26 @@ void FunctionCompiler::binary(const Instr& in, Op op) {
     cmp_start_ = start;
     cmp_end_ = pos();
   }
+}
+
+// An i32.add right after another (the copy loop's two address sums) joins
+// it as an I32Add2; no fusion takes an I32Add as its input, so none is
+// lost. The second's result word is the one a local.set may retarget.
+bool FunctionCompiler::join_add(uint32_t start) {
+  if (iadd_end_ != start) {
+    iadd_start_ = start;
+    iadd_end_ = pos();
+    return false;
+  }
+  code_.erase(code_.begin() + start, code_.begin() + start + 2);
+  const void* h = handlers_[static_cast<size_t>(Op::I32Add2)];
+  std::memcpy(&code_[iadd_start_], &h, sizeof h);
+  forget_results();
+  last_op_ = Op::I32Add2;
+  last_start_ = iadd_start_;
+  iadd_end_ = UINT32_MAX;
+  note_result(iadd_start_ + 5);
+  return true;
 }
 
 void FunctionCompiler::local_set(uint32_t local, bool tee) {
