@@ -88,6 +88,7 @@ class FunctionCompiler {
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
   bool fuse_shifted(Op op);
+  bool fuse_rotates(uint32_t other, uint32_t x, uint32_t c);
   bool fuse_f64(Op op);
   bool join_add(uint32_t start);
   void local_set(uint32_t local, bool tee);

@@ -307,6 +307,8 @@ bool FunctionCompiler::fuse_shifted(Op op) {
     return false;
   }
   uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
+  if (op == Op::I32Xor && fuse_rotates(other, x, c))
+    return true;
   code_.resize(last_start_);
   uint32_t a = slot_of(other);
   pop();
@@ -315,6 +317,42 @@ bool FunctionCompiler::fuse_shifted(Op op) {
   uint32_t start = emit(form->fused);
   for (uint32_t w : {dst, a, x, c})
     word(w);
+  note_result(start + 2);
+  return true;
+}
+
+// The xor of rotates (or a final shift) of one x, each just computed into
+// the same temp: rotl(x, c1) ^ rotl(x, c2) [^ rotl(x, c3) or x >>u c3] in
+// one instruction. The shift just emitted (last_op_, count c) is the new
+// term; the one before it, whose temp is `other`, is the xor so far.
+bool FunctionCompiler::fuse_rotates(uint32_t other, uint32_t x, uint32_t c) {
+  const bool shr = last_op_ == Op::I32ShrUImm;
+  if (other != height() - 2 || prev_end_ != last_start_ ||
+      prev_dst_index_ != other || code_[prev_start_ + 2] != home(other) ||
+      code_[prev_start_ + 3] != x || x == home(other))
+    return false;
+  Op fused = Op::kCount;
+  if (prev_op_ == Op::I32RotlImm && !shr)
+    fused = Op::I32Rotl2Xor;
+  else if (prev_op_ == Op::I32Rotl2Xor)
+    fused = shr ? Op::I32Rotl2XorShrU : Op::I32Rotl3Xor;
+  if (fused == Op::kCount)
+    return false;
+  uint32_t counts[2] = {code_[prev_start_ + 4], 0};
+  if (prev_op_ == Op::I32Rotl2Xor)
+    counts[1] = code_[prev_start_ + 5];
+  code_.resize(prev_start_);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(fused);
+  word(dst);
+  word(x);
+  word(counts[0]);
+  if (fused != Op::I32Rotl2Xor)
+    word(counts[1]);
+  word(c);
+  forget_results();
   note_result(start + 2);
   return true;
 }

@@ -345,5 +345,41 @@ TEST_CASE("an f64 updated in place runs and traps as load, op and store") {
   }
 }
 
+// sha256's sigma functions: rotates of one value xored together (and a
+// final shift) become one instruction; a term of another value must stay
+// apart.
+TEST_CASE("xors of rotates of one value compute each term") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "big") (param i32) (result i32)
+      (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 26))
+                        (i32.rotl (local.get 0) (i32.const 21)))
+               (i32.rotl (local.get 0) (i32.const 7))))
+    (func (export "small") (param i32) (result i32)
+      (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 25))
+                        (i32.rotl (local.get 0) (i32.const 14)))
+               (i32.shr_u (local.get 0) (i32.const 3))))
+    (func (export "two") (param i32) (result i32)
+      (i32.xor (i32.rotl (local.get 0) (i32.const 30))
+               (i32.rotl (local.get 0) (i32.const 19))))
+    (func (export "mixed") (param i32 i32) (result i32)
+      (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 26))
+                        (i32.rotl (local.get 1) (i32.const 21)))
+               (i32.rotl (local.get 0) (i32.const 7))))))");
+  const uint32_t x = 0x6A09E667u, y = 0xBB67AE85u;
+  auto call1 = [&](const char* name) {
+    return static_cast<uint32_t>(
+        call_export(store, inst, name, {Value::i32(x)})[0].bits);
+  };
+  CHECK(call1("big") ==
+        (std::rotl(x, 26) ^ std::rotl(x, 21) ^ std::rotl(x, 7)));
+  CHECK(call1("small") == (std::rotl(x, 25) ^ std::rotl(x, 14) ^ (x >> 3)));
+  CHECK(call1("two") == (std::rotl(x, 30) ^ std::rotl(x, 19)));
+  CHECK(static_cast<uint32_t>(
+            call_export(store, inst, "mixed", {Value::i32(x), Value::i32(y)})[0]
+                .bits) ==
+        (std::rotl(x, 26) ^ std::rotl(y, 21) ^ std::rotl(x, 7)));
+}
+
 }  // namespace
 }  // namespace capbox::engine::api_test
