@@ -101,7 +101,7 @@ class FunctionCompiler {
   bool fuse_load_funnel_store(uint32_t address, uint32_t imm, uint32_t offset,
                               const uint32_t funnel[4]);
   void note_word_load(Op op, uint32_t start);
-  void join_funnel(uint32_t start);
+  void join_run(uint32_t start, Op single);
   void compact_funnel_run();
   bool peek_address(uint32_t index, uint32_t& slot, uint32_t& imm) const;
   bool fuse_f64_store(Op op, uint32_t offset);
@@ -226,7 +226,8 @@ class FunctionCompiler {
   Op f64_load_op_ = Op::kCount;
   uint32_t f64_load_start_ = 0;
   uint32_t f64_load_end_ = UINT32_MAX;
-  // The last run of joined funnels, while nothing follows it.
+  // The last run of joined funnels or copies, while nothing follows it.
+  Op run_op_ = Op::kCount;
   uint32_t funnel_start_ = 0;
   uint32_t funnel_end_ = UINT32_MAX;
   uint32_t funnel_steps_ = 0;

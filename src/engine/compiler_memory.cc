@@ -222,7 +222,12 @@ bool FunctionCompiler::fuse_copy(Op store_op, uint32_t offset) {
   out_.source_map.push_back(SourceMapEntry{start + 1, current_offset_});
   for (uint32_t w : {dst, dst_imm, offset, src, src_imm, src_offset})
     word(w);
+  const uint32_t run_end = funnel_end_;
   forget_last();
+  if (fused == Op::MemCopy64) {
+    funnel_end_ = run_end;
+    join_run(start, fused);
+  }
   return true;
 }
 
@@ -282,41 +287,39 @@ bool FunctionCompiler::fuse_load_funnel_store(uint32_t address, uint32_t imm,
   for (uint32_t w : {dst, src, src_imm, src_offset, address, imm, offset,
                      funnel[1], funnel[2], funnel[3]})
     word(w);
-  join_funnel(start);
+  join_run(start, Op::I32LoadStoreFunnel);
   return true;
 }
 
 namespace {
 
-// The run of `steps` funnels in one instruction.
-Op funnel_run_form(uint32_t steps) {
-  switch (steps) {
-    case 2:
-      return Op::I32LoadStoreFunnel2;
-    case 3:
-      return Op::I32LoadStoreFunnel3;
-    case 4:
-      return Op::I32LoadStoreFunnel4;
-    default:
-      return Op::I32LoadStoreFunnel;
-  }
+// The instruction that runs `steps` of `single` in one dispatch.
+Op run_form(Op single, uint32_t steps) {
+  static constexpr Op kFunnel[] = {
+      Op::I32LoadStoreFunnel, Op::I32LoadStoreFunnel2, Op::I32LoadStoreFunnel3,
+      Op::I32LoadStoreFunnel4};
+  static constexpr Op kCopy64[] = {Op::MemCopy64, Op::MemCopy64x2,
+                                   Op::MemCopy64x3, Op::MemCopy64x4};
+  return single == Op::MemCopy64 ? kCopy64[steps - 1] : kFunnel[steps - 1];
 }
 
 }  // namespace
 
-// The copy loop is unrolled four times: a funnel that directly follows
-// another (nothing emitted or bound between) joins it, up to four in one
-// dispatch. Its handler words go; its operands follow the run's, and its
-// two source-map entries move to words 2k and 2k + 1 of the run, where
-// the k-th step's halves report their traps.
-void FunctionCompiler::join_funnel(uint32_t start) {
+// Copy loops are unrolled four times: a fused copy or funnel that directly
+// follows another of its kind (nothing emitted or bound between) joins it,
+// up to four in one dispatch. Its handler words go; its operands follow
+// the run's, and its two source-map entries move to words 2k and 2k + 1
+// of the run, where the k-th step's halves report their traps.
+void FunctionCompiler::join_run(uint32_t start, Op single) {
   auto& map = out_.source_map;
   const size_t n = map.size();
   const bool joins =
-      funnel_end_ == start && funnel_steps_ < 4 && n >= 4 &&
-      map[n - 2].code_offset == start && map[n - 1].code_offset == start + 1 &&
+      funnel_end_ == start && run_op_ == single && funnel_steps_ < 4 &&
+      n >= 4 && map[n - 2].code_offset == start &&
+      map[n - 1].code_offset == start + 1 &&
       map[n - 3].code_offset == funnel_start_ + 2 * funnel_steps_ - 1;
   if (!joins) {
+    run_op_ = single;
     funnel_start_ = start;
     funnel_steps_ = 1;
     funnel_end_ = pos();
@@ -326,7 +329,7 @@ void FunctionCompiler::join_funnel(uint32_t start) {
   map[n - 2].code_offset = funnel_start_ + 2 * funnel_steps_;
   map[n - 1].code_offset = funnel_start_ + 2 * funnel_steps_ + 1;
   ++funnel_steps_;
-  const Op run = funnel_run_form(funnel_steps_);
+  const Op run = run_form(single, funnel_steps_);
   const void* h = handlers_[static_cast<size_t>(run)];
   std::memcpy(&code_[funnel_start_], &h, sizeof h);
   // Nothing may fuse with the run's parts any more (their positions moved).
@@ -334,7 +337,7 @@ void FunctionCompiler::join_funnel(uint32_t start) {
   last_op_ = run;
   last_start_ = funnel_start_;
   funnel_end_ = pos();
-  if (funnel_steps_ == 4)
+  if (funnel_steps_ == 4 && single == Op::I32LoadStoreFunnel)
     compact_funnel_run();
 }
 

@@ -381,5 +381,49 @@ TEST_CASE("xors of rotates of one value compute each term") {
         (std::rotl(x, 26) ^ std::rotl(y, 21) ^ std::rotl(x, 7)));
 }
 
+// The aligned copy loop: four i64 load+store copies in a row run in one
+// dispatch; each copies, and traps (its load or its store) with the
+// copies before it done, exactly as alone.
+TEST_CASE("four i64 copies in a row run and trap as the four") {
+  std::string body;
+  for (int k = 0; k < 4; ++k)
+    body += "(i64.store offset=" + std::to_string(8 * k) +
+            " (local.get $dst) (i64.load offset=" + std::to_string(8 * k) +
+            " (local.get $src)))\n";
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13\14\15\16\17\18\19\1a\1b\1c\1d\1e\1f\20")
+    (func (export "copy") (param $src i32) (param $dst i32)
+      )" + body + R"()
+    (func (export "word") (param i32) (result i64)
+      (i64.load (local.get 0)))))");
+  call_export(store, inst, "copy", {Value::i32(0), Value::i32(100)});
+  for (uint32_t k = 0; k < 4; ++k)
+    CHECK(call_export(store, inst, "word", {Value::i32(100 + 8 * k)})[0].bits ==
+          call_export(store, inst, "word", {Value::i32(8 * k)})[0].bits);
+  // A copy is 10 bytes: local.get, local.get, i64.load (3), i64.store (3).
+  Trap first =
+      call_export_trap(store, inst, "copy", {Value::i32(65532), Value::i32(0)});
+  CHECK(first.kind == TrapKind::MemoryOutOfBounds);
+  for (uint32_t k = 0; k < 4; ++k) {
+    CAPTURE(k);
+    Trap load = call_export_trap(store, inst, "copy",
+                                 {Value::i32(65532 - 8 * k), Value::i32(200)});
+    CHECK(load.offset == first.offset + 10 * k);
+    Trap stored = call_export_trap(store, inst, "copy",
+                                   {Value::i32(0), Value::i32(65532 - 8 * k)});
+    CHECK(stored.kind == TrapKind::MemoryOutOfBounds);
+    CHECK(stored.offset == first.offset + 10 * k + 3);
+    if (k > 0) {
+      CHECK(
+          call_export(store, inst, "word",
+                      {Value::i32(65532 - 8 * k + 8 * (k - 1))})[0]
+              .bits ==
+          call_export(store, inst, "word", {Value::i32(8 * (k - 1))})[0].bits);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace capbox::engine::api_test
