@@ -57,6 +57,17 @@ Op counter_branch_form(Op br) {
   return Op::kCount;
 }
 
+// The Add2BrIf* form of an AddBrIf* op: ops.def lists both in one order.
+Op counter_pair_form(Op fused) {
+  return static_cast<Op>(static_cast<int>(fused) -
+                         static_cast<int>(Op::AddBrIfNez) +
+                         static_cast<int>(Op::Add2BrIfNez));
+}
+static_assert(static_cast<int>(Op::AddBrIfI32GeUImm) -
+                  static_cast<int>(Op::AddBrIfNez) ==
+              static_cast<int>(Op::Add2BrIfI32GeUImm) -
+                  static_cast<int>(Op::Add2BrIfNez));
+
 }  // namespace
 
 FunctionCompiler::FunctionCompiler(CompiledModule& out,
@@ -263,11 +274,19 @@ uint32_t FunctionCompiler::emit(Op op) {
   // emit_cond.
   if (start < add_end_)
     add_end_ = UINT32_MAX;
+  if (start < funnel_end_)
+    funnel_end_ = UINT32_MAX;
+  if (start < f64_load_end_)
+    f64_load_end_ = UINT32_MAX;
   copy_end_ = UINT32_MAX;
   if (op == Op::I32AddImm) {
+    // Two counters stepped in a row (pointer and length) join the branch.
+    pair_add_start_ = add_end_ == start ? add_start_ : UINT32_MAX;
     add_start_ = start;
     add_end_ = start + 5;
   }
+  if (start < iadd_end_)
+    iadd_end_ = UINT32_MAX;
   const void* h = handlers_[static_cast<size_t>(op)];
   uint32_t words[2];
   std::memcpy(words, &h, sizeof h);
@@ -338,6 +357,9 @@ void FunctionCompiler::forget_last() {
   add_end_ = UINT32_MAX;
   copy_end_ = UINT32_MAX;
   word_load_end_ = UINT32_MAX;
+  funnel_end_ = UINT32_MAX;
+  iadd_end_ = UINT32_MAX;
+  f64_load_end_ = UINT32_MAX;
 }
 
 // A local.set/tee retargets or copies a result: the result peepholes end
@@ -418,12 +440,20 @@ void FunctionCompiler::link(uint32_t start, uint32_t operand, Label& l) {
 uint32_t FunctionCompiler::emit_cond(Cond c) {
   Op fused = counter_branch_form(c.op);
   if (fused != Op::kCount && add_end_ == pos()) {
-    uint32_t add[3] = {code_[add_start_ + 2], code_[add_start_ + 3],
-                       code_[add_start_ + 4]};
-    code_.resize(add_start_);
+    uint32_t first = add_start_;
+    if (pair_add_start_ != UINT32_MAX && pair_add_start_ + 5 == add_start_) {
+      first = pair_add_start_;
+      fused = counter_pair_form(fused);
+    }
+    uint32_t adds[6];
+    for (uint32_t i = 0, at = first; at < add_end_; at += 5, i += 3)
+      for (uint32_t k = 0; k < 3; ++k)
+        adds[i + k] = code_[at + 2 + k];
+    const uint32_t n = (add_end_ - first) / 5 * 3;
+    code_.resize(first);
     emit(fused);
-    for (uint32_t w : add)
-      word(w);
+    for (uint32_t i = 0; i < n; ++i)
+      word(adds[i]);
   } else {
     emit(c.op);
   }

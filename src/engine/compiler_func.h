@@ -88,7 +88,9 @@ class FunctionCompiler {
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
   bool fuse_shifted(Op op);
+  bool fuse_rotates(uint32_t other, uint32_t x, uint32_t c);
   bool fuse_f64(Op op);
+  bool join_add(uint32_t start);
   void local_set(uint32_t local, bool tee);
   bool memory_access(const Instr& in);  // compiler_memory.cc
   void load(Op op, uint32_t offset);
@@ -99,6 +101,10 @@ class FunctionCompiler {
   bool fuse_load_funnel_store(uint32_t address, uint32_t imm, uint32_t offset,
                               const uint32_t funnel[4]);
   void note_word_load(Op op, uint32_t start);
+  void join_run(uint32_t start, Op single);
+  void compact_funnel_run();
+  bool peek_address(uint32_t index, uint32_t& slot, uint32_t& imm) const;
+  bool fuse_f64_store(Op op, uint32_t offset);
   bool last_result_is(Op op, uint32_t index) const;
   // compiler_simd.cc
   bool simd_op(const Instr& in);
@@ -216,11 +222,25 @@ class FunctionCompiler {
   Op word_load_op_ = Op::kCount;
   uint32_t word_load_start_ = 0;
   uint32_t word_load_end_ = UINT32_MAX;
+  // The last i64/f64 load, for fuse_f64_store.
+  Op f64_load_op_ = Op::kCount;
+  uint32_t f64_load_start_ = 0;
+  uint32_t f64_load_end_ = UINT32_MAX;
+  // The last run of joined funnels or copies, while nothing follows it.
+  Op run_op_ = Op::kCount;
+  uint32_t funnel_start_ = 0;
+  uint32_t funnel_end_ = UINT32_MAX;
+  uint32_t funnel_steps_ = 0;
   uint32_t cmp_start_ = 0;
   uint32_t cmp_end_ = UINT32_MAX;
   // The last I32AddImm, while nothing after it is left (for AddBrIf*).
   uint32_t add_start_ = 0;
   uint32_t add_end_ = UINT32_MAX;
+  // An I32AddImm ending where that one starts (UINT32_MAX: none).
+  uint32_t pair_add_start_ = UINT32_MAX;
+  // The last I32Add, while nothing follows it: the next joins it (I32Add2).
+  uint32_t iadd_start_ = 0;
+  uint32_t iadd_end_ = UINT32_MAX;
   // The last Copy, while it is the last instruction and no label is bound
   // after it: the next copy joins it as a Copy2.
   uint32_t copy_start_ = 0;

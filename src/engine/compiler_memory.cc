@@ -4,6 +4,8 @@
 // a load stored at once as one copy, a funnel shift stored at once.
 #include "engine/compiler_func.h"
 
+#include <cstring>
+
 namespace capbox::engine {
 namespace {
 
@@ -150,6 +152,12 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
 // Remembers an i32 load for fuse_load_funnel_store; its destination word
 // may still be retargeted by a local.tee, which is read back later.
 void FunctionCompiler::note_word_load(Op op, uint32_t start) {
+  if (op == Op::I64Load_ || op == Op::I64LoadAdd_) {
+    f64_load_op_ = op;
+    f64_load_start_ = start;
+    f64_load_end_ = pos();
+    return;
+  }
   if (op != Op::I32Load_ && op != Op::I32LoadAdd_)
     return;
   word_load_op_ = op;
@@ -214,7 +222,12 @@ bool FunctionCompiler::fuse_copy(Op store_op, uint32_t offset) {
   out_.source_map.push_back(SourceMapEntry{start + 1, current_offset_});
   for (uint32_t w : {dst, dst_imm, offset, src, src_imm, src_offset})
     word(w);
+  const uint32_t run_end = funnel_end_;
   forget_last();
+  if (fused == Op::MemCopy64) {
+    funnel_end_ = run_end;
+    join_run(start, fused);
+  }
   return true;
 }
 
@@ -274,11 +287,139 @@ bool FunctionCompiler::fuse_load_funnel_store(uint32_t address, uint32_t imm,
   for (uint32_t w : {dst, src, src_imm, src_offset, address, imm, offset,
                      funnel[1], funnel[2], funnel[3]})
     word(w);
+  join_run(start, Op::I32LoadStoreFunnel);
+  return true;
+}
+
+namespace {
+
+// The instruction that runs `steps` of `single` in one dispatch.
+Op run_form(Op single, uint32_t steps) {
+  static constexpr Op kFunnel[] = {
+      Op::I32LoadStoreFunnel, Op::I32LoadStoreFunnel2, Op::I32LoadStoreFunnel3,
+      Op::I32LoadStoreFunnel4};
+  static constexpr Op kCopy64[] = {Op::MemCopy64, Op::MemCopy64x2,
+                                   Op::MemCopy64x3, Op::MemCopy64x4};
+  return single == Op::MemCopy64 ? kCopy64[steps - 1] : kFunnel[steps - 1];
+}
+
+}  // namespace
+
+// Copy loops are unrolled four times: a fused copy or funnel that directly
+// follows another of its kind (nothing emitted or bound between) joins it,
+// up to four in one dispatch. Its handler words go; its operands follow
+// the run's, and its two source-map entries move to words 2k and 2k + 1
+// of the run, where the k-th step's halves report their traps.
+void FunctionCompiler::join_run(uint32_t start, Op single) {
+  auto& map = out_.source_map;
+  const size_t n = map.size();
+  const bool joins =
+      funnel_end_ == start && run_op_ == single && funnel_steps_ < 4 &&
+      n >= 4 && map[n - 2].code_offset == start &&
+      map[n - 1].code_offset == start + 1 &&
+      map[n - 3].code_offset == funnel_start_ + 2 * funnel_steps_ - 1;
+  if (!joins) {
+    run_op_ = single;
+    funnel_start_ = start;
+    funnel_steps_ = 1;
+    funnel_end_ = pos();
+    return;
+  }
+  code_.erase(code_.begin() + start, code_.begin() + start + 2);
+  map[n - 2].code_offset = funnel_start_ + 2 * funnel_steps_;
+  map[n - 1].code_offset = funnel_start_ + 2 * funnel_steps_ + 1;
+  ++funnel_steps_;
+  const Op run = run_form(single, funnel_steps_);
+  const void* h = handlers_[static_cast<size_t>(run)];
+  std::memcpy(&code_[funnel_start_], &h, sizeof h);
+  // Nothing may fuse with the run's parts any more (their positions moved).
+  forget_last();
+  last_op_ = run;
+  last_start_ = funnel_start_;
+  funnel_end_ = pos();
+  if (funnel_steps_ == 4 && single == Op::I32LoadStoreFunnel)
+    compact_funnel_run();
+}
+
+// A run of four in the copy loop's exact shape (see I32FunnelRun4 in
+// ops.def) is rewritten in 11 operands, so that its handler reads the
+// addresses and shifts once; anything else stays as it is. The source-map
+// entries of the eight halves are at words 0-7 either way.
+void FunctionCompiler::compact_funnel_run() {
+  const uint32_t* w = &code_[funnel_start_ + 2];
+  const uint32_t d0 = w[0], d1 = w[10], a = w[1], b = w[4];
+  if (d0 == d1 || a == d0 || a == d1 || b == d0 || b == d1)
+    return;
+  for (uint32_t k = 0; k < 4; ++k) {
+    const uint32_t* s = w + 10 * k;
+    if (s[0] != (k % 2 == 0 ? d0 : d1) || s[1] != a || s[4] != b ||
+        s[2] != w[2] + 4 * k || s[5] != w[5] + 4 * k || s[3] != w[3] ||
+        s[6] != w[6] || s[7] != w[7] || s[9] != w[9] ||
+        (k > 0 && s[8] != (k % 2 == 1 ? d0 : d1)))
+      return;
+  }
+  const uint32_t words[11] = {d0, d1,   w[8], a,    w[2], w[3],
+                              b,  w[5], w[6], w[7], w[9]};
+  code_.resize(funnel_start_);
+  emit(Op::I32FunnelRun4);
+  for (uint32_t x : words)
+    word(x);
+  forget_last();
+}
+
+// The address entry at `index` as (slot, imm), emitting nothing: false for
+// a constant, which would first need a slot.
+bool FunctionCompiler::peek_address(uint32_t index,
+                                    uint32_t& slot,
+                                    uint32_t& imm) const {
+  const Entry& e = stack_[index];
+  imm = e.kind == Entry::Kind::LocalAdd ? static_cast<uint32_t>(e.value) : 0;
+  slot = e.reads_local() ? e.local : home(index);
+  return e.kind != Entry::Kind::Const;
+}
+
+// An f64 updated in place (x += ..., x -= a*b): the store of a value
+// computed from a load of the same address (same slot, immediate and
+// offset, the slot not written in between) joins that computation.
+bool FunctionCompiler::fuse_f64_store(Op op, uint32_t offset) {
+  const uint32_t index = height() - 1;
+  uint32_t slot = 0, imm = 0;
+  if (op != Op::I64Store_ || !peek_address(index - 1, slot, imm))
+    return false;
+  if (last_result_is(Op::F64AddLoad, index)) {
+    const uint32_t* w = &code_[last_start_ + 2];  // d x a imm off
+    if (w[2] != slot || w[3] != imm || w[4] != offset || w[0] == slot)
+      return false;
+    const void* h = handlers_[static_cast<size_t>(Op::F64AddLoadStore)];
+    std::memcpy(&code_[last_start_], &h, sizeof h);
+  } else if (last_result_is(Op::F64MulSub, index) &&
+             f64_load_end_ == last_start_) {
+    const bool adds = f64_load_op_ == Op::I64LoadAdd_;
+    const uint32_t* load = &code_[f64_load_start_ + 2];
+    const uint32_t ld = load[0], a = load[1];
+    const uint32_t load_imm = adds ? load[2] : 0;
+    const uint32_t load_offset = adds ? load[3] : load[2];
+    const uint32_t* m = &code_[last_start_ + 2];  // d c x y
+    if (m[1] != ld || a != slot || load_imm != imm || load_offset != offset ||
+        ld == slot || m[0] == slot)
+      return false;
+    const uint32_t words[7] = {ld, a, imm, offset, m[0], m[2], m[3]};
+    code_.resize(f64_load_start_);
+    emit(Op::F64LoadMulSubStore);
+    for (uint32_t w : words)
+      word(w);
+  } else {
+    return false;
+  }
+  pop();
+  pop();
+  forget_last();
   return true;
 }
 
 void FunctionCompiler::store(Op op, uint32_t offset) {
-  if (fuse_copy(op, offset) || fuse_funnel_store(op, offset))
+  if (fuse_copy(op, offset) || fuse_funnel_store(op, offset) ||
+      fuse_f64_store(op, offset))
     return;
   uint32_t v = slot_of(height() - 1);
   uint32_t index = height() - 2;

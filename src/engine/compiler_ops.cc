@@ -5,6 +5,7 @@
 // fusion are chosen here.
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "engine/compiler_func.h"
 
@@ -306,6 +307,8 @@ bool FunctionCompiler::fuse_shifted(Op op) {
     return false;
   }
   uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
+  if (op == Op::I32Xor && fuse_rotates(other, x, c))
+    return true;
   code_.resize(last_start_);
   uint32_t a = slot_of(other);
   pop();
@@ -314,6 +317,42 @@ bool FunctionCompiler::fuse_shifted(Op op) {
   uint32_t start = emit(form->fused);
   for (uint32_t w : {dst, a, x, c})
     word(w);
+  note_result(start + 2);
+  return true;
+}
+
+// The xor of rotates (or a final shift) of one x, each just computed into
+// the same temp: rotl(x, c1) ^ rotl(x, c2) [^ rotl(x, c3) or x >>u c3] in
+// one instruction. The shift just emitted (last_op_, count c) is the new
+// term; the one before it, whose temp is `other`, is the xor so far.
+bool FunctionCompiler::fuse_rotates(uint32_t other, uint32_t x, uint32_t c) {
+  const bool shr = last_op_ == Op::I32ShrUImm;
+  if (other != height() - 2 || prev_end_ != last_start_ ||
+      prev_dst_index_ != other || code_[prev_start_ + 2] != home(other) ||
+      code_[prev_start_ + 3] != x || x == home(other))
+    return false;
+  Op fused = Op::kCount;
+  if (prev_op_ == Op::I32RotlImm && !shr)
+    fused = Op::I32Rotl2Xor;
+  else if (prev_op_ == Op::I32Rotl2Xor)
+    fused = shr ? Op::I32Rotl2XorShrU : Op::I32Rotl3Xor;
+  if (fused == Op::kCount)
+    return false;
+  uint32_t counts[2] = {code_[prev_start_ + 4], 0};
+  if (prev_op_ == Op::I32Rotl2Xor)
+    counts[1] = code_[prev_start_ + 5];
+  code_.resize(prev_start_);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(fused);
+  word(dst);
+  word(x);
+  word(counts[0]);
+  if (fused != Op::I32Rotl2Xor)
+    word(counts[1]);
+  word(c);
+  forget_results();
   note_result(start + 2);
   return true;
 }
@@ -396,6 +435,8 @@ void FunctionCompiler::binary(const Instr& in, Op op) {
   word(dst);
   word(a);
   word(b);
+  if (op == Op::I32Add && join_add(start))
+    return;
   note_result(start + 2);
   Op branch = branch_form(op);
   if (branch != kNoOp) {
@@ -403,6 +444,26 @@ void FunctionCompiler::binary(const Instr& in, Op op) {
     cmp_start_ = start;
     cmp_end_ = pos();
   }
+}
+
+// An i32.add right after another (the copy loop's two address sums) joins
+// it as an I32Add2; no fusion takes an I32Add as its input, so none is
+// lost. The second's result word is the one a local.set may retarget.
+bool FunctionCompiler::join_add(uint32_t start) {
+  if (iadd_end_ != start) {
+    iadd_start_ = start;
+    iadd_end_ = pos();
+    return false;
+  }
+  code_.erase(code_.begin() + start, code_.begin() + start + 2);
+  const void* h = handlers_[static_cast<size_t>(Op::I32Add2)];
+  std::memcpy(&code_[iadd_start_], &h, sizeof h);
+  forget_results();
+  last_op_ = Op::I32Add2;
+  last_start_ = iadd_start_;
+  iadd_end_ = UINT32_MAX;
+  note_result(iadd_start_ + 5);
+  return true;
 }
 
 void FunctionCompiler::local_set(uint32_t local, bool tee) {

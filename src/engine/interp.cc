@@ -38,6 +38,9 @@
 #include "engine/simd_mem.h"
 #include "engine/simd_ops.h"
 #include "engine/wasm_float.h"
+#if CAPBOX_OP_PROFILE
+#include "engine/op_profile.h"
+#endif
 
 namespace capbox::engine {
 namespace {
@@ -370,6 +373,9 @@ std::optional<Trap> Executor::invoke(FuncInst* func, uint64_t* slots) {
   RunResult r = run_guarded(&st, st.frames.get() + 1, func->instance, entry,
                             st.stack, &kind);
   st.running = false;
+#if CAPBOX_OP_PROFILE
+  op_profile::dump(interp_handlers(), static_cast<size_t>(Op::kCount));
+#endif
   st.fuel_consumed += fuel_given - st.fuel;
   if (r == RunResult::Ok) {
     std::memcpy(slots, st.stack, cf.result_slots * sizeof(uint64_t));
