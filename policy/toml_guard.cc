@@ -56,19 +56,33 @@ size_t skip_string(std::string_view text, size_t at) {
   return i;
 }
 
+// Where TOML lets a quote open a string: at the start of a line (a key),
+// after '=' (a value), '[', '{' or ',' (an element, a header's key) and '.'
+// (a dotted key's part). A quote anywhere else is already invalid, and
+// toml++ does not read it as a string (it may scan a bare value past it),
+// so the scan goes on treating what follows as outside a string.
+bool opens_string_after(char last) {
+  return last == '\n' || last == '=' || last == '[' || last == '{' ||
+         last == ',' || last == '.';
+}
+
 std::optional<size_t> non_ascii_outside_strings(std::string_view text) {
   size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a UTF-8 BOM
+  char last = '\n';  // the last character outside a string, not blank
   while (i < text.size()) {
     const char c = text[i];
     if (c == '#') {
       i = text.find('\n', i);
       if (i == std::string_view::npos)
         break;
-    } else if (c == '"' || c == '\'') {
+    } else if ((c == '"' || c == '\'') && opens_string_after(last)) {
       i = skip_string(text, i);
+      last = c;
     } else if (static_cast<unsigned char>(c) >= 0x80) {
       return i;
     } else {
+      if (c != ' ' && c != '\t')
+        last = c;
       ++i;
     }
   }

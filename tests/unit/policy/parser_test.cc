@@ -139,6 +139,9 @@ TEST_CASE("non-ASCII text: in strings and comments, never outside") {
       "version = 1\ndescription = \"\"\"\n\xd0\xb9 \"\" \xd0\xb9\"\"\"\"\"\n",
       "version = 1\ndescription = \'\'\'\xd0\xb9\n\'\'\' # \xd0\xb9\n",
       "\xef\xbb\xbfversion = 1\n",
+      "version = 1\n[env]\nset = { \"\xd0\xb9\" = '\xd0\xb9', B = \"\xd0\xb9\" "
+      "}\n"
+      "inherit = [ # \xd0\xb9\n  \"\xd0\xb9\",\n  '\xd0\xb9' ]\n",
   };
   for (const char* text : fine) {
     CAPTURE(text);
@@ -153,6 +156,8 @@ TEST_CASE("non-ASCII text: in strings and comments, never outside") {
       {"version = 1\n\xd0\xb9 = 1\n", "u:2:1"},
       {"version = 1\ndescription = \"a\" \xe3\x80\x81\n", "u:2:19"},
       {"version = 1\ndescription = \"\"\"a\"\"\"\xd0\xb9\n", "u:2:22"},
+      // toml++ scans the bare value on past the quote (found by policy_fuzz)
+      {"version = 1\nx = 0F'a\xef\xba\xbf'\n", "u:2:9"},
   };
   for (const Bad& b : bad) {
     CAPTURE(b.text);
