@@ -25,16 +25,41 @@ Location location_of(std::string_view text,
   return Location{file, line, column};
 }
 
+bool is_non_ascii(char c) {
+  return static_cast<unsigned char>(c) >= 0x80;
+}
+
+// In a multi-line basic string toml++ asks whether the character after a
+// backslash, and the first one after a line-ending backslash's run of
+// blanks and line breaks, is whitespace: the same unreachable point. So
+// such a character may not be non-ASCII; `backslash` is the backslash's
+// index, and the result the offending character's, if any.
+std::optional<size_t> non_ascii_after_backslash(std::string_view text,
+                                                size_t backslash) {
+  size_t i = backslash + 1;
+  if (i < text.size() && is_non_ascii(text[i]))
+    return i;
+  i = text.find_first_not_of(" \t\r\n", i);
+  if (i != backslash + 1 && i != std::string_view::npos &&
+      is_non_ascii(text[i]))
+    return i;
+  return std::nullopt;
+}
+
 // From the opening quote at `at` to just past the closing one (or to the
 // end of the line of an unterminated one-line string, which toml++ then
 // reports). A multi-line string may end with up to two more quotes.
-size_t skip_string(std::string_view text, size_t at) {
+size_t skip_string(std::string_view text,
+                   size_t at,
+                   std::optional<size_t>& after_backslash) {
   const char quote = text[at];
   const bool multi = text.substr(at, 3) == std::string(3, quote);
   size_t i = at + (multi ? 3 : 1);
   while (i < text.size()) {
     const char c = text[i];
     if (quote == '"' && c == '\\') {
+      if (multi && !after_backslash)
+        after_backslash = non_ascii_after_backslash(text, i);
       i += 2;
       continue;
     }
@@ -66,9 +91,15 @@ bool opens_string_after(char last) {
          last == ',' || last == '.';
 }
 
-std::optional<size_t> non_ascii_outside_strings(std::string_view text) {
+struct NonAscii {
+  size_t at;
+  bool after_backslash;  // in a multi-line string, else outside any
+};
+
+std::optional<NonAscii> misplaced_non_ascii(std::string_view text) {
   size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a UTF-8 BOM
   char last = '\n';  // the last character outside a string, not blank
+  std::optional<size_t> after_backslash;
   while (i < text.size()) {
     const char c = text[i];
     if (c == '#') {
@@ -76,10 +107,12 @@ std::optional<size_t> non_ascii_outside_strings(std::string_view text) {
       if (i == std::string_view::npos)
         break;
     } else if ((c == '"' || c == '\'') && opens_string_after(last)) {
-      i = skip_string(text, i);
+      i = skip_string(text, i, after_backslash);
+      if (after_backslash)
+        return NonAscii{*after_backslash, true};
       last = c;
-    } else if (static_cast<unsigned char>(c) >= 0x80) {
-      return i;
+    } else if (is_non_ascii(c)) {
+      return NonAscii{i, false};
     } else {
       if (c != ' ' && c != '\t')
         last = c;
@@ -102,8 +135,16 @@ std::optional<Error> refuse_before_toml(std::string_view text,
     return Error{location_of(text, at, file),
                  "a NUL byte, which TOML does not allow",
                  "a policy is a UTF-8 text file"};
-  if (auto at = non_ascii_outside_strings(text))
-    return Error{location_of(text, *at, file),
+  const auto found = misplaced_non_ascii(text);
+  if (found && found->after_backslash)
+    return Error{location_of(text, found->at, file),
+                 "a non-ASCII character right after a backslash or a "
+                 "line-ending backslash in a multi-line string, which the "
+                 "TOML library (toml++ 3.3) cannot read safely",
+                 "write it as an escape, \\uXXXX, or move it off the start "
+                 "of the line"};
+  if (found)
+    return Error{location_of(text, found->at, file),
                  "a non-ASCII character outside a quoted string or comment, "
                  "which TOML does not allow",
                  "quote it: a key or value with such characters is a string "

@@ -16,6 +16,10 @@ P("policy-non-ascii-outside-string", "version = 1\n\u0439 = 1\n",
   "capbox: error: policy {DIR}/p.toml: a non-ASCII character outside a quoted string or comment, which TOML does not allow\n"
   '  --> {DIR}/p.toml:2:1\n'
   '   = help: quote it: a key or value with such characters is a string ("...")\n')
+P("policy-non-ascii-after-backslash", 'version = 1\ndescription = """a\\\n\u0439"""\n',
+  "capbox: error: policy {DIR}/p.toml: a non-ASCII character right after a backslash or a line-ending backslash in a multi-line string, which the TOML library (toml++ 3.3) cannot read safely\n"
+  '  --> {DIR}/p.toml:3:1\n'
+  '   = help: write it as an escape, \\uXXXX, or move it off the start of the line\n')
 P("policy-table-header-not-key", "version = 1\n[[{ MODE = \"base\" }\n",
   "capbox: error: policy {DIR}/p.toml: a table header must start with a key, saw '{'\n"
   '  --> {DIR}/p.toml:2:3\n'

@@ -107,6 +107,29 @@ TEST_CASE("every problem in a file is reported, in order") {
 
 // toml++ 3.3 asserts (assumes, under NDEBUG) that a table header's '[' is
 // followed by a key; the parser turns that into a located error instead.
+// toml++ also tests the character after a backslash in a multi-line
+// string, and the first after a line-ending backslash, for whitespace.
+TEST_CASE("non-ASCII after a backslash in a multi-line string is refused") {
+  for (const char* text : {
+           "version = 1\ndescription = \"\"\"a\\\xd0\xb9\"\"\"\n",
+           "version = 1\ndescription = \"\"\"a\\\n  \n \xd0\xb9\"\"\"\n",
+       }) {
+    CAPTURE(text);
+    auto parsed = parse_policy(text, "b");
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error()[0].message.find("after a backslash") !=
+          std::string::npos);
+  }
+  for (const char* text : {
+           "version = 1\ndescription = \"\"\"\\\\\xd0\xb9\"\"\"\n",
+           "version = 1\ndescription = \"\"\"a\\\n  b \xd0\xb9\"\"\"\n",
+           "version = 1\ndescription = '''a\\\xd0\xb9'''\n",
+       }) {
+    CAPTURE(text);
+    CHECK(parse_policy(text, "b").has_value());
+  }
+}
+
 TEST_CASE("a table header that does not start with a key is an error") {
   for (const char* header :
        {"[[{ MODE = 1 }\n", "[ {a}]\n", "[[\"]]\n", "  [[ =]]\n"}) {
