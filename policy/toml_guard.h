@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Guards around toml++ 3.3 (Debian 12), whose parser reaches undefined
-// behaviour on some invalid text (found by policy_fuzz): such text is
-// refused here first, by name and position. Pure; no toml++.
+// Errors about policy text that toml++ 3.3 (Debian 12) would name badly
+// or not place at all (see parser.cc for the undefined behaviour it has on
+// some invalid text, and how that is taken out). Pure; no toml++.
 #pragma once
 
 #include <optional>
@@ -12,11 +12,10 @@
 
 namespace capbox::policy {
 
-// A NUL byte anywhere, or a non-ASCII character outside quoted strings and
-// comments (where TOML allows none, and where toml++ 3.3's whitespace test
-// reaches __builtin_unreachable for much of Latin, Greek, Cyrillic and CJK).
-std::optional<Error> refuse_before_toml(std::string_view text,
-                                        const std::string& file);
+// TOML never allows a NUL byte: it is named as such rather than as
+// whatever toml++ would make of it.
+std::optional<Error> nul_byte_error(std::string_view text,
+                                    const std::string& file);
 
 // After one of toml++'s own precondition checks failed (parser.cc makes
 // them throw): the position of the one known cause, a table header opened

@@ -12,14 +12,11 @@ P("policy-nul-byte", "version = 1\n[\0]\n",
   "capbox: error: policy {DIR}/p.toml: a NUL byte, which TOML does not allow\n"
   '  --> {DIR}/p.toml:2:2\n'
   '   = help: a policy is a UTF-8 text file\n')
-P("policy-non-ascii-outside-string", "version = 1\n\u0439 = 1\n",
-  "capbox: error: policy {DIR}/p.toml: a non-ASCII character outside a quoted string or comment, which TOML does not allow\n"
-  '  --> {DIR}/p.toml:2:1\n'
-  '   = help: quote it: a key or value with such characters is a string ("...")\n')
-P("policy-non-ascii-after-backslash", 'version = 1\ndescription = """a\\\n\u0439"""\n',
-  "capbox: error: policy {DIR}/p.toml: a non-ASCII character right after a backslash or a line-ending backslash in a multi-line string, which the TOML library (toml++ 3.3) cannot read safely\n"
-  '  --> {DIR}/p.toml:3:1\n'
-  '   = help: write it as an escape, \\uXXXX, or move it off the start of the line\n')
+# toml++ 3.3 reached __builtin_unreachable on such a character (policy_fuzz);
+# parser.cc compiles its whitespace test so that it answers no instead.
+P("policy-non-ascii-bare-key", "version = 1\n\u0439 = 1\n",
+  "capbox: error: policy {DIR}/p.toml: Error while parsing root table: expected keys, tables, whitespace or comments, saw '\u0439'\n"
+  '  --> {DIR}/p.toml:2:1\n')
 P("policy-table-header-not-key", "version = 1\n[[{ MODE = \"base\" }\n",
   "capbox: error: policy {DIR}/p.toml: a table header must start with a key, saw '{'\n"
   '  --> {DIR}/p.toml:2:3\n'

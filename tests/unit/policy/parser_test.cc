@@ -107,29 +107,6 @@ TEST_CASE("every problem in a file is reported, in order") {
 
 // toml++ 3.3 asserts (assumes, under NDEBUG) that a table header's '[' is
 // followed by a key; the parser turns that into a located error instead.
-// toml++ also tests the character after a backslash in a multi-line
-// string, and the first after a line-ending backslash, for whitespace.
-TEST_CASE("non-ASCII after a backslash in a multi-line string is refused") {
-  for (const char* text : {
-           "version = 1\ndescription = \"\"\"a\\\xd0\xb9\"\"\"\n",
-           "version = 1\ndescription = \"\"\"a\\\n  \n \xd0\xb9\"\"\"\n",
-       }) {
-    CAPTURE(text);
-    auto parsed = parse_policy(text, "b");
-    REQUIRE_FALSE(parsed.has_value());
-    CHECK(parsed.error()[0].message.find("after a backslash") !=
-          std::string::npos);
-  }
-  for (const char* text : {
-           "version = 1\ndescription = \"\"\"\\\\\xd0\xb9\"\"\"\n",
-           "version = 1\ndescription = \"\"\"a\\\n  b \xd0\xb9\"\"\"\n",
-           "version = 1\ndescription = '''a\\\xd0\xb9'''\n",
-       }) {
-    CAPTURE(text);
-    CHECK(parse_policy(text, "b").has_value());
-  }
-}
-
 TEST_CASE("a table header that does not start with a key is an error") {
   for (const char* header :
        {"[[{ MODE = 1 }\n", "[ {a}]\n", "[[\"]]\n", "  [[ =]]\n"}) {
@@ -151,17 +128,20 @@ TEST_CASE("a table header that does not start with a key is an error") {
   CHECK(parsed.error()[0].message.find("table header") == std::string::npos);
 }
 
-// toml++ 3.3's whitespace test reaches __builtin_unreachable on many
-// non-ASCII characters (found by policy_fuzz: "\xd0\xb9", a Cyrillic letter),
-// so they are refused outside strings and comments before it parses.
-TEST_CASE("non-ASCII text: in strings and comments, never outside") {
+// toml++ 3.3's whitespace test reached __builtin_unreachable on many
+// non-ASCII characters (found by policy_fuzz: "\xd0\xb9", a Cyrillic letter,
+// in a key, in a bare value, after a backslash in a multi-line string);
+// parser.cc compiles it to answer "not whitespace" instead. UBSan and the
+// fuzz target check there is no undefined behaviour left; here, that the
+// answers are right.
+TEST_CASE("non-ASCII text: fine in strings and comments, an error elsewhere") {
   const char* fine[] = {
       "version = 1 # \xd0\xb9 \xe3\x81\x82\n",
       "version = 1\ndescription = \"\xd0\xb9 \\\" # \xe3\x81\x82\"\n",
       "version = 1\ndescription = '\xd0\xb9'\n",
       "version = 1\ndescription = \"\"\"\n\xd0\xb9 \"\" \xd0\xb9\"\"\"\"\"\n",
-      "version = 1\ndescription = \'\'\'\xd0\xb9\n\'\'\' # \xd0\xb9\n",
-      "\xef\xbb\xbfversion = 1\n",
+      "version = 1\ndescription = \"\"\"a\\\n  \n \xd0\xb9\"\"\"\n",
+      "version = 1\ndescription = \"\"\"\\\\\xd0\xb9\"\"\"\n",
       "version = 1\n[env]\nset = { \"\xd0\xb9\" = '\xd0\xb9', B = \"\xd0\xb9\" "
       "}\n"
       "inherit = [ # \xd0\xb9\n  \"\xd0\xb9\",\n  '\xd0\xb9' ]\n",
@@ -178,16 +158,14 @@ TEST_CASE("non-ASCII text: in strings and comments, never outside") {
       {"\xd0\xb9", "u:1:1"},
       {"version = 1\n\xd0\xb9 = 1\n", "u:2:1"},
       {"version = 1\ndescription = \"a\" \xe3\x80\x81\n", "u:2:19"},
-      {"version = 1\ndescription = \"\"\"a\"\"\"\xd0\xb9\n", "u:2:22"},
-      // toml++ scans the bare value on past the quote (found by policy_fuzz)
-      {"version = 1\nx = 0F'a\xef\xba\xbf'\n", "u:2:9"},
+      {"version = 1\ndescription = \"\"\"a\\\xd0\xb9\"\"\"\n", "u:2:20"},
+      {"version = 1\nx = 0F'a\xef\xba\xbf'\n", "u:2:6"},
   };
   for (const Bad& b : bad) {
     CAPTURE(b.text);
     auto parsed = parse_policy(b.text, "u");
     REQUIRE_FALSE(parsed.has_value());
     CHECK(to_string(parsed.error()[0].where) == b.where);
-    CHECK(parsed.error()[0].message.starts_with("a non-ASCII character"));
   }
 }
 
