@@ -13,13 +13,6 @@
 namespace capbox::engine::validation {
 namespace {
 
-// The vocabulary of opcodes.def's Kind and type columns.
-namespace def {
-enum Kind : uint8_t { Special, Unary, Binary, Load, Store, Simd };
-constexpr uint8_t I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, V128 = 0x7B,
-                  _ = 0;
-}  // namespace def
-
 // What the fast path does with a one-byte opcode: a typed kind of
 // opcodes.def, one case of its own, or nothing (kOther: the generic path).
 enum Fast : uint8_t {

@@ -19,6 +19,14 @@
 
 namespace capbox::engine::validation {
 
+// The vocabulary of opcodes.def's Kind and type columns (validator_ops.cc
+// and validator_fast.cc read its rows).
+namespace def {
+enum Kind : uint8_t { Special, Unary, Binary, Load, Store, Simd };
+inline constexpr uint8_t I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C,
+                         V128 = 0x7B, _ = 0;
+}  // namespace def
+
 // The polymorphic stack's bottom type: matches every type.
 inline constexpr ValType kUnknown = static_cast<ValType>(0);
 

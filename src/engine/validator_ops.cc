@@ -9,13 +9,6 @@
 namespace capbox::engine::validation {
 namespace {
 
-// The vocabulary of opcodes.def's Kind and type columns.
-namespace def {
-enum Kind : uint8_t { Special, Unary, Binary, Load, Store, Simd };
-constexpr uint8_t I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, V128 = 0x7B,
-                  _ = 0;
-}  // namespace def
-
 struct OpSig {
   uint8_t kind = def::Special;
   uint8_t a = 0;
