@@ -354,8 +354,24 @@ def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
     wabt_out = run_wabt(work, features, timeout)
     if wabt_out is None:
         return Outcome(skip="timeout: wabt")
-    return Outcome(wabt=adapt_wabt(wabt_out, calls), capbox=capbox,
-                   calls=len(calls))
+    outcome = Outcome(wabt=adapt_wabt(wabt_out, calls), capbox=capbox,
+                      calls=len(calls))
+    if wabt_exhausted_alone(outcome):
+        return Outcome(skip="stack exhausted in wabt only")
+    return outcome
+
+
+def wabt_exhausted_alone(outcome):
+    """At the first difference wabt ran out of stack and capbox did not:
+    how deep a call may go is the implementation's to choose, and wabt
+    1.0.32 also reports it wrongly after a return_call between functions
+    of different parameter types (seen in CI: two frames deep). The other
+    way round, capbox, whose stack is the larger, would be a divergence."""
+    for a, b in zip(outcome.wabt, outcome.capbox):
+        if not same_line(a, b):
+            return (a.endswith("=> trap stack-exhausted") and
+                    not b.endswith("=> trap stack-exhausted"))
+    return False
 
 
 def show_diff(outcome, out=sys.stdout, context=None):
