@@ -17,22 +17,26 @@ namespace {
 
 constexpr int kBacklog = 128;
 
+// The socket address, parsed once (numeric only, with inet_pton rather
+// than getaddrinfo: no resolver, and nothing of glibc's NSS, which a static
+// capbox cannot load).
 struct Endpoint {
-  std::string host;
-  std::string port;
   int family = AF_INET;
+  sockaddr_storage addr{};
+  socklen_t addr_len = 0;
 };
 
 // The parse error alone; the caller adds the spec.
 Result<Endpoint, std::string> parse(std::string_view spec) {
   Endpoint out;
+  std::string host;
   std::string_view port;
   if (spec.starts_with('[')) {
     const size_t close = spec.find("]:");
     if (close == std::string_view::npos)
       return Unexpected(
           std::string("expected [IPv6]:PORT, such as [::1]:8080"));
-    out.host = spec.substr(1, close - 1);
+    host = spec.substr(1, close - 1);
     out.family = AF_INET6;
     port = spec.substr(close + 2);
   } else {
@@ -40,27 +44,40 @@ Result<Endpoint, std::string> parse(std::string_view spec) {
     if (colon == std::string_view::npos)
       return Unexpected(
           std::string("expected ADDR:PORT, such as 127.0.0.1:8080"));
-    out.host = spec.substr(0, colon);
+    host = spec.substr(0, colon);
     port = spec.substr(colon + 1);
-    if (out.host.find(':') != std::string::npos)
+    if (host.find(':') != std::string::npos)
       return Unexpected(
           std::string("an IPv6 address needs brackets, such as [::1]:8080"));
   }
-  if (out.host.empty())
+  if (host.empty())
     return Unexpected(std::string(
         "no address before the port (0.0.0.0 means every IPv4 address)"));
-  if (out.host == "localhost")
-    out.host = "127.0.0.1";
-  // getaddrinfo would also take inet_aton's shorthands ("127.1").
-  in_addr v4{};
-  if (out.family == AF_INET && ::inet_pton(AF_INET, out.host.c_str(), &v4) != 1)
-    return Unexpected("'" + out.host + "' is not a numeric IPv4 address");
+  if (host == "localhost")
+    host = "127.0.0.1";
   if (port.empty() || port.size() > 5 ||
       port.find_first_not_of("0123456789") != std::string_view::npos ||
       std::stoul(std::string(port)) > 65535)
     return Unexpected("bad port '" + std::string(port) +
                       "' (expected 0 to 65535)");
-  out.port = port;
+  const auto port_number =
+      htons(static_cast<uint16_t>(std::stoul(std::string(port))));
+  // inet_pton, unlike inet_aton, takes no shorthands ("127.1").
+  if (out.family == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&out.addr);
+    v4->sin_family = AF_INET;
+    v4->sin_port = port_number;
+    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) != 1)
+      return Unexpected("'" + host + "' is not a numeric IPv4 address");
+    out.addr_len = sizeof *v4;
+  } else {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.addr);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = port_number;
+    if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) != 1)
+      return Unexpected("'" + host + "' is not a numeric IPv6 address");
+    out.addr_len = sizeof *v6;
+  }
   return out;
 }
 
@@ -91,27 +108,9 @@ Result<UniqueFd, std::string> listen_tcp(std::string_view spec) {
   auto endpoint = parse(spec);
   if (!endpoint)
     return Unexpected(prefix + endpoint.error());
-  // Numeric only, with inet_pton rather than getaddrinfo: no resolver,
-  // and nothing of glibc's NSS, which a static capbox cannot load.
-  const auto port = static_cast<uint16_t>(std::stoul(endpoint->port));
-  Result<UniqueFd, std::string> fd = Unexpected(std::string());
-  if (endpoint->family == AF_INET) {
-    sockaddr_in v4{};
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(port);
-    ::inet_pton(AF_INET, endpoint->host.c_str(), &v4.sin_addr);  // parse()d
-    fd = open_listener(AF_INET, reinterpret_cast<const sockaddr*>(&v4),
-                       sizeof v4);
-  } else {
-    sockaddr_in6 v6{};
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(port);
-    if (::inet_pton(AF_INET6, endpoint->host.c_str(), &v6.sin6_addr) != 1)
-      return Unexpected(prefix + "'" + endpoint->host +
-                        "' is not a numeric IPv6 address");
-    fd = open_listener(AF_INET6, reinterpret_cast<const sockaddr*>(&v6),
-                       sizeof v6);
-  }
+  auto fd = open_listener(endpoint->family,
+                          reinterpret_cast<const sockaddr*>(&endpoint->addr),
+                          endpoint->addr_len);
   if (!fd)
     return Unexpected(prefix + fd.error());
   return fd;
