@@ -3,10 +3,10 @@
 // the whole process tree it forks: single-steps every process with ptrace
 // and prints, the first time a process runs an instruction, the process's
 // number (0 for the program, then 1, 2, ... in the order they appear) and
-// the instruction's offset from the start of the program's first mapping. startup_order.py turns the offsets into
-// functions and the linker script that puts capbox's start-up path on
-// contiguous pages. Slow (one ptrace stop per instruction): run it on a
-// hello-world, not on a benchmark.
+// the instruction's offset from the start of the program's first mapping.
+// startup_order.py turns the offsets into functions and the linker script that
+// puts capbox's start-up path on contiguous pages. Slow (one ptrace stop per
+// instruction): run it on a hello-world, not on a benchmark.
 //
 //   startup_trace OUT.txt PROGRAM ARGS...
 #include <sys/ptrace.h>
@@ -72,8 +72,8 @@ struct Tracer {
         return first_status;
       if (WIFEXITED(status) || WIFSIGNALED(status)) {
         if (pid == first)
-          first_status = WIFEXITED(status) ? WEXITSTATUS(status)
-                                           : 128 + WTERMSIG(status);
+          first_status =
+              WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         continue;
       }
       int signal = WSTOPSIG(status);
