@@ -76,7 +76,9 @@ Result<Policy, Errors> resolve(Policy policy,
     base = base ? merge(*base, *resolved) : std::move(*resolved);
   }
   chain.pop_back();
-  return base ? merge(*base, policy) : std::move(policy);
+  Policy out = base ? merge(*base, policy) : std::move(policy);
+  out.read_from.push_back(out.file);
+  return out;
 }
 
 Error locked_error(const Policy& policy, const std::string& flag) {
@@ -92,6 +94,8 @@ Error locked_error(const Policy& policy, const std::string& flag) {
 Policy merge(const Policy& base, const Policy& child) {
   Policy out = base;
   out.file = child.file;
+  out.read_from.insert(out.read_from.end(), child.read_from.begin(),
+                       child.read_from.end());
   out.extends = child.extends;
   override_with(out.description, child.description);
   override_with(out.locked, child.locked);

@@ -176,6 +176,9 @@ struct Audit {
 struct Policy {
   // The file this policy was read from (after extends: the child's).
   std::string file;
+  // After extends: every file merged into it, in the order they apply
+  // (bases first, the child last); empty until extends are resolved.
+  std::vector<std::string> read_from;
   std::optional<Located<std::string>> description;
   std::vector<Located<std::string>> extends;
   std::optional<Located<bool>> locked;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Colour for capbox's diagnostics: the choice (--color, NO_COLOR, a
-// terminal) and a std::streambuf that styles each line std::cerr writes.
+// terminal) and a std::streambuf that styles each line std::cerr writes,
+// or drops it under -q.
 #include "cli/diagnostics.h"
 
 #include <errno.h>
@@ -45,11 +46,20 @@ void write_all(int fd, std::string_view bytes) {
   }
 }
 
-// Collects one line, then writes it styled; a partial line is written as
-// it is on flush, so nothing is held back from a crash report.
-class ColorLineBuf : public std::streambuf {
+// A line that carries on the message above it: "  --> FILE:LINE:COL",
+// "   = help: ...".
+bool continues_message(std::string_view line) {
+  return line.starts_with(' ') || line.starts_with('\t');
+}
+
+// Collects one line, then writes it styled, or drops it under -q; a
+// partial line is written as it is on flush (without -q), so nothing is
+// held back from a crash report.
+class DiagnosticLineBuf : public std::streambuf {
  public:
-  ~ColorLineBuf() override { flush_partial(); }
+  ~DiagnosticLineBuf() override { flush_partial(); }
+  bool color = false;
+  bool quiet = false;
 
  protected:
   int_type overflow(int_type ch) override {
@@ -58,7 +68,8 @@ class ColorLineBuf : public std::streambuf {
     line_.push_back(traits_type::to_char_type(ch));
     if (ch == '\n') {
       line_.pop_back();
-      write_all(STDERR_FILENO, colorize_line(line_) + "\n");
+      if (keep(line_))
+        write_all(STDERR_FILENO, styled(line_) + "\n");
       line_.clear();
     }
     return ch;
@@ -68,8 +79,12 @@ class ColorLineBuf : public std::streambuf {
       overflow(traits_type::to_int_type(text[i]));
     return count;
   }
+  // std::cerr flushes after every <<, mid-line; under -q the line is held
+  // until its end, since "capbox: " alone cannot say whether it is an
+  // error.
   int sync() override {
-    flush_partial();
+    if (!quiet)
+      flush_partial();
     return 0;
   }
 
@@ -77,14 +92,29 @@ class ColorLineBuf : public std::streambuf {
   void flush_partial() {
     if (line_.empty())
       return;
-    write_all(STDERR_FILENO, colorize_line(line_));
+    if (keep(line_))
+      write_all(STDERR_FILENO, styled(line_));
     line_.clear();
   }
+  std::string styled(const std::string& line) const {
+    return color ? colorize_line(line) : line;
+  }
+  // Under -q a message other than an error is dropped whole: its
+  // "capbox: ..." line and the lines that carry it on.
+  bool keep(std::string_view line) {
+    if (!quiet)
+      return true;
+    if (!continues_message(line))
+      dropping_ = line.starts_with("capbox: ") &&
+                  !line.starts_with("capbox: error:");
+    return !dropping_;
+  }
   std::string line_;
+  bool dropping_ = false;
 };
 
-ColorLineBuf& color_buf() {
-  static ColorLineBuf buf;
+DiagnosticLineBuf& line_buf() {
+  static DiagnosticLineBuf buf;
   return buf;
 }
 
@@ -139,12 +169,28 @@ std::string colorize_line(std::string_view line) {
   return std::string(line);
 }
 
-void set_stderr_color(bool on) {
+namespace {
+
+void install_line_buf() {
   std::streambuf*& plain = plain_buf();
   if (plain == nullptr)
     plain = std::cerr.rdbuf();
   std::cerr.flush();
-  std::cerr.rdbuf(on ? static_cast<std::streambuf*>(&color_buf()) : plain);
+  DiagnosticLineBuf& buf = line_buf();
+  std::cerr.rdbuf(buf.color || buf.quiet ? static_cast<std::streambuf*>(&buf)
+                                         : plain);
+}
+
+}  // namespace
+
+void set_stderr_color(bool on) {
+  line_buf().color = on;
+  install_line_buf();
+}
+
+void set_stderr_quiet(bool on) {
+  line_buf().quiet = on;
+  install_line_buf();
 }
 
 }  // namespace capbox::cli

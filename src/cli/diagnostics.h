@@ -33,4 +33,9 @@ std::string colorize_line(std::string_view line);
 // subcommand's --color changes the answer.
 void set_stderr_color(bool on);
 
+// -q: std::cerr keeps errors only. A "capbox: " line other than
+// "capbox: error: ..." (a warning, a denial, -v's lines) is dropped with
+// the indented lines that carry it on; every other line is kept.
+void set_stderr_quiet(bool on);
+
 }  // namespace capbox::cli

@@ -397,7 +397,7 @@ Result<int, Failure> exec_program(const RunOptions& options,
   if (!plan)
     return Unexpected(failure(plan.error().status, plan.error().message));
   absolute_guest_names(plan->grants);
-  outputs.set_plan(policy->file, *plan);
+  outputs.set_plan(*policy, *plan);
   auto config = make_exec_config(options, *plan, *program);
   if (!config)
     return Unexpected(config.error());

@@ -320,7 +320,7 @@ Result<int, Failure> run_module(const RunOptions& options,
   auto plan = make_run_plan(*policy, options, caller_environment());
   if (!plan)
     return Unexpected(failure(plan.error().status, plan.error().message));
-  outputs.set_plan(policy->file, *plan);
+  outputs.set_plan(*policy, *plan);
   engine::LoadOptions load_options;
   load_options.fuel_metering = plan->fuel.value != 0;
   load_options.features.simd = options.features.simd;

@@ -65,7 +65,11 @@ po::options_description make_options(CommandKind kind) {
      "NAME-TIME-PID.jsonl, named on stderr at the end)")
     ("report", po::value<std::string>()->value_name("FILE"),
      "write a JSON summary of the run to FILE when it ends, however it "
-     "ends: status, reason, limits and what was used of them, denials");
+     "ends: status, reason, limits and what was used of them, denials")
+    ("verbose,v", "print the policy files read, the grants, the "
+     "environment's names and the limits before the run; -vv also every "
+     "decision on the grants as it is made")
+    ("quiet,q", "print errors only: no warnings, no denials");
   if (exec) {
     options.add_options()
       ("wasi,S", po::value<std::vector<std::string>>()->composing()
@@ -407,6 +411,20 @@ std::string parse_limit_words(std::span<const LimitKey> keys,
   return "";
 }
 
+// -v, -vv, --verbose: how many v's; -q, --quiet: -1; anything else: 0.
+// Boost.PO cannot count a repeated switch, so these words are counted here;
+// a grouped form such as -vp is left to Boost.PO and counts once.
+int verbosity_word(const std::string& word) {
+  if (word == "--verbose")
+    return 1;
+  if (word == "-q" || word == "--quiet")
+    return -1;
+  if (word.size() >= 2 && word[0] == '-' &&
+      word.find_first_not_of('v', 1) == std::string::npos)
+    return static_cast<int>(word.size()) - 1;
+  return 0;
+}
+
 }  // namespace
 
 Result<RunOptions, std::string> parse_run_options(
@@ -417,6 +435,8 @@ Result<RunOptions, std::string> parse_run_options(
   RunOptions result;
   result.kind = kind;
   std::vector<std::string> option_words;
+  bool quiet = false;
+  bool verbose = false;
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& word = args[i];
@@ -426,6 +446,11 @@ Result<RunOptions, std::string> parse_run_options(
     }
     if (word.size() < 2 || word[0] != '-')
       break;
+    if (int level = verbosity_word(word); level != 0) {
+      (level < 0 ? quiet : verbose) = true;
+      result.verbosity += std::max(level, 0);
+      continue;
+    }
     option_words.push_back(word);
     if (takes_separate_value(options, word) && i + 1 < args.size())
       option_words.push_back(args[++i]);
@@ -449,6 +474,15 @@ Result<RunOptions, std::string> parse_run_options(
     return Unexpected(std::string(e.what()));
   }
   result.help = vm.count("help") != 0;
+  quiet = quiet || vm.count("quiet") != 0;
+  verbose = verbose || vm.count("verbose") != 0;
+  if (quiet && verbose)
+    return Unexpected(
+        std::string("-q and -v contradict each other; give one"));
+  if (quiet)
+    result.verbosity = -1;
+  else if (verbose)
+    result.verbosity = std::max(result.verbosity, 1);
   if (vm.count("policy"))
     result.policy = vm["policy"].as<std::string>();
   result.no_policy = vm.count("no-policy") != 0;

@@ -59,6 +59,9 @@ struct RunOptions {
   // --audit[=FILE] ("": the default file), --report=FILE.
   std::optional<std::string> audit;
   std::optional<std::string> report;
+  // -q: -1 (errors only); -v: 1 (policy files, grants, limits); -vv: 2
+  // (also every broker decision).
+  int verbosity = 0;
   std::string module_path;             // exec: the PROGRAM as written
   std::vector<std::string> module_args;
 };

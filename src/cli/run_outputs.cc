@@ -11,8 +11,10 @@
 #include <cstring>
 #include <iostream>
 
+#include "cli/diagnostics.h"
 #include "cli/exit_codes.h"
 #include "cli/guest_notes.h"
+#include "cli/run_verbose.h"
 
 namespace capbox::cli {
 namespace {
@@ -105,6 +107,9 @@ Result<void, std::string> RunOutputs::use_policy(const policy::Policy& policy,
 Result<void, std::string> RunOutputs::prepare(const RunOptions& options) {
   report_.program = options.module_path;
   report_.command = options.kind == CommandKind::kExec ? "exec" : "run";
+  verbosity_ = options.verbosity;
+  kind_ = options.kind;
+  set_stderr_quiet(verbosity_ < 0);
   if (options.report) {
     if (auto usable = check_report_path(*options.report); !usable)
       return Unexpected(usable.error());
@@ -124,9 +129,13 @@ Result<void, std::string> RunOutputs::prepare(const RunOptions& options) {
   return recorder_.open_audit(audit_path_);
 }
 
-void RunOutputs::set_plan(const std::string& policy_file, const RunPlan& plan) {
-  if (!policy_file.empty())
-    report_.policy = policy_file;
+void RunOutputs::set_plan(const policy::Policy& policy, const RunPlan& plan) {
+  if (!policy.file.empty())
+    report_.policy = policy.file;
+  if (verbosity_ >= 1)
+    print_plan(std::cerr, policy, plan, kind_);
+  if (verbosity_ >= 2)
+    plan_ = plan;
   recorder_.set_grants(plan.grants, plan.grant_origins);
   report_.memory.max = max_of(plan.memory);
   report_.fuel.max = max_of(plan.fuel);
@@ -139,10 +148,13 @@ void RunOutputs::set_plan(const std::string& policy_file, const RunPlan& plan) {
 }
 
 void RunOutputs::attach(sandbox::BrokerHost& host) {
-  if (!audit_ && !report_path_)
+  if (!audit_ && !report_path_ && verbosity_ < 2)
     return;
-  host.set_decision_hook(
-      [this](const sandbox::Decision& d) { recorder_.decision(d); });
+  host.set_decision_hook([this](const sandbox::Decision& d) {
+    if (verbosity_ >= 2 && d.allowed)
+      std::cerr << allowed_line(d, plan_) << "\n";
+    recorder_.decision(d);
+  });
   if (report_.command == "run")
     host.set_note_hook(
         [this](const sandbox::NoteClaim& n) { recorder_.note(n); });

@@ -36,18 +36,18 @@ class RunOutputs {
   // the invocation directory's.
   Result<void, std::string> use_policy(const policy::Policy& policy,
                                        const RunOptions& options);
-  // Whether denials are printed on stderr (once per rule).
+  // Whether denials are printed on stderr (once per rule): not under -q.
   bool print_denials() const {
-    return denials_ == policy::DenialReport::kStderr;
+    return denials_ == policy::DenialReport::kStderr && verbosity_ >= 0;
   }
 
   // Whether the sandboxed child should send notes (run mode).
   bool wants_notes() const { return audit_ || report_path_; }
-  // The effective policy's file ("" for none) and the plan: grants for
-  // the records, limits for the report.
-  void set_plan(const std::string& policy_file, const RunPlan& plan);
-  // Gives `host` the hooks that feed the records (nothing when neither
-  // --audit nor --report was given).
+  // The effective policy (its file, "" for none) and the plan: grants for
+  // the records, limits for the report; -v prints them here.
+  void set_plan(const policy::Policy& policy, const RunPlan& plan);
+  // Gives `host` the hooks that feed the records and -vv's lines (nothing
+  // when none of --audit, --report and -vv was given).
   void attach(sandbox::BrokerHost& host);
 
   // How a sandboxed run ended, as the supervisor saw it, before finish:
@@ -76,6 +76,9 @@ class RunOutputs {
  private:
   std::chrono::steady_clock::time_point start_ =
       std::chrono::steady_clock::now();
+  int verbosity_ = 0;
+  CommandKind kind_ = CommandKind::kRun;
+  RunPlan plan_;  // for -vv's lines
   bool audit_ = false;
   bool default_audit_ = false;
   std::string audit_path_;

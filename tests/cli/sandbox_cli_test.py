@@ -591,6 +591,44 @@ def denials(t, m, tmp):
              [] if content == "secret" else [f"it holds {content!r}"])
 
 
+def verbosity(t, m, tmp):
+    """-q keeps errors only (a denial, a warning and their help lines go);
+    -v says what the run gets before it starts; -vv adds each allowed
+    decision as it is made."""
+    probe, spin = m["probe"], m["spin"]
+    data = os.path.join(tmp, "quiet")
+    write(os.path.join(data, "f"), "secret")
+    t.expect("-q: no denial line",
+             ["-q", "--dir", f"{data}::/d::write", probe, "open-no-rights",
+              "f"], 0, stdout=b"path_open f: EACCES\n", stderr="")
+    t.expect("-q: no warning, nor its help line",
+             ["--quiet", "-W", "max-memory-size=64KiB", "--invoke", "grow",
+              spin, "1"], 0, stdout=b"-1\n", stderr="")
+    t.expect("-q: an error is still said, with its help line",
+             ["-q", "--limit", "memory=1MiB", m["bigmem"]], 134,
+             stderr=f"capbox: error: {m['bigmem']}: memory of 20 pages "
+                    f"exceeds the store's limit: memory limit of 1MiB "
+                    f"(from --limit memory=1MiB)\n"
+                    f"   = help: give a larger value to --limit "
+                    f"memory=1MiB\n")
+    spec = f"{data}::/d::read"
+    plan = (f"capbox: policy: none; the grants come from the flags\n"
+            f"capbox: grant: /d is {data}, read (--dir[0], --dir {spec})\n"
+            f"capbox: environment: empty\n"
+            f"capbox: no limit: memory, fuel, cpu-time, wall-time, "
+            f"open-files, output, file-output\n")
+    t.expect("-v: the plan, no decisions",
+             ["-v", "--dir", spec, probe, "read", "/d/f"], 0,
+             stdout=b"read /d/f: secret\n", stderr=plan)
+    t.expect("-vv: the plan, then each allowed decision",
+             ["-vv", "--dir", spec, probe, "read", "/d/f"], 0,
+             stdout=b"read /d/f: secret\n", stderr=plan + 'capbox: allowed open of '
+             '"/d/f" (read) under /d (--dir[0])\n')
+    t.expect("-vv in an option's value is the value",
+             ["--argv0=-vv", "--dir", spec, probe, "read", "/d/f"], 0,
+             stdout=b"read /d/f: secret\n", stderr="")
+
+
 def descendants(root):
     """Pids of the live processes below `root` (from /proc's ppid)."""
     children = {}
@@ -714,7 +752,8 @@ def main():
         t = Tests(tmp)
         m = build_modules(tmp)
         for group in (limits_from_flags, limits_from_policy, policy_lookup,
-                      policy_tables, denials, supervisor_killed, stress):
+                      policy_tables, denials, verbosity, supervisor_killed,
+                      stress):
             start = time.monotonic()
             group(t, m, tmp)
             print(f"     ({group.__name__}: "

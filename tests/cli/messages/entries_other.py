@@ -7,6 +7,14 @@ from catalogue import E
 # exec: options.
 E("exec-no-program", ["exec"], 125, 'capbox: error: no program given; usage: capbox exec [OPTIONS] [--] PROGRAM [ARGS...]\n')
 E("exec-unknown-option", ["exec", "--zzzzzzz", "true"], 125, "capbox: error: unknown option '--zzzzzzz'; see 'capbox exec --help'\n")
+E("exec-verbose", ["exec", "-v", "--limit", "processes=3", "--dir",
+                   "data::/d::ro", "/bin/true"], 0,
+  "capbox: policy: none; the grants come from the flags\n"
+  "capbox: grant: /d is data, read (--dir[0], --dir data::/d::ro)\n"
+  "capbox: environment: empty\n"
+  "capbox: limit: processes limit of 3 processes (from --limit processes=3)\n"
+  "capbox: no limit: memory, cpu-time, wall-time, open-files, file-output\n",
+  files={"data/f": "x"})
 E("exec-tcplisten", ["exec", "-S", "tcplisten=127.0.0.1:0", "true"], 125,
   'capbox: error: -S tcplisten is for wasm modules; capbox exec gives a native program no sockets\n')
 E("exec-limit-fuel", ["exec", "--limit", "fuel=10", "true"], 125, 'capbox: error: --limit fuel=10: fuel counts wasm instructions; a native program is held by --limit cpu-time=DURATION\n')

@@ -21,6 +21,7 @@ E("run-option-needs-value", ["run", "--invoke"], 125, "capbox: error: --invoke n
 E("run-option-twice", ["run", "--policy", "a", "--policy", "b", "x.wasm"], 125, "capbox: error: --policy is given more than once; give it once\n")
 E("run-policy-and-no-policy", ["run", "--policy", "x", "--no-policy",
                                "arith.wasm"], 125, 'capbox: error: --policy and --no-policy contradict each other; give one\n')
+E("run-quiet-and-verbose", ["run", "-q", "-vv", "a.wasm"], 125, "capbox: error: -q and -v contradict each other; give one\n")
 E("run-S-inherit-env-value", ["run", "-S", "inherit-env=maybe", "a.wasm"],
   125, "capbox: error: -S inherit-env takes y or n, not 'maybe'\n")
 E("run-S-tcplisten-empty", ["run", "-S", "tcplisten", "a.wasm"], 125, 'capbox: error: -S tcplisten needs an address: -S tcplisten=127.0.0.1:8080\n')
@@ -202,3 +203,44 @@ for name, spec, why in [
     E("run-listen-" + name, ["run", "-S", "tcplisten=" + spec, "hello.wasm"],
       125, f"capbox: error: cannot listen on {spec}: {why} (from -S "
       f"tcplisten={spec})\n", modules=["hello.wasm"])
+
+# -v and -vv (run_verbose.cc): the plan before the run, each allowed
+# decision as it is made.
+E("run-verbose-policy", ["run", "-vv", "--policy", "./p.toml", "probe.wasm",
+                         "read", "/d/f"], 0,
+  "capbox: policy: {DIR}/base.toml, then {DIR}/p.toml\n"
+  "capbox: grant: /d is data, read (fs.dir[0], {DIR}/base.toml:2:1)\n"
+  "capbox: environment: empty\n"
+  "capbox: no limit: memory, fuel, cpu-time, wall-time, open-files, output, file-output\n"
+  "capbox: wasi: random calls off (wasi.random = false at {DIR}/p.toml:4:10)\n"
+  'capbox: allowed open of "/d/f" (read) under /d (fs.dir[0])\n',
+  modules=["probe.wasm"],
+  files={"data/f": "secret",
+         "base.toml": 'version = 1\n[[fs.dir]]\nhost = "data"\n'
+                      'guest = "/d"\nrights = ["read"]\n',
+         "p.toml": 'version = 1\nextends = ["./base.toml"]\n[wasi]\n'
+                   'random = false\n'})
+E("run-verbose-flags", ["run", "-v", "--limit", "memory=1MiB", "--dir",
+                        "data::/d::ro", "--env", "A=1", "hello.wasm"], 0,
+  "capbox: policy: none; the grants come from the flags\n"
+  "capbox: grant: /d is data, read (--dir[0], --dir data::/d::ro)\n"
+  "capbox: environment: A\n"
+  "capbox: limit: memory limit of 1MiB (from --limit memory=1MiB)\n"
+  "capbox: no limit: fuel, cpu-time, wall-time, open-files, output, file-output\n",
+  modules=["hello.wasm"], files={"data/f": "x"})
+E("run-verbose-listen", ["run", "--verbose", "--no-policy", "-S",
+                         "tcplisten=127.0.0.1:0", "hello.wasm"], 0,
+  "capbox: policy: none; the grants come from the flags\n"
+  "capbox: grants: no directories\n"
+  "capbox: grant: listening socket 127.0.0.1:0 (-S tcplisten=127.0.0.1:0)\n"
+  "capbox: environment: empty\n"
+  "capbox: no limit: memory, fuel, cpu-time, wall-time, open-files, output, file-output\n",
+  modules=["hello.wasm"])
+E("run-verbose-rename", ["run", "-vv", "--no-policy", "--dir", "data::/d",
+                         "probe.wasm", "rename", "/d/f", "/d/g"], 0,
+  "capbox: policy: none; the grants come from the flags\n"
+  "capbox: grant: /d is data, read, write, create, delete, rename, metadata (--dir[0], --dir data::/d)\n"
+  "capbox: environment: empty\n"
+  "capbox: no limit: memory, fuel, cpu-time, wall-time, open-files, output, file-output\n"
+  'capbox: allowed rename of "/d/f" to "/d/g" (rename) under /d (--dir[0])\n',
+  modules=["probe.wasm"], files={"data/f": "x"})

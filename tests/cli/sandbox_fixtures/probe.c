@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The guest of sandbox_cli_test.py: one subcommand per thing a test looks
 // at (argv, environment, files in a grant, stdout and file output,
-// descriptors held open), each printing one line per result so the test
-// compares stdout exactly. Errors are printed by errno name. Built with
+// descriptors held open, a rename), each printing one line per result so
+// the test compares stdout exactly. Errors are printed by errno name. Built with
 // clang --target=wasm32-wasi; depends on wasi-libc only.
 #include <errno.h>
 #include <fcntl.h>
@@ -146,6 +146,15 @@ static int count_stdin(void) {
   return n < 0;
 }
 
+static int rename_file(const char* from, const char* to) {
+  if (rename(from, to) != 0) {
+    printf("rename %s %s: %s\n", from, to, errno_name(errno));
+    return 1;
+  }
+  printf("renamed %s to %s\n", from, to);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2)
     return show_args(argc, argv);
@@ -166,6 +175,8 @@ int main(int argc, char** argv) {
     return flood_file(argv[2], atol(argv[3]));
   if (strcmp(cmd, "open-many") == 0 && argc == 3)
     return open_many(argv[2]);
+  if (strcmp(cmd, "rename") == 0 && argc == 4)
+    return rename_file(argv[2], argv[3]);
   if (strcmp(cmd, "open-no-rights") == 0)
     return open_no_rights(argc - 2, argv + 2);
   return show_args(argc, argv);
