@@ -442,6 +442,7 @@ Result<int, Failure> exec_program(const RunOptions& options,
   auto result = sandbox::run_program_confined(*config);
   if (!result)
     return Unexpected(spawn_failure(shown, result.error()));
+  outputs.set_child_usage(*result);
   if (result->kind != sandbox::EndKind::SetupFailed)
     note_end(outputs, *result, broker_error);
   return ended(shown, *plan, *result, broker_error);

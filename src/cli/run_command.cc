@@ -285,7 +285,7 @@ Result<int, Failure> supervise_guest(
         failure(kExitUsage, std::string("cannot start the sandbox: ") +
                                 result.error().what + ": " +
                                 std::strerror(result.error().error)));
-  outputs.report().child_peak_rss = result->child_peak_rss;
+  outputs.set_child_usage(*result);
   if (result->kind == sandbox::EndKind::Exited && broker_error.empty())
     return result->exit_status;
   Failure failed = stopped(options.module_path, plan, *result, broker_error);

@@ -4,6 +4,7 @@
 // 125 included, can be reported; the run's own facts come in as it goes.
 #include "cli/run_outputs.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -37,6 +38,18 @@ std::optional<uint64_t> own_peak_rss() {
   }
   std::fclose(status);
   return peak;
+}
+
+// User and system CPU time of every reaped child, in milliseconds.
+uint64_t children_cpu_ms() {
+  rusage usage{};
+  if (::getrusage(RUSAGE_CHILDREN, &usage) != 0)
+    return 0;
+  auto ms = [](const timeval& t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1000 +
+           static_cast<uint64_t>(t.tv_usec) / 1000;
+  };
+  return ms(usage.ru_utime) + ms(usage.ru_stime);
 }
 
 std::optional<uint64_t> max_of(const PlannedLimit& limit) {
@@ -127,6 +140,14 @@ Result<void, std::string> RunOutputs::prepare(const RunOptions& options) {
     default_audit_ = true;
   }
   return recorder_.open_audit(audit_path_);
+}
+
+void RunOutputs::set_child_usage(const sandbox::RunResult& result) {
+  report_.cpu_time_ms.used = children_cpu_ms();
+  if (kind_ == CommandKind::kRun)
+    report_.child_peak_rss = result.child_peak_rss;
+  else
+    report_.processes.used = result.processes_peak;
 }
 
 void RunOutputs::set_plan(const policy::Policy& policy, const RunPlan& plan) {

@@ -72,6 +72,10 @@ class RunOutputs {
   }
 
   RunReport& report() { return report_; }
+  // What the sandbox's processes used, once they are reaped: CPU time (all
+  // of capbox's children: the sandbox is all it starts), the child's peak
+  // RSS (run) and the processes peak (exec).
+  void set_child_usage(const sandbox::RunResult& result);
 
  private:
   std::chrono::steady_clock::time_point start_ =

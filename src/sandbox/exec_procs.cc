@@ -216,6 +216,7 @@ int ProcessCounter::decide(pid_t tid) {
     pending_.push_back(Pending{tgid, children_of(tgid, procs), 1, deadline});
   }
   ++allowed_;
+  peak_ = std::max(peak_, count + 1);
   return 0;
 }
 

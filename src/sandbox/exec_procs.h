@@ -69,6 +69,10 @@ class ProcessCounter {
   // had a descendant (every way to make a process is notified), so once
   // it is reaped there is nothing to look for.
   uint64_t allowed() const { return allowed_; }
+  // The most processes alive at once, the first included, as counted when
+  // a fork was let through (a fork the kernel then failed counts too, so
+  // this is an upper bound).
+  uint64_t peak() const { return peak_; }
 
  private:
   struct Pending {
@@ -86,6 +90,7 @@ class ProcessCounter {
   uint64_t limit_;
   std::vector<Pending> pending_;
   uint64_t allowed_ = 0;
+  uint64_t peak_ = 1;
 };
 
 }  // namespace capbox::sandbox

@@ -431,6 +431,7 @@ RunResult explain(const ExecConfig& config,
     return setup_failed(s.report->stage, s.report->error, landlock_abi);
   RunResult result;
   result.landlock_abi = landlock_abi;
+  result.processes_peak = s.counter.peak();
   if (WIFSIGNALED(status))
     result.signal = WTERMSIG(status);
   if (s.timed_out) {

@@ -51,6 +51,10 @@ inline constexpr int kExecBrokerFd = 3;
 // environment as CAPBOX_TRACE_FD (with CAPBOX_TRACE_GROUPS).
 inline constexpr int kExecTraceFd = 4;
 
+// The processes limit when neither the policy nor --limit sets one: a
+// program that forks without end must not take the machine.
+inline constexpr uint64_t kDefaultExecProcesses = 256;
+
 struct ExecConfig {
   std::string program;            // absolute path, resolved by the caller
   std::vector<std::string> argv;  // argv[0] included; empty: {program}
@@ -64,7 +68,7 @@ struct ExecConfig {
   // supervisor. Not RLIMIT_NPROC: for users other than root it counts all
   // their processes and threads, in the sandbox or not, so a desktop user
   // with 300 processes could not fork at all.
-  uint64_t processes = 256;
+  uint64_t processes = kDefaultExecProcesses;
   std::chrono::milliseconds wall_time{0};  // 0: none; then SIGKILL to all
   // --trace: a descriptor of the supervisor's the program gets at
   // kExecTraceFd for libcapbox-preload's trace lines, and the

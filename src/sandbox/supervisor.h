@@ -62,6 +62,9 @@ struct RunResult {
   // The child's peak resident set in bytes (wait4's ru_maxrss): its own
   // pages and those it shares copy-on-write with the supervisor.
   uint64_t child_peak_rss = 0;
+  // exec: the most processes alive at once in the sandbox (an upper
+  // bound; see ProcessCounter::peak); 0 for run.
+  uint64_t processes_peak = 0;
   // One line for "capbox: error: MODULE was stopped: <message>", e.g.
   // "blocked system call openat", "crashed with signal SIGSEGV",
   // "wall-time limit of 2 s exceeded"; "exited with status N" for Exited.

@@ -350,6 +350,20 @@ def test_reports(t, paths):
             r["limits"]["wall_time_ms"]["max"] != 300:
         problems.append(f"wall_time_ms {r['limits']['wall_time_ms']}")
     t.check("report: wall-time limit", problems, proc)
+    # The CPU time the sandbox used: a spin stopped by the cpu-time limit
+    # used at least that limit's second, and not much more.
+    proc, r = report_of(t, ["--limit", "cpu-time=1s"], paths["spin"])
+    cpu = r["limits"]["cpu_time_ms"] if r else None
+    t.check("report: cpu-time used",
+            [] if cpu and cpu["max"] == 1000 and
+            900 <= (cpu["used"] or 0) < 5000 else [f"cpu_time_ms {cpu}"],
+            proc)
+    proc, r = report_of(t, [], paths["exit3"])
+    cpu = r["limits"]["cpu_time_ms"] if r else None
+    t.check("report: cpu-time used by a short run is small, not null",
+            [] if cpu and cpu["max"] is None and
+            cpu["used"] is not None and cpu["used"] < 500
+            else [f"cpu_time_ms {cpu}"], proc)
     expect_report(t, "report: a bad module is 126", [],
                   os.path.join(t.tmp, "bad.wasm"),
                   {"status": 126, "reason": "EX_DATAERR", "exit_code": None})
@@ -438,6 +452,19 @@ def test_exec(t):
         problems.append(f"report {r}")
     t.check("exec: cat of a granted file, allowed and recorded", problems,
             proc)
+    processes = r["limits"]["processes"]
+    t.check("exec: the report's processes peak of a lone cat is 1",
+            [] if processes == {"max": 256, "peak": 1} else [f"{processes}"])
+
+    # A shell that starts two programs at once: a peak of three.
+    proc = t.capbox(["exec", "--no-policy", "--report=" + report,
+                     "--limit", "processes=5", "/bin/sh", "-c",
+                     "/bin/sleep 0.3 & /bin/sleep 0.3; wait"])
+    r = read_json(report) if os.path.exists(report) else {}
+    processes = r.get("limits", {}).get("processes")
+    t.check("exec: the report's processes peak counts programs alive at once",
+            [] if proc.returncode == 0 and processes == {"max": 5, "peak": 3}
+            else [f"status {proc.returncode}, processes {processes}"], proc)
 
     proc = t.capbox(["exec", "--no-policy", "--dir", data + "::/d::write",
                      "--audit=" + audit, "--report=" + report, "cat",

@@ -15,6 +15,12 @@ E("exec-verbose", ["exec", "-v", "--limit", "processes=3", "--dir",
   "capbox: limit: processes limit of 3 processes (from --limit processes=3)\n"
   "capbox: no limit: memory, cpu-time, wall-time, open-files, file-output\n",
   files={"data/f": "x"})
+E("exec-verbose-default-processes", ["exec", "-v", "/bin/true"], 0,
+  "capbox: policy: none; the grants come from the flags\n"
+  "capbox: grants: no directories\n"
+  "capbox: environment: empty\n"
+  "capbox: limit: processes limit of 256 processes (capbox exec's default)\n"
+  "capbox: no limit: memory, cpu-time, wall-time, open-files, file-output\n")
 E("exec-tcplisten", ["exec", "-S", "tcplisten=127.0.0.1:0", "true"], 125,
   'capbox: error: -S tcplisten is for wasm modules; capbox exec gives a native program no sockets\n')
 E("exec-limit-fuel", ["exec", "--limit", "fuel=10", "true"], 125, 'capbox: error: --limit fuel=10: fuel counts wasm instructions; a native program is held by --limit cpu-time=DURATION\n')
