@@ -153,6 +153,7 @@ void print_policy_help(std::ostream& out) {
          "  capbox policy explain NAME|FILE --log AUDIT.jsonl "
          "[--format=diff|text]\n"
          "  capbox policy explain NAME|FILE --path GUEST_PATH --rights LIST\n"
+         "  capbox policy explain NAME|FILE --env NAME\n"
          "\n"
          "check validates each policy (extends included) and prints "
          "'FILE: ok'.\n"

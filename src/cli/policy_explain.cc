@@ -36,6 +36,7 @@ struct ExplainOptions {
   std::string log;
   std::string path;
   std::string rights;
+  std::string env;  // --env NAME
   bool text = false;
   bool help = false;
 };
@@ -64,7 +65,7 @@ Result<ExplainOptions, std::string> parse_options(
     std::span<const std::string> args) {
   ExplainOptions options;
   const std::vector<std::string> known = {"--log", "--path", "--rights",
-                                          "--format", "--help"};
+                                          "--env", "--format", "--help"};
   for (size_t i = 0; i < args.size(); ++i) {
     std::string word = args[i], value;
     if (word == "-h" || word == "--help") {
@@ -99,6 +100,8 @@ Result<ExplainOptions, std::string> parse_options(
       options.path = value;
     else if (word == "--rights")
       options.rights = value;
+    else if (word == "--env")
+      options.env = value;
     else if (value == "text" || value == "diff")
       options.text = value == "text";
     else
@@ -108,10 +111,14 @@ Result<ExplainOptions, std::string> parse_options(
     return options;
   if (options.policy.empty())
     return Unexpected(std::string("'policy explain' needs a NAME or FILE"));
-  if (options.log.empty() == options.path.empty())
+  if (!options.log.empty() + !options.path.empty() + !options.env.empty() !=
+      1)
     return Unexpected(
-        std::string("'policy explain' needs --log AUDIT.jsonl or --path "
-                    "GUEST_PATH --rights LIST (one of them)"));
+        std::string("'policy explain' needs --log AUDIT.jsonl, --path "
+                    "GUEST_PATH --rights LIST or --env NAME (one of them)"));
+  if (options.env.find('=') != std::string::npos)
+    return Unexpected("--env takes a variable's name, not '" + options.env +
+                      "'");
   if (options.path.empty() != options.rights.empty())
     return Unexpected(std::string("--path and --rights go together"));
   return options;
@@ -466,6 +473,37 @@ int explain_path(const ExplainOptions& options,
   return kExChanges;
 }
 
+// Whether the guest gets the variable `options.env`, and the rule that
+// gives it, or what to add.
+int explain_env(const ExplainOptions& options,
+                const policy::Policy& effective) {
+  const std::string& name = options.env;
+  const policy::Env& env = effective.env;
+  if (auto set = env.set.find(name); set != env.set.end()) {
+    std::cout << "allowed by env.set (" << where_line(set->second.where)
+              << "): " << name << "=\"" << set->second.value << "\"\n";
+    return 0;
+  }
+  for (const policy::Located<std::string>& inherited : env.inherit) {
+    if (inherited.value != name)
+      continue;
+    std::cout << "allowed by env.inherit (" << where_line(inherited.where)
+              << "): " << name << " is passed when capbox's environment has "
+              << "it\n";
+    return 0;
+  }
+  if (env.inherit_all && env.inherit_all->value) {
+    std::cout << "allowed by env.inherit_all (" << where_line(
+                                                       env.inherit_all->where)
+              << "): the whole environment is passed\n";
+    return 0;
+  }
+  std::cout << "denied: " << name << " is not passed; add \"" << name
+            << "\" to env.inherit in " << effective.file
+            << " to pass the caller's value, or give it one in env.set\n";
+  return kExChanges;
+}
+
 }  // namespace
 
 int policy_explain_command(std::span<const std::string> args) {
@@ -484,6 +522,8 @@ int policy_explain_command(std::span<const std::string> args) {
   auto effective = load(options->policy);
   if (!effective)
     return effective.error();
+  if (!options->env.empty())
+    return explain_env(*options, *effective);
   return options->log.empty() ? explain_path(*options, *effective)
                               : explain_log(*options, *effective);
 }
@@ -494,6 +534,7 @@ void print_explain_help(std::ostream& out) {
          "       capbox policy explain NAME|FILE --path GUEST_PATH --rights "
          "LIST\n"
          "                             [--format=diff|text]\n"
+         "       capbox policy explain NAME|FILE --env NAME\n"
          "\n"
          "With --log, reads the denials of an audit log ('capbox run "
          "--audit=FILE') and\n"
@@ -507,10 +548,14 @@ void print_explain_help(std::ostream& out) {
          "delete,\n"
          "rename,metadata, ro, rw) and which grant allows it, or the patch "
          "that would.\n"
+         "With --env, says whether the guest gets the variable NAME and "
+         "which rule of\n"
+         "[env] gives it, or what to add.\n"
          "\n"
          "      --log FILE       the audit log to explain\n"
          "      --path PATH      a guest path to ask about, with --rights\n"
          "      --rights LIST    the rights asked for PATH\n"
+         "      --env NAME       an environment variable to ask about\n"
          "      --format FORMAT  diff (the default): the patch on stdout; "
          "text: the\n"
          "                       changes in words on stdout, no patch\n"

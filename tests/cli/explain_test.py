@@ -201,7 +201,8 @@ def errors(work):
         ([], 64, "capbox: error: 'policy explain' needs a NAME or FILE\n" +
          help_line),
         (["p.toml"], 64, "capbox: error: 'policy explain' needs --log "
-         "AUDIT.jsonl or --path GUEST_PATH --rights LIST (one of them)\n" +
+         "AUDIT.jsonl, --path GUEST_PATH --rights LIST or --env NAME (one of "
+         "them)\n" +
          help_line),
         (["p.toml", "--path", "/x"], 64, "capbox: error: --path and "
          "--rights go together\n" + help_line),

@@ -98,7 +98,8 @@ EXPLAIN_HELP = "   = help: see 'capbox policy explain --help'\n"
 for id, args, said in [
         ("explain-no-policy", [], "'policy explain' needs a NAME or FILE"),
         ("explain-two-policies", ["p.toml", "q.toml"], "'policy explain' takes one NAME or FILE"),
-        ("explain-no-question", ["p.toml"], "'policy explain' needs --log AUDIT.jsonl or --path GUEST_PATH --rights LIST (one of them)"),
+        ("explain-no-question", ["p.toml"], "'policy explain' needs --log AUDIT.jsonl, --path GUEST_PATH --rights LIST or --env NAME (one of them)"),
+        ("explain-env-with-value", ["p.toml", "--env", "A=1"], "--env takes a variable's name, not 'A=1'"),
         ("explain-path-alone", ["p.toml", "--path", "/x"], "--path and --rights go together"),
         ("explain-unknown-option", ["p.toml", "--lgo", "a"], "unknown option '--lgo' for 'policy explain'; did you mean '--log'?"),
         ("explain-format", ["p.toml", "--log", "a.jsonl", "--format=html"], "--format is diff or text, not 'html'"),
@@ -143,6 +144,17 @@ E("explain-extends-and-flag", ["policy", "explain", "child.toml", "--log", "b.js
   '+[[fs.dir]]\n+host = "data"\n+guest = "/data"\n+rights = ["read", "create"]\n+missing = "skip"\n'
   '+\n+# Added by capbox policy explain: replaces the grant from {DIR}/base.toml:9 here only, adding "create"\n'
   '+[[fs.dir]]\n+host = "logs"\n+guest = "/logs"\n+rights = ["write", "create"]\n+missing = "create"\n')
+ENV_POLICY = ('version = 1\n[env]\ninherit = ["LANG"]\nset = { QUALITY = "85" }\n')
+E("explain-env-set", ["policy", "explain", "p.toml", "--env", "QUALITY"], 0, "",
+  files={"p.toml": ENV_POLICY}, stdout='allowed by env.set ({DIR}/p.toml:4): QUALITY="85"\n')
+E("explain-env-inherit", ["policy", "explain", "p.toml", "--env", "LANG"], 0, "",
+  files={"p.toml": ENV_POLICY}, stdout="allowed by env.inherit ({DIR}/p.toml:3): LANG is passed when capbox's environment has it\n")
+E("explain-env-inherit-all", ["policy", "explain", "p.toml", "--env", "HOME"], 0, "",
+  files={"p.toml": "version = 1\n[env]\ninherit_all = true\n"},
+  stdout="allowed by env.inherit_all ({DIR}/p.toml:3): the whole environment is passed\n")
+E("explain-env-denied", ["policy", "explain", "p.toml", "--env", "HOME"], 1, "",
+  files={"p.toml": ENV_POLICY},
+  stdout='denied: HOME is not passed; add "HOME" to env.inherit in {DIR}/p.toml to pass the caller\'s value, or give it one in env.set\n')
 E("explain-path-allowed", ["policy", "explain", "p.toml", "--path", "/out/x", "--rights", "read,write"], 0, "",
   files={"p.toml": POLICY}, stdout="allowed by fs.dir[1] ({DIR}/p.toml:9)\n")
 E("explain-path-denied", ["policy", "explain", "p.toml", "--path", "/out/x", "--rights", "delete"], 1,
