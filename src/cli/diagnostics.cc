@@ -105,8 +105,8 @@ class DiagnosticLineBuf : public std::streambuf {
     if (!quiet)
       return true;
     if (!continues_message(line))
-      dropping_ = line.starts_with("capbox: ") &&
-                  !line.starts_with("capbox: error:");
+      dropping_ =
+          line.starts_with("capbox: ") && !line.starts_with("capbox: error:");
     return !dropping_;
   }
   std::string line_;

@@ -24,6 +24,8 @@ inline constexpr int kExitNotFound = 127;
 inline constexpr int kExitTrap = 134;
 
 // The subcommands that run nothing (policy *, inspect) use sysexits(3).
+// policy check --score: a policy's exposure is over --threshold.
+inline constexpr int kExFindings = 1;
 inline constexpr int kExUsage = 64;
 inline constexpr int kExDataErr = 65;
 inline constexpr int kExNoInput = 66;

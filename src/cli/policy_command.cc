@@ -8,12 +8,18 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iomanip>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/policy_explain.h"
 #include "cli/policy_learn.h"
 #include "cli/policy_lookup.h"
+#include "cli/policy_score.h"
 #include "cli/suggest.h"
 #include "policy/show.h"
 
@@ -45,25 +51,152 @@ int report(const policy::Errors& errors) {
   return status;
 }
 
-int check(std::span<const std::string> args) {
-  if (args.empty())
-    return usage("'policy check' needs at least one NAME or FILE");
-  const std::vector<std::string> dirs = search_dirs();
-  int status = 0;
-  for (const std::string& name : args) {
-    if (name.starts_with("-"))
-      return usage("unknown option '" + name + "' for 'policy check'");
-  }
-  for (const std::string& name : args) {
-    auto loaded = load_policy(name, dirs);
-    if (loaded) {
-      std::cout << name << ": ok\n";
+struct CheckOptions {
+  std::vector<std::string> names;
+  bool score = false;
+  std::optional<double> threshold;
+  std::vector<std::string> accepted;  // --accept IDs
+  bool json = false;
+};
+
+Result<CheckOptions, std::string> parse_check_options(
+    std::span<const std::string> args) {
+  CheckOptions options;
+  const std::vector<std::string> known = {"--score", "--threshold", "--accept",
+                                          "--format"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string word = args[i], value;
+    if (!word.starts_with("-")) {
+      options.names.push_back(word);
       continue;
     }
-    const int failure = report(loaded.error());
-    status = status == kExConfig ? status : failure;
+    const size_t eq = word.find('=');
+    if (word.starts_with("--") && eq != std::string::npos) {
+      value = word.substr(eq + 1);
+      word = word.substr(0, eq);
+    } else if (word != "--score" && i + 1 < args.size()) {
+      value = args[++i];
+    }
+    if (std::find(known.begin(), known.end(), word) == known.end()) {
+      auto near = nearest(word, known);
+      return Unexpected("unknown option '" + word + "' for 'policy check'" +
+                        (near ? "; did you mean '" + *near + "'?" : ""));
+    }
+    if (word == "--score") {
+      options.score = true;
+      continue;
+    }
+    if (value.empty())
+      return Unexpected(word + " needs a value");
+    if (word == "--threshold") {
+      char* end = nullptr;
+      const double number = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0' || !(number >= 0) || number > 10)
+        return Unexpected("--threshold takes a number from 0 to 10, not '" +
+                          value + "'");
+      options.threshold = number;
+    } else if (word == "--format") {
+      if (value != "text" && value != "json")
+        return Unexpected("--format is text or json, not '" + value + "'");
+      options.json = value == "json";
+    } else {
+      const std::vector<std::string> ids = score_check_ids();
+      for (size_t start = 0; start <= value.size();) {
+        const size_t comma = std::min(value.find(',', start), value.size());
+        const std::string id = value.substr(start, comma - start);
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+          auto near = nearest(id, ids);
+          return Unexpected("--accept: no check is called '" + id + "'" +
+                            (near ? "; did you mean '" + *near + "'?"
+                                  : "; see 'capbox policy --help'"));
+        }
+        options.accepted.push_back(id);
+        start = comma + 1;
+      }
+    }
   }
-  return status;
+  if (options.names.empty())
+    return Unexpected(
+        std::string("'policy check' needs at least one NAME or FILE"));
+  if (!options.score &&
+      (options.threshold || options.json || !options.accepted.empty()))
+    return Unexpected(
+        std::string("--threshold, --accept and --format go with --score"));
+  return options;
+}
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << value;
+  return out.str();
+}
+
+void print_score(const std::string& name,
+                 const Score& score,
+                 const CheckOptions& options) {
+  for (const Finding& f : score.findings) {
+    const char* mark = !f.exposed ? "\u2713" : f.accepted ? "~" : "\u2717";
+    std::cout << "  " << mark << " " << std::left << std::setw(18) << f.id
+              << " " << std::right << std::setw(4)
+              << (f.exposed ? number_text(f.weight) : "") << "  " << f.detail
+              << (f.accepted ? " (accepted)" : "") << "\n";
+  }
+  std::cout << name << ": exposure " << number_text(score.exposure)
+            << " of 10, " << score.level;
+  if (options.threshold && score.exposure > *options.threshold)
+    std::cout << ", over the threshold of " << number_text(*options.threshold);
+  std::cout << "\n";
+}
+
+nlohmann::json score_json(const std::string& name,
+                          const policy::Policy& policy,
+                          const Score& score) {
+  nlohmann::json findings = nlohmann::json::array();
+  for (const Finding& f : score.findings)
+    findings.push_back({{"id", f.id},
+                        {"weight", f.weight},
+                        {"exposed", f.exposed},
+                        {"accepted", f.accepted},
+                        {"detail", f.detail}});
+  return {{"policy", name},
+          {"file", policy.file},
+          {"exposure", score.exposure},
+          {"level", score.level},
+          {"findings", findings}};
+}
+
+int check(std::span<const std::string> args) {
+  auto options = parse_check_options(args);
+  if (!options)
+    return usage(options.error());
+  const std::vector<std::string> dirs = search_dirs();
+  const char* home = std::getenv("HOME");
+  int status = 0;
+  bool over = false;
+  nlohmann::json scores = nlohmann::json::array();
+  for (const std::string& name : options->names) {
+    auto loaded = load_policy(name, dirs);
+    if (!loaded) {
+      const int failure = report(loaded.error());
+      status = status == kExConfig ? status : failure;
+      continue;
+    }
+    if (!options->json)
+      std::cout << name << ": ok\n";
+    if (!options->score)
+      continue;
+    const Score score =
+        score_policy(*loaded, options->accepted,
+                     home ? std::optional<std::string>(home) : std::nullopt);
+    over = over || (options->threshold && score.exposure > *options->threshold);
+    if (options->json)
+      scores.push_back(score_json(name, *loaded, score));
+    else
+      print_score(name, score, *options);
+  }
+  if (options->json)
+    std::cout << scores.dump(2) << "\n";
+  return status != 0 ? status : over ? kExFindings : 0;
 }
 
 // show's options: "--dir X" or "--dir=X", "--env X", "-S X" / "--wasi X",
@@ -140,7 +273,8 @@ int show(std::span<const std::string> args) {
 
 void print_policy_help(std::ostream& out) {
   out << "Usage:\n"
-         "  capbox policy check NAME|FILE...\n"
+         "  capbox policy check [--score [--threshold=N] [--accept=ID,...]\n"
+         "                      [--format=text|json]] NAME|FILE...\n"
          "  capbox policy show [--dir HOST::GUEST::RIGHTS] [--env NAME[=V]]\n"
          "                     [-S inherit-env|tcplisten=ADDR:PORT]\n"
          "                     [-W KEY=VALUE] [--limit KEY=VALUE] NAME|FILE\n"
@@ -156,7 +290,16 @@ void print_policy_help(std::ostream& out) {
          "  capbox policy explain NAME|FILE --env NAME\n"
          "\n"
          "check validates each policy (extends included) and prints "
-         "'FILE: ok'.\n"
+         "'FILE: ok'; with\n"
+         "--score, also its exposure from 0 to 10 (as systemd-analyze "
+         "security): the\n"
+         "weights of the checks it fails, writable-grant, broad-grant,\n"
+         "whole-environment, network, unpinned-module, unlocked, "
+         "memory-limit,\n"
+         "cpu-limit, wall-time-limit, output-limit, file-output-limit,\n"
+         "open-files-limit; --accept leaves findings out, --threshold=N "
+         "exits 1 when\n"
+         "a policy is over N.\n"
          "show prints the effective policy as TOML, each value commented "
          "with\n"
          "the file and line it came from, after extends and the given "
@@ -183,7 +326,8 @@ void print_policy_help(std::ostream& out) {
          "policy;\n"
          "learn: the program's status when its run failed, 73 -o FILE "
          "cannot be written;\n"
-         "explain: 1 a change proposed or denied, 65 malformed log.\n";
+         "explain: 1 a change proposed or denied, 65 malformed log;\n"
+         "check --score: 1 a policy over --threshold.\n";
 }
 
 int policy_command(std::span<const std::string> args) {

@@ -64,7 +64,7 @@ int usage(const std::string& message) {
 Result<ExplainOptions, std::string> parse_options(
     std::span<const std::string> args) {
   ExplainOptions options;
-  const std::vector<std::string> known = {"--log", "--path", "--rights",
+  const std::vector<std::string> known = {"--log", "--path",   "--rights",
                                           "--env", "--format", "--help"};
   for (size_t i = 0; i < args.size(); ++i) {
     std::string word = args[i], value;
@@ -111,8 +111,7 @@ Result<ExplainOptions, std::string> parse_options(
     return options;
   if (options.policy.empty())
     return Unexpected(std::string("'policy explain' needs a NAME or FILE"));
-  if (!options.log.empty() + !options.path.empty() + !options.env.empty() !=
-      1)
+  if (!options.log.empty() + !options.path.empty() + !options.env.empty() != 1)
     return Unexpected(
         std::string("'policy explain' needs --log AUDIT.jsonl, --path "
                     "GUEST_PATH --rights LIST or --env NAME (one of them)"));
@@ -493,8 +492,8 @@ int explain_env(const ExplainOptions& options,
     return 0;
   }
   if (env.inherit_all && env.inherit_all->value) {
-    std::cout << "allowed by env.inherit_all (" << where_line(
-                                                       env.inherit_all->where)
+    std::cout << "allowed by env.inherit_all ("
+              << where_line(env.inherit_all->where)
               << "): the whole environment is passed\n";
     return 0;
   }

@@ -232,14 +232,14 @@ Result<uint32_t, std::string> parse_trace_groups(const std::string& text) {
     const bool negated = name.starts_with('!');
     if (negated)
       name.erase(0, 1);
-    const uint32_t bit = name == "all" ? wasi::kTraceAll
-                                       : wasi::trace_bit_of(name);
+    const uint32_t bit =
+        name == "all" ? wasi::kTraceAll : wasi::trace_bit_of(name);
     if (bit == 0) {
       std::vector<std::string> known;
       for (std::string_view group : wasi::kTraceGroupNames)
         known.emplace_back(group);
-      std::string message = "unknown trace group '" + name + "' in --trace=" +
-                            text;
+      std::string message =
+          "unknown trace group '" + name + "' in --trace=" + text;
       if (auto near = nearest(name, known))
         return Unexpected(message + "; did you mean '" + *near + "'?");
       return Unexpected(message +
@@ -477,8 +477,7 @@ Result<RunOptions, std::string> parse_run_options(
   quiet = quiet || vm.count("quiet") != 0;
   verbose = verbose || vm.count("verbose") != 0;
   if (quiet && verbose)
-    return Unexpected(
-        std::string("-q and -v contradict each other; give one"));
+    return Unexpected(std::string("-q and -v contradict each other; give one"));
   if (quiet)
     result.verbosity = -1;
   else if (verbose)

@@ -29,8 +29,8 @@ void print_grants(std::ostream& out, const RunPlan& plan) {
     const sandbox::Grant& grant = plan.grants[i];
     const GrantOrigin& from = plan.grant_origins[i];
     out << "capbox: grant: " << grant.guest_name << " is " << grant.host_path
-        << ", " << join_words(rights_words(grant.rights)) << " ("
-        << from.rule << ", " << from.source << ")\n";
+        << ", " << join_words(rights_words(grant.rights)) << " (" << from.rule
+        << ", " << from.source << ")\n";
   }
   for (const policy::Located<std::string>& address : plan.listen)
     out << "capbox: grant: listening socket " << address.value << " ("
