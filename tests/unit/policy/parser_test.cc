@@ -131,7 +131,7 @@ TEST_CASE("a table header that does not start with a key is an error") {
 // toml++ 3.3's whitespace test reached __builtin_unreachable on many
 // non-ASCII characters (found by policy_fuzz: "\xd0\xb9", a Cyrillic letter,
 // in a key, in a bare value, after a backslash in a multi-line string);
-// parser.cc compiles it to answer "not whitespace" instead. UBSan and the
+// toml_include.h compiles it to answer "not whitespace" instead. UBSan and the
 // fuzz target check there is no undefined behaviour left; here, that the
 // answers are right.
 TEST_CASE("non-ASCII text: fine in strings and comments, an error elsewhere") {
