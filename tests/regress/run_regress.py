@@ -67,17 +67,18 @@ def run_case(path, driver):
     features = diff_run.parse_features(
         header.get("features", diff_run.DEFAULT_FEATURES))
     seed = int(header.get("seed", "0"))
+    wabt = shutil.which("spectest-interp") is not None and \
+        not header.get("wabt", "").startswith("skip")
     work = tempfile.mkdtemp(prefix="regress-")
     try:
         outcome = diff_run.run_module(module_bytes(path, work), driver,
-                                      features, seed, work)
+                                      features, seed, work, wabt=wabt)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if outcome.skip:
         return False, f"not run: {outcome.skip}"
     problems = []
-    if shutil.which("spectest-interp") and \
-            not header.get("wabt", "").startswith("skip"):
+    if wabt:
         wrong = mismatch(expected, outcome.wabt)
         if wrong:
             problems.append(f"wabt disagrees with the expectation: {wrong}")
