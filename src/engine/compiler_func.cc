@@ -279,6 +279,10 @@ uint32_t FunctionCompiler::emit(Op op) {
   if (start < f64_load_end_)
     f64_load_end_ = UINT32_MAX;
   copy_end_ = UINT32_MAX;
+  load_end_ = UINT32_MAX;
+  // A compare after the constant stays removable by take_condition.
+  if (start < const_end_)
+    const_end_ = UINT32_MAX;
   if (op == Op::I32AddImm) {
     // Two counters stepped in a row (pointer and length) join the branch.
     pair_add_start_ = add_end_ == start ? add_start_ : UINT32_MAX;
@@ -318,9 +322,10 @@ void FunctionCompiler::emit_copy(uint32_t dst, uint32_t src) {
 
 void FunctionCompiler::emit_const(uint32_t dst, uint64_t value) {
   if (value <= UINT32_MAX) {
-    emit(Op::Const32);
+    const_start_ = emit(Op::Const32);
     word(dst);
     word(static_cast<uint32_t>(value));
+    const_end_ = pos();
   } else {
     emit(Op::Const64);
     word(dst);
@@ -360,6 +365,8 @@ void FunctionCompiler::forget_last() {
   funnel_end_ = UINT32_MAX;
   iadd_end_ = UINT32_MAX;
   f64_load_end_ = UINT32_MAX;
+  load_end_ = UINT32_MAX;
+  const_end_ = UINT32_MAX;
 }
 
 // A local.set/tee retargets or copies a result: the result peepholes end
@@ -454,6 +461,15 @@ uint32_t FunctionCompiler::emit_cond(Cond c) {
     emit(fused);
     for (uint32_t i = 0; i < n; ++i)
       word(adds[i]);
+  } else if ((c.op == Op::BrIfEqz || c.op == Op::BrIfNez) &&
+             const_end_ == pos()) {
+    // A constant written just before the test joins it (ConstBrIf*).
+    const uint32_t dst = code_[const_start_ + 2];
+    const uint32_t value = code_[const_start_ + 3];
+    code_.resize(const_start_);
+    emit(c.op == Op::BrIfEqz ? Op::ConstBrIfEqz : Op::ConstBrIfNez);
+    word(dst);
+    word(value);
   } else {
     emit(c.op);
   }
@@ -501,11 +517,30 @@ void FunctionCompiler::emit_branch_if(Cond c, Label& l) {
 void FunctionCompiler::emit_br_table(const Instr& in) {
   // Read the slot before popping: materializing a lazy entry updates the
   // local reference counts, which pop() then settles exactly once.
-  uint32_t index_slot = slot_of(height() - 1);
+  // An index computed as x + imm (a switch whose cases start above 0)
+  // is added in the branch (BrTableAdd).
+  const uint32_t top = height() - 1;
+  const Entry& e = stack_[top];
+  bool adds = false;
+  uint32_t index_slot = 0, imm = 0;
+  if (last_result_is(Op::I32AddImm, top)) {
+    adds = true;
+    index_slot = code_[last_start_ + 3];
+    imm = code_[last_start_ + 4];
+    code_.resize(last_start_);
+  } else if (e.kind == Entry::Kind::LocalAdd) {
+    adds = true;
+    index_slot = e.local;
+    imm = static_cast<uint32_t>(e.value);
+  } else {
+    index_slot = slot_of(top);
+  }
   pop();
   size_t n = in.targets.size();
-  uint32_t start = emit(Op::BrTable);
+  uint32_t start = emit(adds ? Op::BrTableAdd : Op::BrTable);
   word(index_slot);
+  if (adds)
+    word(imm);
   word(static_cast<uint32_t>(n));
   uint32_t table = pos();
   code_.resize(code_.size() + n + 1, 0);
@@ -588,6 +623,7 @@ FunctionCompiler::Cond FunctionCompiler::invert(Cond c) {
       {Op::BrIfF64Gt, Op::BrIfF64NotGt},
       {Op::BrIfF64Le, Op::BrIfF64NotLe},
       {Op::BrIfF64Ge, Op::BrIfF64NotGe},
+      {Op::BrIfAndImmNez, Op::BrIfAndImmEqz},
   };
   for (const auto& p : kPairs) {
     if (c.op == p.a) {
@@ -607,14 +643,16 @@ FunctionCompiler::Cond FunctionCompiler::invert(Cond c) {
 // returned as a fused condition.
 FunctionCompiler::Cond FunctionCompiler::take_condition() {
   uint32_t index = height() - 1;
-  // A counter step before the condition stays fusable (see emit_cond).
-  const uint32_t add_end = add_end_;
+  // A counter step or a constant before the condition stays fusable (see
+  // emit_cond).
+  const uint32_t add_end = add_end_, const_end = const_end_;
   if (cmp_end_ == pos() && stack_[index].kind == Entry::Kind::Temp &&
       last_dst_index_ == index && last_end_ == pos()) {
     code_.resize(cmp_start_);
     pop();
     forget_last();
     add_end_ = add_end;
+    const_end_ = const_end;
     return cmp_;
   }
   Cond c;
@@ -623,6 +661,7 @@ FunctionCompiler::Cond FunctionCompiler::take_condition() {
   pop();
   forget_last();
   add_end_ = add_end;
+  const_end_ = const_end;  // stale, not pos(), if slot_of emitted
   return c;
 }
 
@@ -633,7 +672,13 @@ void FunctionCompiler::open_block(const Instr& in) {
   if (in.op == Opcode::If)
     cond = invert(take_condition());
   materialize_range(0, height());
+  // A test at the start of a block or if may take a constant before it
+  // in (nothing branches to a block's start); a loop's must not (the loop
+  // starts after the constant).
+  const uint32_t const_end = const_end_;
   forget_last();
+  if (in.op != Opcode::Loop)
+    const_end_ = const_end;
   l.height = height() - l.params;
   if (in.op == Opcode::Loop) {
     l.kind = Label::Kind::Loop;

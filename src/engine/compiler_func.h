@@ -88,6 +88,10 @@ class FunctionCompiler {
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
   bool fuse_shifted(Op op);
+  bool fuse_shr_and(uint32_t operand, uint64_t mask);
+  bool fuse_field_add(Op op);
+  bool join_load(uint32_t dst, uint32_t a, uint32_t offset);
+  bool fuse_masked_load(uint32_t offset);
   bool fuse_rotates(uint32_t other, uint32_t x, uint32_t c);
   bool fuse_f64(Op op);
   bool join_add(uint32_t start);
@@ -245,6 +249,19 @@ class FunctionCompiler {
   // after it: the next copy joins it as a Copy2.
   uint32_t copy_start_ = 0;
   uint32_t copy_end_ = UINT32_MAX;
+  // The last plain I32Load_, while it is the last instruction and no label
+  // is bound after it: the next one joins it as an I32Load2.
+  uint32_t load_start_ = 0;
+  uint32_t load_end_ = UINT32_MAX;
+  // The last Const32, while nothing was emitted over it and no label is
+  // bound after it: a BrIfEqz/BrIfNez right after it (a compare between
+  // taken back into the branch) takes it in (ConstBrIf*).
+  uint32_t const_start_ = 0;
+  uint32_t const_end_ = UINT32_MAX;
+  // The last I32ShlImm when it shifted an I32AndImm's result just before
+  // it (their starts): a load at that + imm is an I32LoadMaskShl.
+  uint32_t mask_and_start_ = 0;
+  uint32_t mask_shl_start_ = UINT32_MAX;
   Cond cmp_;
   uint32_t current_offset_ = 0;
 };

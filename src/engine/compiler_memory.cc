@@ -108,6 +108,9 @@ Op load_add_form(Op load) {
 void FunctionCompiler::load(Op op, uint32_t offset) {
   uint32_t index = height() - 1;
   Op add_form = load_add_form(op);
+  if (op == Op::I32Load_ && last_result_is(Op::I32AddImm, index) &&
+      fuse_masked_load(offset))
+    return;
   if (add_form != kNoOp && last_result_is(Op::I32AddImm, index)) {
     // (a + imm) then load: one instruction; the add's wrap-around is kept.
     uint32_t a = code_[last_start_ + 3], imm = code_[last_start_ + 4];
@@ -140,6 +143,8 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
   uint32_t a = slot_of(index);
   pop();
   uint32_t dst = push_temp();
+  if (op == Op::I32Load_ && join_load(dst, a, offset))
+    return;
   note_source(current_offset_);
   uint32_t start = emit(op);
   word(dst);
@@ -147,6 +152,60 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
   word(offset);
   note_result(start + 2);
   note_word_load(op, start);
+  if (op == Op::I32Load_) {
+    load_start_ = start;
+    load_end_ = pos();
+  }
+}
+
+// An i32 load right after another (a pointer chain, p->a->b) joins it as
+// an I32Load2: its operands follow the first's and its source entry moves
+// one word in, where the second half reports its trap. The first's entry
+// must be the last one, at its start. A load joined so is no longer a
+// copy's or a funnel's load; nothing else is lost.
+bool FunctionCompiler::join_load(uint32_t dst, uint32_t a, uint32_t offset) {
+  auto& map = out_.source_map;
+  if (load_end_ != pos() || map.empty() ||
+      map.back().code_offset != load_start_)
+    return false;
+  const void* h = handlers_[static_cast<size_t>(Op::I32Load2)];
+  std::memcpy(&code_[load_start_], &h, sizeof h);
+  map.push_back(SourceMapEntry{load_start_ + 1, current_offset_});
+  word(dst);
+  word(a);
+  word(offset);
+  forget_results();
+  last_op_ = Op::I32Load2;
+  last_start_ = load_start_;
+  note_result(load_start_ + 5);
+  load_end_ = UINT32_MAX;
+  word_load_end_ = UINT32_MAX;
+  return true;
+}
+
+// A table lookup by a field, ((a & m) << c) + imm then an i32 load (the
+// and, shift and add just computed, each into the temp the next reads):
+// one I32LoadMaskShl, whose trap is the load's.
+bool FunctionCompiler::fuse_masked_load(uint32_t offset) {
+  const uint32_t index = height() - 1;
+  const uint32_t shl = prev_start_, add = last_start_;
+  if (prev_op_ != Op::I32ShlImm || shl != mask_shl_start_ ||
+      prev_end_ != add || prev_dst_index_ != index ||
+      code_[add + 3] != code_[shl + 2] || code_[shl + 3] != code_[shl + 2] ||
+      code_[mask_and_start_ + 2] != code_[shl + 3])
+    return false;
+  const uint32_t a = code_[mask_and_start_ + 3];
+  const uint32_t m = code_[mask_and_start_ + 4];
+  const uint32_t c = code_[shl + 4], imm = code_[add + 4];
+  code_.resize(mask_and_start_);
+  pop();
+  uint32_t dst = push_temp();
+  note_source(current_offset_);
+  uint32_t start = emit(Op::I32LoadMaskShl);
+  for (uint32_t w : {dst, a, m, c, imm, offset})
+    word(w);
+  note_result(start + 2);
+  return true;
 }
 
 // Remembers an i32 load for fuse_load_funnel_store; its destination word
