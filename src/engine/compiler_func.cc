@@ -283,6 +283,10 @@ uint32_t FunctionCompiler::emit(Op op) {
   // A compare after the constant stays removable by take_condition.
   if (start < const_end_)
     const_end_ = UINT32_MAX;
+  if (start < word_end_)
+    word_end_ = UINT32_MAX;
+  if (start < tag_end_)
+    tag_end_ = UINT32_MAX;
   if (op == Op::I32AddImm) {
     // Two counters stepped in a row (pointer and length) join the branch.
     pair_add_start_ = add_end_ == start ? add_start_ : UINT32_MAX;
@@ -367,6 +371,8 @@ void FunctionCompiler::forget_last() {
   f64_load_end_ = UINT32_MAX;
   load_end_ = UINT32_MAX;
   const_end_ = UINT32_MAX;
+  word_end_ = UINT32_MAX;
+  tag_end_ = UINT32_MAX;
 }
 
 // A local.set/tee retargets or copies a result: the result peepholes end
@@ -461,6 +467,20 @@ uint32_t FunctionCompiler::emit_cond(Cond c) {
     emit(fused);
     for (uint32_t i = 0; i < n; ++i)
       word(adds[i]);
+  } else if ((c.op == Op::BrIfI32EqImm || c.op == Op::BrIfI32NeImm) &&
+             tag_end_ == pos() && c.a == code_[tag_start_ + 2]) {
+    // The tag loaded just before is tested (Load8UBrIf*): the load's
+    // operands stay, its source entry too.
+    const Op tag_op = c.op == Op::BrIfI32EqImm ? Op::Load8UBrIfEqImm
+                                               : Op::Load8UBrIfNeImm;
+    const void* h = handlers_[static_cast<size_t>(tag_op)];
+    std::memcpy(&code_[tag_start_], &h, sizeof h);
+    last_op_ = tag_op;
+    last_start_ = tag_start_;
+    tag_end_ = UINT32_MAX;
+    word(c.b);
+    word(0);
+    return pos() - 1;
   } else if ((c.op == Op::BrIfEqz || c.op == Op::BrIfNez) &&
              const_end_ == pos()) {
     // A constant written just before the test joins it (ConstBrIf*).
@@ -646,6 +666,7 @@ FunctionCompiler::Cond FunctionCompiler::take_condition() {
   // A counter step or a constant before the condition stays fusable (see
   // emit_cond).
   const uint32_t add_end = add_end_, const_end = const_end_;
+  const uint32_t tag_end = tag_end_;
   if (cmp_end_ == pos() && stack_[index].kind == Entry::Kind::Temp &&
       last_dst_index_ == index && last_end_ == pos()) {
     code_.resize(cmp_start_);
@@ -653,6 +674,7 @@ FunctionCompiler::Cond FunctionCompiler::take_condition() {
     forget_last();
     add_end_ = add_end;
     const_end_ = const_end;
+    tag_end_ = tag_end;
     return cmp_;
   }
   Cond c;
@@ -662,6 +684,7 @@ FunctionCompiler::Cond FunctionCompiler::take_condition() {
   forget_last();
   add_end_ = add_end;
   const_end_ = const_end;  // stale, not pos(), if slot_of emitted
+  tag_end_ = tag_end;
   return c;
 }
 
@@ -675,10 +698,12 @@ void FunctionCompiler::open_block(const Instr& in) {
   // A test at the start of a block or if may take a constant before it
   // in (nothing branches to a block's start); a loop's must not (the loop
   // starts after the constant).
-  const uint32_t const_end = const_end_;
+  const uint32_t const_end = const_end_, tag_end = tag_end_;
   forget_last();
-  if (in.op != Opcode::Loop)
+  if (in.op != Opcode::Loop) {
     const_end_ = const_end;
+    tag_end_ = tag_end;
+  }
   l.height = height() - l.params;
   if (in.op == Opcode::Loop) {
     l.kind = Label::Kind::Loop;

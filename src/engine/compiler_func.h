@@ -258,6 +258,14 @@ class FunctionCompiler {
   // taken back into the branch) takes it in (ConstBrIf*).
   uint32_t const_start_ = 0;
   uint32_t const_end_ = UINT32_MAX;
+  // The last plain I32Load_ / I32Load8U_, while nothing was emitted over
+  // it and no label bound after it: an I32AddShrUAndImm right after the
+  // first joins it (I32LoadFieldAdd); a BrIfI32EqImm/NeImm on the
+  // second's result, its compare taken back, joins it (Load8UBrIf*).
+  uint32_t word_start_ = 0;
+  uint32_t word_end_ = UINT32_MAX;
+  uint32_t tag_start_ = 0;
+  uint32_t tag_end_ = UINT32_MAX;
   // The last I32ShlImm when it shifted an I32AndImm's result just before
   // it (their starts): a load at that + imm is an I32LoadMaskShl.
   uint32_t mask_and_start_ = 0;

@@ -155,6 +155,12 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
   if (op == Op::I32Load_) {
     load_start_ = start;
     load_end_ = pos();
+    word_start_ = start;
+    word_end_ = pos();
+  }
+  if (op == Op::I32Load8U_) {
+    tag_start_ = start;
+    tag_end_ = pos();
   }
 }
 
@@ -180,6 +186,7 @@ bool FunctionCompiler::join_load(uint32_t dst, uint32_t a, uint32_t offset) {
   note_result(load_start_ + 5);
   load_end_ = UINT32_MAX;
   word_load_end_ = UINT32_MAX;
+  word_end_ = UINT32_MAX;
   return true;
 }
 

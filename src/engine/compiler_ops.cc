@@ -477,6 +477,20 @@ bool FunctionCompiler::fuse_field_add(Op op) {
   pop();
   pop();
   uint32_t dst = push_temp();
+  if (word_end_ == pos()) {
+    // Right after an i32 load (vmfetch: i = *pc, then RA(i)): joined,
+    // run in order after it; the load's source entry stays.
+    const uint32_t start = word_start_;
+    const void* h = handlers_[static_cast<size_t>(Op::I32LoadFieldAdd)];
+    std::memcpy(&code_[start], &h, sizeof h);
+    for (uint32_t w : {dst, b, x, c, m})
+      word(w);
+    forget_last();
+    last_op_ = Op::I32LoadFieldAdd;
+    last_start_ = start;
+    note_result(start + 5);
+    return true;
+  }
   uint32_t start = emit(Op::I32AddShrUAndImm);
   for (uint32_t w : {dst, b, x, c, m})
     word(w);

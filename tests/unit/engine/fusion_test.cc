@@ -623,5 +623,63 @@ TEST_CASE("a constant stored just before a branch is stored either way") {
   CHECK(call_export(store, inst, "loop", {Value::i32(3)})[0].bits == 1003);
 }
 
+TEST_CASE("a tag loaded and tested runs and traps as load and branch") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 8) "\03")
+    (data (i32.const 24) "\05")
+    ;; the tag kept in a local and tested; either way it is returned
+    (func (export "tag") (param i32 i32) (result i32) (local i32)
+      (block $b
+        (br_if $b (i32.ne (local.tee 2 (i32.load8_u offset=8 (local.get 0)))
+                          (i32.const 3)))
+        (return (i32.add (local.get 2) (i32.const 1))))
+      (drop (i32.load8_u (local.get 1)))
+      (local.get 2))
+    (func (export "is5") (param i32) (result i32)
+      (if (result i32) (i32.eq (i32.load8_u offset=8 (local.get 0))
+                               (i32.const 5))
+        (then (i32.const 1)) (else (i32.const 0))))))");
+  CHECK(call_export(store, inst, "tag", {Value::i32(0), Value::i32(0)})[0]
+            .bits == 4);
+  CHECK(call_export(store, inst, "tag", {Value::i32(16), Value::i32(0)})[0]
+            .bits == 5);
+  CHECK(call_export(store, inst, "tag", {Value::i32(1), Value::i32(0)})[0]
+            .bits == 0);
+  CHECK(call_export(store, inst, "is5", {Value::i32(16)})[0].bits == 1);
+  CHECK(call_export(store, inst, "is5", {Value::i32(0)})[0].bits == 0);
+  Trap fused = call_export_trap(store, inst, "tag",
+                                {Value::i32(65530), Value::i32(0)});
+  Trap plain = call_export_trap(store, inst, "tag",
+                                {Value::i32(16), Value::i32(65536)});
+  CHECK(fused.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(plain.kind == TrapKind::MemoryOutOfBounds);
+  // From the fused load to the plain one: load (3 bytes), local.tee (2),
+  // i32.const (2), i32.ne, br_if (2), local.get (2), i32.const (2),
+  // i32.add, return, end, local.get (2).
+  CHECK(plain.offset == fused.offset + 3 + 2 + 2 + 1 + 2 + 2 + 2 + 1 + 1 +
+                            1 + 2);
+}
+
+TEST_CASE("a word loaded, then a field of it added to a base") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 4) "\ef\be\ad\de")
+    (func (export "fetch") (param i32 i32) (result i32) (local i32)
+      (local.set 2 (i32.load (local.get 0)))
+      (i32.xor (i32.add (local.get 1)
+                        (i32.and (i32.shr_u (local.get 2) (i32.const 3))
+                                 (i32.const 4080)))
+               (local.get 2)))))");
+  const uint32_t i = 0xDEADBEEFu, base = 0x10000u;
+  CHECK(call_export(store, inst, "fetch", {Value::i32(4), Value::i32(base)})[0]
+            .bits == ((base + ((i >> 3) & 4080)) ^ i));
+  CHECK(call_export_trap(store, inst, "fetch",
+                         {Value::i32(65534), Value::i32(base)})
+            .kind == TrapKind::MemoryOutOfBounds);
+}
+
 }  // namespace
 }  // namespace capbox::engine::api_test
