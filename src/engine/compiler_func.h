@@ -106,6 +106,7 @@ class FunctionCompiler {
                               const uint32_t funnel[4]);
   void note_word_load(Op op, uint32_t start);
   void join_run(uint32_t start, Op single);
+  void join_tag_copy(uint32_t start);
   void compact_funnel_run();
   bool peek_address(uint32_t index, uint32_t& slot, uint32_t& imm) const;
   bool fuse_f64_store(Op op, uint32_t offset);

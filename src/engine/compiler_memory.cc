@@ -294,7 +294,29 @@ bool FunctionCompiler::fuse_copy(Op store_op, uint32_t offset) {
     funnel_end_ = run_end;
     join_run(start, fused);
   }
+  if (fused == Op::MemCopy8 && run_end == start)
+    join_tag_copy(start);
   return true;
+}
+
+// A byte copy right after a lone MemCopy64 (Lua's setobj: value, then
+// tag) joins it as a MemCopy64Then8, as join_run joins copies: its
+// handler words go, its source entries move to words 2 and 3.
+void FunctionCompiler::join_tag_copy(uint32_t start) {
+  auto& map = out_.source_map;
+  const size_t n = map.size();
+  if (run_op_ != Op::MemCopy64 || funnel_steps_ != 1 || n < 4 ||
+      map[n - 2].code_offset != start || map[n - 1].code_offset != start + 1 ||
+      map[n - 3].code_offset != funnel_start_ + 1)
+    return;
+  code_.erase(code_.begin() + start, code_.begin() + start + 2);
+  map[n - 2].code_offset = funnel_start_ + 2;
+  map[n - 1].code_offset = funnel_start_ + 3;
+  const void* h = handlers_[static_cast<size_t>(Op::MemCopy64Then8)];
+  std::memcpy(&code_[funnel_start_], &h, sizeof h);
+  forget_last();
+  last_op_ = Op::MemCopy64Then8;
+  last_start_ = funnel_start_;
 }
 
 // Stores of a funnel shift just computed (the unaligned copy loop's

@@ -681,5 +681,48 @@ TEST_CASE("a word loaded, then a field of it added to a base") {
             .kind == TrapKind::MemoryOutOfBounds);
 }
 
+// Lua's setobj: a TValue's 8-byte value, then its tag byte, copied. The
+// two copies run as one instruction; a trap in any of the four halves
+// names that half, with the copies before it done.
+TEST_CASE("a value and its tag copied run and trap as the two copies") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a")
+    (data (i32.const 109) "\aa")
+    (func (export "setobj") (param $dst i32) (param $src i32)
+      (i64.store (local.get $dst) (i64.load (local.get $src)))
+      (i32.store8 offset=8 (local.get $dst)
+                  (i32.load8_u offset=8 (local.get $src))))
+    (func (export "word") (param i32) (result i64)
+      (i64.load (local.get 0)))
+    (func (export "byte") (param i32) (result i32)
+      (i32.load8_u (local.get 0)))))");
+  call_export(store, inst, "setobj", {Value::i32(100), Value::i32(0)});
+  CHECK(call_export(store, inst, "word", {Value::i32(100)})[0].bits ==
+        0x0807060504030201u);
+  CHECK(call_export(store, inst, "byte", {Value::i32(108)})[0].bits == 9);
+  CHECK(call_export(store, inst, "byte", {Value::i32(109)})[0].bits == 0xaa);
+  // A copy is 10 bytes: local.get, local.get, the load (3), the store (3).
+  Trap load0 = call_export_trap(store, inst, "setobj",
+                                {Value::i32(200), Value::i32(65532)});
+  Trap store0 = call_export_trap(store, inst, "setobj",
+                                 {Value::i32(65532), Value::i32(0)});
+  // The value's store ran before the tag's store trapped: 65528 holds it
+  // for the next copy's value, whose tag's load traps.
+  Trap store1 = call_export_trap(store, inst, "setobj",
+                                 {Value::i32(65528), Value::i32(0)});
+  Trap load1 = call_export_trap(store, inst, "setobj",
+                                {Value::i32(300), Value::i32(65528)});
+  for (const Trap& t : {load0, store0, load1, store1})
+    CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(store0.offset == load0.offset + 3);
+  CHECK(load1.offset == load0.offset + 10);
+  CHECK(store1.offset == load0.offset + 13);
+  // The value's copy ran before the tag's load trapped.
+  CHECK(call_export(store, inst, "word", {Value::i32(300)})[0].bits ==
+        0x0807060504030201u);
+}
+
 }  // namespace
 }  // namespace capbox::engine::api_test
