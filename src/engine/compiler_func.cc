@@ -4,6 +4,7 @@
 // data operations is in compiler_ops.cc.
 #include "engine/compiler_func.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -539,15 +540,23 @@ void FunctionCompiler::emit_br_table(const Instr& in) {
   // local reference counts, which pop() then settles exactly once.
   // An index computed as x + imm (a switch whose cases start above 0)
   // is added in the branch (BrTableAdd).
+  // When x itself was just loaded from a case map by a field
+  // (I32LoadMaskShl), the load is taken in too (BrTableLoad): its source
+  // entry stays at the instruction's start.
   const uint32_t top = height() - 1;
   const Entry& e = stack_[top];
-  bool adds = false;
+  bool adds = false, loads = false;
   uint32_t index_slot = 0, imm = 0;
+  uint32_t lookup[5] = {};
   if (last_result_is(Op::I32AddImm, top)) {
     adds = true;
     index_slot = code_[last_start_ + 3];
     imm = code_[last_start_ + 4];
-    code_.resize(last_start_);
+    loads = prev_op_ == Op::I32LoadMaskShl && prev_end_ == last_start_ &&
+            prev_dst_index_ == top && code_[prev_start_ + 2] == index_slot;
+    if (loads)
+      std::copy_n(&code_[prev_start_ + 3], 5, lookup);
+    code_.resize(loads ? prev_start_ : last_start_);
   } else if (e.kind == Entry::Kind::LocalAdd) {
     adds = true;
     index_slot = e.local;
@@ -557,8 +566,15 @@ void FunctionCompiler::emit_br_table(const Instr& in) {
   }
   pop();
   size_t n = in.targets.size();
-  uint32_t start = emit(adds ? Op::BrTableAdd : Op::BrTable);
-  word(index_slot);
+  uint32_t start = emit(loads  ? Op::BrTableLoad
+                        : adds ? Op::BrTableAdd
+                               : Op::BrTable);
+  if (loads) {
+    for (uint32_t w : lookup)
+      word(w);
+  } else {
+    word(index_slot);
+  }
   if (adds)
     word(imm);
   word(static_cast<uint32_t>(n));

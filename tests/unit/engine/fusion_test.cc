@@ -551,6 +551,17 @@ TEST_CASE("a switch on x - k, its case map loaded by a field") {
                                                      (i32.const 3))
                                             (i32.const 2))
                                    (i32.const 0xfffffffc))))
+    ;; the map far up: entry 0 (0 - 2: the default), entry 1 out of bounds
+    (func (export "op_far") (param i32) (result i32)
+      (block $d (block $c0
+        (br_table $c0 $d
+          (i32.add (i32.load (i32.add (i32.shl (i32.and (local.get 0)
+                                                        (i32.const 255))
+                                               (i32.const 2))
+                                      (i32.const 65532)))
+                   (i32.const -2))))
+        (return (i32.const 400)))
+      (i32.const 401))
     (func (export "trap") (param i32) (result i32)
       (i32.load (i32.add (i32.shl (i32.and (local.get 0) (i32.const 255))
                                   (i32.const 2))
@@ -564,6 +575,10 @@ TEST_CASE("a switch on x - k, its case map loaded by a field") {
   CHECK(call_export(store, inst, "local", {Value::i32(0)})[0].bits == 302);
   CHECK(call_export(store, inst, "local", {Value::i32(9)})[0].bits == 302);
   CHECK(call_export(store, inst, "wrap", {Value::i32(2)})[0].bits == 4);
+  CHECK(call_export(store, inst, "op_far", {Value::i32(0x100)})[0].bits ==
+        401);
+  CHECK(call_export_trap(store, inst, "op_far", {Value::i32(1)}).kind ==
+        TrapKind::MemoryOutOfBounds);
   CHECK(call_export(store, inst, "trap", {Value::i32(0x100)})[0].bits == 0);
   CHECK(call_export_trap(store, inst, "trap", {Value::i32(1)}).kind ==
         TrapKind::MemoryOutOfBounds);
