@@ -4,6 +4,7 @@
 // data operations is in compiler_ops.cc.
 #include "engine/compiler_func.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -279,6 +280,14 @@ uint32_t FunctionCompiler::emit(Op op) {
   if (start < f64_load_end_)
     f64_load_end_ = UINT32_MAX;
   copy_end_ = UINT32_MAX;
+  load_end_ = UINT32_MAX;
+  // A compare after the constant stays removable by take_condition.
+  if (start < const_end_)
+    const_end_ = UINT32_MAX;
+  if (start < word_end_)
+    word_end_ = UINT32_MAX;
+  if (start < tag_end_)
+    tag_end_ = UINT32_MAX;
   if (op == Op::I32AddImm) {
     // Two counters stepped in a row (pointer and length) join the branch.
     pair_add_start_ = add_end_ == start ? add_start_ : UINT32_MAX;
@@ -318,9 +327,10 @@ void FunctionCompiler::emit_copy(uint32_t dst, uint32_t src) {
 
 void FunctionCompiler::emit_const(uint32_t dst, uint64_t value) {
   if (value <= UINT32_MAX) {
-    emit(Op::Const32);
+    const_start_ = emit(Op::Const32);
     word(dst);
     word(static_cast<uint32_t>(value));
+    const_end_ = pos();
   } else {
     emit(Op::Const64);
     word(dst);
@@ -360,6 +370,10 @@ void FunctionCompiler::forget_last() {
   funnel_end_ = UINT32_MAX;
   iadd_end_ = UINT32_MAX;
   f64_load_end_ = UINT32_MAX;
+  load_end_ = UINT32_MAX;
+  const_end_ = UINT32_MAX;
+  word_end_ = UINT32_MAX;
+  tag_end_ = UINT32_MAX;
 }
 
 // A local.set/tee retargets or copies a result: the result peepholes end
@@ -454,6 +468,29 @@ uint32_t FunctionCompiler::emit_cond(Cond c) {
     emit(fused);
     for (uint32_t i = 0; i < n; ++i)
       word(adds[i]);
+  } else if ((c.op == Op::BrIfI32EqImm || c.op == Op::BrIfI32NeImm) &&
+             tag_end_ == pos() && c.a == code_[tag_start_ + 2]) {
+    // The tag loaded just before is tested (Load8UBrIf*): the load's
+    // operands stay, its source entry too.
+    const Op tag_op = c.op == Op::BrIfI32EqImm ? Op::Load8UBrIfEqImm
+                                               : Op::Load8UBrIfNeImm;
+    const void* h = handlers_[static_cast<size_t>(tag_op)];
+    std::memcpy(&code_[tag_start_], &h, sizeof h);
+    last_op_ = tag_op;
+    last_start_ = tag_start_;
+    tag_end_ = UINT32_MAX;
+    word(c.b);
+    word(0);
+    return pos() - 1;
+  } else if ((c.op == Op::BrIfEqz || c.op == Op::BrIfNez) &&
+             const_end_ == pos()) {
+    // A constant written just before the test joins it (ConstBrIf*).
+    const uint32_t dst = code_[const_start_ + 2];
+    const uint32_t value = code_[const_start_ + 3];
+    code_.resize(const_start_);
+    emit(c.op == Op::BrIfEqz ? Op::ConstBrIfEqz : Op::ConstBrIfNez);
+    word(dst);
+    word(value);
   } else {
     emit(c.op);
   }
@@ -501,11 +538,45 @@ void FunctionCompiler::emit_branch_if(Cond c, Label& l) {
 void FunctionCompiler::emit_br_table(const Instr& in) {
   // Read the slot before popping: materializing a lazy entry updates the
   // local reference counts, which pop() then settles exactly once.
-  uint32_t index_slot = slot_of(height() - 1);
+  // An index computed as x + imm (a switch whose cases start above 0)
+  // is added in the branch (BrTableAdd).
+  // When x itself was just loaded from a case map by a field
+  // (I32LoadMaskShl), the load is taken in too (BrTableLoad): its source
+  // entry stays at the instruction's start.
+  const uint32_t top = height() - 1;
+  const Entry& e = stack_[top];
+  bool adds = false, loads = false;
+  uint32_t index_slot = 0, imm = 0;
+  uint32_t lookup[5] = {};
+  if (last_result_is(Op::I32AddImm, top)) {
+    adds = true;
+    index_slot = code_[last_start_ + 3];
+    imm = code_[last_start_ + 4];
+    loads = prev_op_ == Op::I32LoadMaskShl && prev_end_ == last_start_ &&
+            prev_dst_index_ == top && code_[prev_start_ + 2] == index_slot;
+    if (loads)
+      std::copy_n(&code_[prev_start_ + 3], 5, lookup);
+    code_.resize(loads ? prev_start_ : last_start_);
+  } else if (e.kind == Entry::Kind::LocalAdd) {
+    adds = true;
+    index_slot = e.local;
+    imm = static_cast<uint32_t>(e.value);
+  } else {
+    index_slot = slot_of(top);
+  }
   pop();
   size_t n = in.targets.size();
-  uint32_t start = emit(Op::BrTable);
-  word(index_slot);
+  uint32_t start = emit(loads  ? Op::BrTableLoad
+                        : adds ? Op::BrTableAdd
+                               : Op::BrTable);
+  if (loads) {
+    for (uint32_t w : lookup)
+      word(w);
+  } else {
+    word(index_slot);
+  }
+  if (adds)
+    word(imm);
   word(static_cast<uint32_t>(n));
   uint32_t table = pos();
   code_.resize(code_.size() + n + 1, 0);
@@ -588,6 +659,7 @@ FunctionCompiler::Cond FunctionCompiler::invert(Cond c) {
       {Op::BrIfF64Gt, Op::BrIfF64NotGt},
       {Op::BrIfF64Le, Op::BrIfF64NotLe},
       {Op::BrIfF64Ge, Op::BrIfF64NotGe},
+      {Op::BrIfAndImmNez, Op::BrIfAndImmEqz},
   };
   for (const auto& p : kPairs) {
     if (c.op == p.a) {
@@ -607,14 +679,18 @@ FunctionCompiler::Cond FunctionCompiler::invert(Cond c) {
 // returned as a fused condition.
 FunctionCompiler::Cond FunctionCompiler::take_condition() {
   uint32_t index = height() - 1;
-  // A counter step before the condition stays fusable (see emit_cond).
-  const uint32_t add_end = add_end_;
+  // A counter step or a constant before the condition stays fusable (see
+  // emit_cond).
+  const uint32_t add_end = add_end_, const_end = const_end_;
+  const uint32_t tag_end = tag_end_;
   if (cmp_end_ == pos() && stack_[index].kind == Entry::Kind::Temp &&
       last_dst_index_ == index && last_end_ == pos()) {
     code_.resize(cmp_start_);
     pop();
     forget_last();
     add_end_ = add_end;
+    const_end_ = const_end;
+    tag_end_ = tag_end;
     return cmp_;
   }
   Cond c;
@@ -623,6 +699,8 @@ FunctionCompiler::Cond FunctionCompiler::take_condition() {
   pop();
   forget_last();
   add_end_ = add_end;
+  const_end_ = const_end;  // stale, not pos(), if slot_of emitted
+  tag_end_ = tag_end;
   return c;
 }
 
@@ -633,7 +711,15 @@ void FunctionCompiler::open_block(const Instr& in) {
   if (in.op == Opcode::If)
     cond = invert(take_condition());
   materialize_range(0, height());
+  // A test at the start of a block or if may take a constant before it
+  // in (nothing branches to a block's start); a loop's must not (the loop
+  // starts after the constant).
+  const uint32_t const_end = const_end_, tag_end = tag_end_;
   forget_last();
+  if (in.op != Opcode::Loop) {
+    const_end_ = const_end;
+    tag_end_ = tag_end;
+  }
   l.height = height() - l.params;
   if (in.op == Opcode::Loop) {
     l.kind = Label::Kind::Loop;

@@ -88,6 +88,10 @@ class FunctionCompiler {
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
   bool fuse_shifted(Op op);
+  bool fuse_shr_and(uint32_t operand, uint64_t mask);
+  bool fuse_field_add(Op op);
+  bool join_load(uint32_t dst, uint32_t a, uint32_t offset);
+  bool fuse_masked_load(uint32_t offset);
   bool fuse_rotates(uint32_t other, uint32_t x, uint32_t c);
   bool fuse_f64(Op op);
   bool join_add(uint32_t start);
@@ -102,6 +106,7 @@ class FunctionCompiler {
                               const uint32_t funnel[4]);
   void note_word_load(Op op, uint32_t start);
   void join_run(uint32_t start, Op single);
+  void join_tag_copy(uint32_t start);
   void compact_funnel_run();
   bool peek_address(uint32_t index, uint32_t& slot, uint32_t& imm) const;
   bool fuse_f64_store(Op op, uint32_t offset);
@@ -245,6 +250,27 @@ class FunctionCompiler {
   // after it: the next copy joins it as a Copy2.
   uint32_t copy_start_ = 0;
   uint32_t copy_end_ = UINT32_MAX;
+  // The last plain I32Load_, while it is the last instruction and no label
+  // is bound after it: the next one joins it as an I32Load2.
+  uint32_t load_start_ = 0;
+  uint32_t load_end_ = UINT32_MAX;
+  // The last Const32, while nothing was emitted over it and no label is
+  // bound after it: a BrIfEqz/BrIfNez right after it (a compare between
+  // taken back into the branch) takes it in (ConstBrIf*).
+  uint32_t const_start_ = 0;
+  uint32_t const_end_ = UINT32_MAX;
+  // The last plain I32Load_ / I32Load8U_, while nothing was emitted over
+  // it and no label bound after it: an I32AddShrUAndImm right after the
+  // first joins it (I32LoadFieldAdd); a BrIfI32EqImm/NeImm on the
+  // second's result, its compare taken back, joins it (Load8UBrIf*).
+  uint32_t word_start_ = 0;
+  uint32_t word_end_ = UINT32_MAX;
+  uint32_t tag_start_ = 0;
+  uint32_t tag_end_ = UINT32_MAX;
+  // The last I32ShlImm when it shifted an I32AndImm's result just before
+  // it (their starts): a load at that + imm is an I32LoadMaskShl.
+  uint32_t mask_and_start_ = 0;
+  uint32_t mask_shl_start_ = UINT32_MAX;
   Cond cmp_;
   uint32_t current_offset_ = 0;
 };

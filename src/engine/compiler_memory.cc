@@ -108,6 +108,9 @@ Op load_add_form(Op load) {
 void FunctionCompiler::load(Op op, uint32_t offset) {
   uint32_t index = height() - 1;
   Op add_form = load_add_form(op);
+  if (op == Op::I32Load_ && last_result_is(Op::I32AddImm, index) &&
+      fuse_masked_load(offset))
+    return;
   if (add_form != kNoOp && last_result_is(Op::I32AddImm, index)) {
     // (a + imm) then load: one instruction; the add's wrap-around is kept.
     uint32_t a = code_[last_start_ + 3], imm = code_[last_start_ + 4];
@@ -140,6 +143,8 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
   uint32_t a = slot_of(index);
   pop();
   uint32_t dst = push_temp();
+  if (op == Op::I32Load_ && join_load(dst, a, offset))
+    return;
   note_source(current_offset_);
   uint32_t start = emit(op);
   word(dst);
@@ -147,6 +152,67 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
   word(offset);
   note_result(start + 2);
   note_word_load(op, start);
+  if (op == Op::I32Load_) {
+    load_start_ = start;
+    load_end_ = pos();
+    word_start_ = start;
+    word_end_ = pos();
+  }
+  if (op == Op::I32Load8U_) {
+    tag_start_ = start;
+    tag_end_ = pos();
+  }
+}
+
+// An i32 load right after another (a pointer chain, p->a->b) joins it as
+// an I32Load2: its operands follow the first's and its source entry moves
+// one word in, where the second half reports its trap. The first's entry
+// must be the last one, at its start. A load joined so is no longer a
+// copy's or a funnel's load; nothing else is lost.
+bool FunctionCompiler::join_load(uint32_t dst, uint32_t a, uint32_t offset) {
+  auto& map = out_.source_map;
+  if (load_end_ != pos() || map.empty() ||
+      map.back().code_offset != load_start_)
+    return false;
+  const void* h = handlers_[static_cast<size_t>(Op::I32Load2)];
+  std::memcpy(&code_[load_start_], &h, sizeof h);
+  map.push_back(SourceMapEntry{load_start_ + 1, current_offset_});
+  word(dst);
+  word(a);
+  word(offset);
+  forget_results();
+  last_op_ = Op::I32Load2;
+  last_start_ = load_start_;
+  note_result(load_start_ + 5);
+  load_end_ = UINT32_MAX;
+  word_load_end_ = UINT32_MAX;
+  word_end_ = UINT32_MAX;
+  return true;
+}
+
+// A table lookup by a field, ((a & m) << c) + imm then an i32 load (the
+// and, shift and add just computed, each into the temp the next reads):
+// one I32LoadMaskShl, whose trap is the load's.
+bool FunctionCompiler::fuse_masked_load(uint32_t offset) {
+  const uint32_t index = height() - 1;
+  const uint32_t shl = prev_start_, add = last_start_;
+  if (prev_op_ != Op::I32ShlImm || shl != mask_shl_start_ ||
+      prev_end_ != add || prev_dst_index_ != index ||
+      code_[add + 3] != code_[shl + 2] || code_[shl + 3] != code_[shl + 2] ||
+      code_[mask_and_start_ + 2] != code_[shl + 3])
+    return false;
+  const uint32_t a = code_[mask_and_start_ + 3];
+  const uint32_t m = code_[mask_and_start_ + 4];
+  const uint32_t c = code_[shl + 4], imm = code_[add + 4];
+  code_.resize(mask_and_start_);
+  pop();
+  uint32_t dst = push_temp();
+  note_source(current_offset_);
+  uint32_t start = emit(Op::I32LoadMaskShl);
+  for (uint32_t w : {dst, a, m, c, imm, offset})
+    word(w);
+  note_result(start + 2);
+  return true;
 }
 
 // Remembers an i32 load for fuse_load_funnel_store; its destination word
@@ -228,7 +294,29 @@ bool FunctionCompiler::fuse_copy(Op store_op, uint32_t offset) {
     funnel_end_ = run_end;
     join_run(start, fused);
   }
+  if (fused == Op::MemCopy8 && run_end == start)
+    join_tag_copy(start);
   return true;
+}
+
+// A byte copy right after a lone MemCopy64 (Lua's setobj: value, then
+// tag) joins it as a MemCopy64Then8, as join_run joins copies: its
+// handler words go, its source entries move to words 2 and 3.
+void FunctionCompiler::join_tag_copy(uint32_t start) {
+  auto& map = out_.source_map;
+  const size_t n = map.size();
+  if (run_op_ != Op::MemCopy64 || funnel_steps_ != 1 || n < 4 ||
+      map[n - 2].code_offset != start || map[n - 1].code_offset != start + 1 ||
+      map[n - 3].code_offset != funnel_start_ + 1)
+    return;
+  code_.erase(code_.begin() + start, code_.begin() + start + 2);
+  map[n - 2].code_offset = funnel_start_ + 2;
+  map[n - 1].code_offset = funnel_start_ + 3;
+  const void* h = handlers_[static_cast<size_t>(Op::MemCopy64Then8)];
+  std::memcpy(&code_[funnel_start_], &h, sizeof h);
+  forget_last();
+  last_op_ = Op::MemCopy64Then8;
+  last_start_ = funnel_start_;
 }
 
 // Stores of a funnel shift just computed (the unaligned copy loop's

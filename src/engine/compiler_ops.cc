@@ -154,6 +154,12 @@ bool may_trap(Opcode op) {
 }  // namespace
 
 void FunctionCompiler::unary(Op op) {
+  // eqz of a mask just tested (`!(x & m)`): a branch on it tests x & m.
+  const bool masked = op == Op::I32Eqz && cmp_.op == Op::BrIfAndImmNez &&
+                      cmp_end_ == pos() &&
+                      last_result_is(Op::I32AndImm, height() - 1);
+  const Cond mask_test = cmp_;
+  const uint32_t mask_start = cmp_start_;
   uint32_t a = slot_of(height() - 1);
   pop();
   uint32_t dst = push_temp();
@@ -162,7 +168,11 @@ void FunctionCompiler::unary(Op op) {
   word(a);
   note_result(start + 2);
   Op branch = branch_form(op);
-  if (branch != kNoOp) {
+  if (masked) {
+    cmp_ = Cond{Op::BrIfAndImmEqz, mask_test.a, mask_test.b, true};
+    cmp_start_ = mask_start;  // the and goes too
+    cmp_end_ = pos();
+  } else if (branch != kNoOp) {
     cmp_ = Cond{branch, a, 0, false};
     cmp_start_ = start;
     cmp_end_ = pos();
@@ -215,6 +225,12 @@ bool FunctionCompiler::binary_imm(Op op) {
     push_local_add(e.local, static_cast<uint32_t>(sum));
     return true;
   }
+  if (chosen == Op::I32AndImm && fuse_shr_and(operand, imm))
+    return true;
+  // A shift of a mask just computed: a load may take both in (load()).
+  const bool masked = chosen == Op::I32ShlImm &&
+                      last_result_is(Op::I32AndImm, operand);
+  const uint32_t and_start = last_start_;
   uint32_t a = slot_of(operand);
   pop();
   pop();
@@ -224,7 +240,11 @@ bool FunctionCompiler::binary_imm(Op op) {
   word(a);
   word(static_cast<uint32_t>(imm));
   note_result(start + 2);
-  Op branch = branch_form(chosen);
+  if (chosen == Op::I32ShlImm) {
+    mask_and_start_ = and_start;
+    mask_shl_start_ = masked ? start : UINT32_MAX;
+  }
+  Op branch = chosen == Op::I32AndImm ? Op::BrIfAndImmNez : branch_form(chosen);
   if (branch != kNoOp) {
     cmp_ = Cond{branch, a, static_cast<uint32_t>(imm), true};
     cmp_start_ = start;
@@ -417,8 +437,71 @@ bool FunctionCompiler::fuse_f64(Op op) {
   return true;
 }
 
+// A field of an instruction word, (x >>u c) & m, computed by the shift
+// just emitted and masked by this and: one instruction (Lua's GETARG_*).
+bool FunctionCompiler::fuse_shr_and(uint32_t operand, uint64_t mask) {
+  if (!last_result_is(Op::I32ShrUImm, operand))
+    return false;
+  uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
+  code_.resize(last_start_);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  uint32_t start = emit(Op::I32ShrUAndImm);
+  for (uint32_t w : {dst, x, c, static_cast<uint32_t>(mask)})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
+// base + field, the field just extracted into a temp nothing else reads
+// (Lua's register address base + GETARG_A(i) * sizeof(TValue)): one
+// instruction. The other operand as in fuse_shifted.
+bool FunctionCompiler::fuse_field_add(Op op) {
+  if (op != Op::I32Add || last_op_ != Op::I32ShrUAndImm)
+    return false;
+  uint32_t top = height() - 1, other = 0;
+  if (last_result_is(last_op_, top) &&
+      stack_[top - 1].kind != Entry::Kind::Const) {
+    other = top - 1;
+  } else if (last_result_is(last_op_, top - 1) &&
+             stack_[top].kind == Entry::Kind::Local) {
+    other = top;
+  } else {
+    return false;
+  }
+  uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
+  uint32_t m = code_[last_start_ + 5];
+  code_.resize(last_start_);
+  uint32_t b = slot_of(other);
+  pop();
+  pop();
+  uint32_t dst = push_temp();
+  if (word_end_ == pos()) {
+    // Right after an i32 load (vmfetch: i = *pc, then RA(i)): joined,
+    // run in order after it; the load's source entry stays.
+    const uint32_t start = word_start_;
+    const void* h = handlers_[static_cast<size_t>(Op::I32LoadFieldAdd)];
+    std::memcpy(&code_[start], &h, sizeof h);
+    for (uint32_t w : {dst, b, x, c, m})
+      word(w);
+    forget_last();
+    last_op_ = Op::I32LoadFieldAdd;
+    last_start_ = start;
+    note_result(start + 5);
+    return true;
+  }
+  uint32_t start = emit(Op::I32AddShrUAndImm);
+  for (uint32_t w : {dst, b, x, c, m})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
+    return;
+  if (fuse_field_add(op))
     return;
   if (fuse_shifted(op) || fuse_f64(op))
     return;

@@ -101,6 +101,22 @@ inline void zero_locals(uint64_t* p, uint32_t n) {
   }
 }
 
+// Zeroes the locals of a new frame of `f` at fp. With at most four
+// locals and room for four slots, four stores without a jump on the
+// count (a switch's indirect jump, shared by every call, predicts badly):
+// the slots past the locals are temps, written before they are read.
+inline void zero_frame_locals(uint64_t* fp, const CompiledFunction& f) {
+  uint64_t* p = fp + f.param_slots;
+  if (f.local_slots <= 4 && f.frame_slots >= f.param_slots + 4) {
+    p[0] = 0;
+    p[1] = 0;
+    p[2] = 0;
+    p[3] = 0;
+    return;
+  }
+  zero_locals(p, f.local_slots);
+}
+
 // The dispatch loop's state besides pc, fp and mem. run() keeps it in a
 // local whose address escapes (to call_host and the fault handler), so
 // both compilers leave it in memory, one L1 load away: with more live

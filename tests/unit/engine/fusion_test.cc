@@ -425,5 +425,319 @@ TEST_CASE("four i64 copies in a row run and trap as the four") {
   }
 }
 
+// Lua's interpreter loop (luaV_execute). Each function below is shaped as
+// clang compiles it, so that its code takes the fused instruction; the
+// answers are those of the separate instructions.
+TEST_CASE("a field of a word, alone or added to a base") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "field") (param i32) (result i32)
+      (i32.and (i32.shr_u (local.get 0) (i32.const 3)) (i32.const 4080)))
+    (func (export "reg") (param i32 i32) (result i32)
+      (i32.add (local.get 1)
+               (i32.and (i32.shr_u (local.get 0) (i32.const 3))
+                        (i32.const 4080))))
+    ;; the base above the field, and a shift count taken mod 32
+    (func (export "reg_above") (param i32 i32) (result i32)
+      (i32.add (i32.and (i32.shr_u (local.get 0) (i32.const 35))
+                        (i32.const 4095))
+               (local.get 1)))))");
+  const uint32_t i = 0xDEADBEEFu, base = 0xFFFFF000u;
+  CHECK(call_export(store, inst, "field", {Value::i32(i)})[0].bits ==
+        ((i >> 3) & 4080));
+  CHECK(call_export(store, inst, "reg", {Value::i32(i), Value::i32(base)})[0]
+            .bits == static_cast<uint32_t>(base + ((i >> 3) & 4080)));
+  CHECK(call_export(store, inst, "reg_above",
+                    {Value::i32(i), Value::i32(base)})[0]
+            .bits == static_cast<uint32_t>(base + ((i >> 3) & 4095)));
+}
+
+TEST_CASE("two i32 loads in a row run and trap as the two") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 16) "\20\00\00\00")
+    (data (i32.const 36) "\44\33\22\11")
+    ;; p->next->value: the second load's address is the first's result
+    (func (export "chain") (param i32) (result i32)
+      (i32.load offset=4 (i32.load offset=16 (local.get 0))))
+    ;; two independent loads, the first kept in a local
+    (func (export "pair") (param i32 i32) (result i32) (local i32)
+      (local.set 2 (i32.load (local.get 0)))
+      (i32.sub (i32.load offset=20 (local.get 1)) (local.get 2)))))");
+  CHECK(call_export(store, inst, "chain", {Value::i32(0)})[0].bits ==
+        0x11223344u);
+  CHECK(call_export(store, inst, "pair", {Value::i32(16), Value::i32(16)})[0]
+            .bits == 0x11223344u - 0x20u);
+  Trap first = call_export_trap(store, inst, "pair",
+                                {Value::i32(65534), Value::i32(0)});
+  Trap second = call_export_trap(store, inst, "pair",
+                                 {Value::i32(0), Value::i32(65534)});
+  CHECK(first.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(second.kind == TrapKind::MemoryOutOfBounds);
+  // Between the loads: i32.load (3 bytes), local.set (2), local.get (2).
+  CHECK(second.offset == first.offset + 3 + 2 + 2);
+}
+
+TEST_CASE("a mask test branches as and + eqz + br_if") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "if_set") (param i32) (result i32)
+      (if (result i32) (i32.and (local.get 0) (i32.const 8))
+        (then (i32.const 1)) (else (i32.const 2))))
+    (func (export "br_clear") (param i32) (result i32)
+      (block $b
+        (br_if $b (i32.eqz (i32.and (local.get 0) (i32.const 0x40))))
+        (return (i32.const 10)))
+      (i32.const 20))
+    (func (export "if_clear") (param i32) (result i32)
+      (if (result i32) (i32.eqz (i32.and (local.get 0) (i32.const 0x40)))
+        (then (i32.const 30)) (else (i32.const 40))))
+    ;; the eqz's value used, not branched on
+    (func (export "value") (param i32) (result i32)
+      (i32.add (i32.eqz (i32.and (local.get 0) (i32.const 3)))
+               (i32.const 100)))))");
+  CHECK(call_export(store, inst, "if_set", {Value::i32(0x18)})[0].bits == 1);
+  CHECK(call_export(store, inst, "if_set", {Value::i32(0x17)})[0].bits == 2);
+  CHECK(call_export(store, inst, "br_clear", {Value::i32(0x40)})[0].bits == 10);
+  CHECK(call_export(store, inst, "br_clear", {Value::i32(0xBF)})[0].bits == 20);
+  CHECK(call_export(store, inst, "if_clear", {Value::i32(0x40)})[0].bits == 40);
+  CHECK(call_export(store, inst, "if_clear", {Value::i32(0xBF)})[0].bits == 30);
+  CHECK(call_export(store, inst, "value", {Value::i32(4)})[0].bits == 101);
+  CHECK(call_export(store, inst, "value", {Value::i32(6)})[0].bits == 100);
+}
+
+TEST_CASE("a switch on x - k, its case map loaded by a field") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    ;; case map at 16: opcode k (k = 0..3) maps to case 2 + (3 - k)
+    (data (i32.const 16) "\05\00\00\00\04\00\00\00\03\00\00\00\02\00\00\00")
+    (func $switch (param i32) (result i32)
+      (block $d (block $c2 (block $c1 (block $c0
+        (br_table $c0 $c1 $c2 $d (local.get 0)))
+        (return (i32.const 100)))
+        (return (i32.const 101)))
+        (return (i32.const 102)))
+      (i32.const 103))
+    ;; the index a temp: the case map's entry minus 2 (the opcode's low
+    ;; two bits, times 4, plus the map's address)
+    (func (export "op") (param i32) (result i32)
+      (block $d (block $c3 (block $c2 (block $c1 (block $c0
+        (br_table $c0 $c1 $c2 $c3 $d
+          (i32.add (i32.load (i32.add (i32.shl (i32.and (local.get 0)
+                                                        (i32.const 3))
+                                               (i32.const 2))
+                                      (i32.const 16)))
+                   (i32.const -2))))
+        (return (i32.const 200)))
+        (return (i32.const 201)))
+        (return (i32.const 202)))
+        (return (i32.const 203)))
+      (i32.const 204))
+    ;; the index a local + constant; 0 - 1 wraps to the default
+    (func (export "local") (param i32) (result i32)
+      (call $switch (i32.const 0))
+      (drop)
+      (block $d (block $c1 (block $c0
+        (br_table $c0 $c1 $d (i32.add (local.get 0) (i32.const -1))))
+        (return (i32.const 300)))
+        (return (i32.const 301)))
+      (i32.const 302))
+    ;; the map's address wraps: ((x & 3) << 2) + 0xfffffffc is 4, plus
+    ;; offset 16 (not 2^32 + 20, out of bounds)
+    (func (export "wrap") (param i32) (result i32)
+      (i32.load offset=16 (i32.add (i32.shl (i32.and (local.get 0)
+                                                     (i32.const 3))
+                                            (i32.const 2))
+                                   (i32.const 0xfffffffc))))
+    ;; the map far up: entry 0 (0 - 2: the default), entry 1 out of bounds
+    (func (export "op_far") (param i32) (result i32)
+      (block $d (block $c0
+        (br_table $c0 $d
+          (i32.add (i32.load (i32.add (i32.shl (i32.and (local.get 0)
+                                                        (i32.const 255))
+                                               (i32.const 2))
+                                      (i32.const 65532)))
+                   (i32.const -2))))
+        (return (i32.const 400)))
+      (i32.const 401))
+    (func (export "trap") (param i32) (result i32)
+      (i32.load (i32.add (i32.shl (i32.and (local.get 0) (i32.const 255))
+                                  (i32.const 2))
+                         (i32.const 65532))))))");
+  // opcode k -> case 3 - k; 7 & 3 = 3 -> case 0.
+  for (uint32_t k = 0; k < 4; ++k)
+    CHECK(call_export(store, inst, "op", {Value::i32(k + 4)})[0].bits ==
+          200 + 3 - k);
+  CHECK(call_export(store, inst, "local", {Value::i32(1)})[0].bits == 300);
+  CHECK(call_export(store, inst, "local", {Value::i32(2)})[0].bits == 301);
+  CHECK(call_export(store, inst, "local", {Value::i32(0)})[0].bits == 302);
+  CHECK(call_export(store, inst, "local", {Value::i32(9)})[0].bits == 302);
+  CHECK(call_export(store, inst, "wrap", {Value::i32(2)})[0].bits == 4);
+  CHECK(call_export(store, inst, "op_far", {Value::i32(0x100)})[0].bits ==
+        401);
+  CHECK(call_export_trap(store, inst, "op_far", {Value::i32(1)}).kind ==
+        TrapKind::MemoryOutOfBounds);
+  CHECK(call_export(store, inst, "trap", {Value::i32(0x100)})[0].bits == 0);
+  CHECK(call_export_trap(store, inst, "trap", {Value::i32(1)}).kind ==
+        TrapKind::MemoryOutOfBounds);
+}
+
+TEST_CASE("a constant stored just before a branch is stored either way") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "br") (param i32) (result i32) (local i32)
+      (block $b
+        (local.set 1 (i32.const 7))
+        (br_if $b (local.get 0))
+        (local.set 1 (i32.add (local.get 1) (i32.const 100))))
+      (local.get 1))
+    ;; before the block, the test inverted (i32.eqz taken into the branch)
+    (func (export "before_block") (param i32) (result i32) (local i32)
+      (local.set 1 (i32.const 7))
+      (block $b
+        (br_if $b (i32.eqz (local.get 0)))
+        (local.set 1 (i32.add (local.get 1) (i32.const 100))))
+      (local.get 1))
+    ;; the constant is the tested value itself
+    (func (export "self") (param i32) (result i32)
+      (block $b
+        (local.set 0 (i32.const 0))
+        (br_if $b (i32.eqz (local.get 0)))
+        (return (i32.const 1)))
+      (i32.const 2))
+    (func (export "if") (param i32) (result i32) (local i32)
+      (local.set 1 (i32.const 9))
+      (if (local.get 0) (then (local.set 1 (i32.add (local.get 1)
+                                                     (i32.const 1)))))
+      (local.get 1))
+    ;; a constant before a loop stays before it: the back edge must not
+    ;; store it again
+    (global $g (mut i32) (i32.const 0))
+    (func $inner (param i32) (local i32)
+      (local.set 1 (i32.const 1000))
+      (loop $l
+        (br_if 1 (i32.eqz (local.get 0)))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (global.set $g (local.get 1))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br $l)))
+    (func (export "loop") (param i32) (result i32)
+      (call $inner (local.get 0))
+      (global.get $g))))");
+  CHECK(call_export(store, inst, "br", {Value::i32(1)})[0].bits == 7);
+  CHECK(call_export(store, inst, "br", {Value::i32(0)})[0].bits == 107);
+  CHECK(call_export(store, inst, "before_block", {Value::i32(0)})[0].bits ==
+        7);
+  CHECK(call_export(store, inst, "before_block", {Value::i32(1)})[0].bits ==
+        107);
+  CHECK(call_export(store, inst, "self", {Value::i32(5)})[0].bits == 2);
+  CHECK(call_export(store, inst, "if", {Value::i32(1)})[0].bits == 10);
+  CHECK(call_export(store, inst, "if", {Value::i32(0)})[0].bits == 9);
+  CHECK(call_export(store, inst, "loop", {Value::i32(3)})[0].bits == 1003);
+}
+
+TEST_CASE("a tag loaded and tested runs and traps as load and branch") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 8) "\03")
+    (data (i32.const 24) "\05")
+    ;; the tag kept in a local and tested; either way it is returned
+    (func (export "tag") (param i32 i32) (result i32) (local i32)
+      (block $b
+        (br_if $b (i32.ne (local.tee 2 (i32.load8_u offset=8 (local.get 0)))
+                          (i32.const 3)))
+        (return (i32.add (local.get 2) (i32.const 1))))
+      (drop (i32.load8_u (local.get 1)))
+      (local.get 2))
+    (func (export "is5") (param i32) (result i32)
+      (if (result i32) (i32.eq (i32.load8_u offset=8 (local.get 0))
+                               (i32.const 5))
+        (then (i32.const 1)) (else (i32.const 0))))))");
+  CHECK(call_export(store, inst, "tag", {Value::i32(0), Value::i32(0)})[0]
+            .bits == 4);
+  CHECK(call_export(store, inst, "tag", {Value::i32(16), Value::i32(0)})[0]
+            .bits == 5);
+  CHECK(call_export(store, inst, "tag", {Value::i32(1), Value::i32(0)})[0]
+            .bits == 0);
+  CHECK(call_export(store, inst, "is5", {Value::i32(16)})[0].bits == 1);
+  CHECK(call_export(store, inst, "is5", {Value::i32(0)})[0].bits == 0);
+  Trap fused = call_export_trap(store, inst, "tag",
+                                {Value::i32(65530), Value::i32(0)});
+  Trap plain = call_export_trap(store, inst, "tag",
+                                {Value::i32(16), Value::i32(65536)});
+  CHECK(fused.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(plain.kind == TrapKind::MemoryOutOfBounds);
+  // From the fused load to the plain one: load (3 bytes), local.tee (2),
+  // i32.const (2), i32.ne, br_if (2), local.get (2), i32.const (2),
+  // i32.add, return, end, local.get (2).
+  CHECK(plain.offset == fused.offset + 3 + 2 + 2 + 1 + 2 + 2 + 2 + 1 + 1 +
+                            1 + 2);
+}
+
+TEST_CASE("a word loaded, then a field of it added to a base") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 4) "\ef\be\ad\de")
+    (func (export "fetch") (param i32 i32) (result i32) (local i32)
+      (local.set 2 (i32.load (local.get 0)))
+      (i32.xor (i32.add (local.get 1)
+                        (i32.and (i32.shr_u (local.get 2) (i32.const 3))
+                                 (i32.const 4080)))
+               (local.get 2)))))");
+  const uint32_t i = 0xDEADBEEFu, base = 0x10000u;
+  CHECK(call_export(store, inst, "fetch", {Value::i32(4), Value::i32(base)})[0]
+            .bits == ((base + ((i >> 3) & 4080)) ^ i));
+  CHECK(call_export_trap(store, inst, "fetch",
+                         {Value::i32(65534), Value::i32(base)})
+            .kind == TrapKind::MemoryOutOfBounds);
+}
+
+// Lua's setobj: a TValue's 8-byte value, then its tag byte, copied. The
+// two copies run as one instruction; a trap in any of the four halves
+// names that half, with the copies before it done.
+TEST_CASE("a value and its tag copied run and trap as the two copies") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (memory 1)
+    (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a")
+    (data (i32.const 109) "\aa")
+    (func (export "setobj") (param $dst i32) (param $src i32)
+      (i64.store (local.get $dst) (i64.load (local.get $src)))
+      (i32.store8 offset=8 (local.get $dst)
+                  (i32.load8_u offset=8 (local.get $src))))
+    (func (export "word") (param i32) (result i64)
+      (i64.load (local.get 0)))
+    (func (export "byte") (param i32) (result i32)
+      (i32.load8_u (local.get 0)))))");
+  call_export(store, inst, "setobj", {Value::i32(100), Value::i32(0)});
+  CHECK(call_export(store, inst, "word", {Value::i32(100)})[0].bits ==
+        0x0807060504030201u);
+  CHECK(call_export(store, inst, "byte", {Value::i32(108)})[0].bits == 9);
+  CHECK(call_export(store, inst, "byte", {Value::i32(109)})[0].bits == 0xaa);
+  // A copy is 10 bytes: local.get, local.get, the load (3), the store (3).
+  Trap load0 = call_export_trap(store, inst, "setobj",
+                                {Value::i32(200), Value::i32(65532)});
+  Trap store0 = call_export_trap(store, inst, "setobj",
+                                 {Value::i32(65532), Value::i32(0)});
+  // The value's store ran before the tag's store trapped: 65528 holds it
+  // for the next copy's value, whose tag's load traps.
+  Trap store1 = call_export_trap(store, inst, "setobj",
+                                 {Value::i32(65528), Value::i32(0)});
+  Trap load1 = call_export_trap(store, inst, "setobj",
+                                {Value::i32(300), Value::i32(65528)});
+  for (const Trap& t : {load0, store0, load1, store1})
+    CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(store0.offset == load0.offset + 3);
+  CHECK(load1.offset == load0.offset + 10);
+  CHECK(store1.offset == load0.offset + 13);
+  // The value's copy ran before the tag's load trapped.
+  CHECK(call_export(store, inst, "word", {Value::i32(300)})[0].bits ==
+        0x0807060504030201u);
+}
+
 }  // namespace
 }  // namespace capbox::engine::api_test
