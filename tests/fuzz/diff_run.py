@@ -375,7 +375,46 @@ def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
                       calls=len(calls))
     if wabt_exhausted_alone(outcome):
         return Outcome(skip="stack exhausted in wabt only")
+    if outcome.diverged and cross_type_tail_calls(original):
+        return Outcome(skip="diverged after a return_call across types, "
+                            "which wabt 1.0.32 gets wrong")
     return outcome
+
+
+def cross_type_tail_calls(path):
+    """Whether the module makes a return_call or return_call_indirect to a
+    function of another type than the caller's. wabt 1.0.32 gets those
+    wrong in several ways (seen: a spurious "stack exhausted", an abort,
+    returning 0 from a callee that is `unreachable`), so a divergence in
+    such a module says nothing about capbox."""
+    proc = subprocess.run(["wasm2wat", "--enable-all", path],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return False
+    lines = proc.stdout.splitlines()
+    types, func_types = {}, {}
+    for line in lines:
+        m = re.match(r"\s*\(type \(;(\d+);\) \(func(.*)\)\)\s*$", line)
+        if m:
+            types[m.group(1)] = m.group(2).strip()
+        m = re.search(r"\(func \(;(\d+);\) \(type (\d+)\)", line)
+        if m:
+            func_types[m.group(1)] = m.group(2)
+    caller = None
+    for line in lines:
+        m = re.match(r"\s*\(func \(;\d+;\) \(type (\d+)\)", line)
+        if m:
+            caller = m.group(1)
+            continue
+        m = re.match(r"\s*return_call (\d+)\b", line)
+        callee = func_types.get(m.group(1)) if m else None
+        m = re.match(r"\s*return_call_indirect(?: \d+)? \(type (\d+)\)",
+                     line)
+        callee = m.group(1) if m else callee
+        if callee is not None and caller is not None and \
+                types.get(callee) != types.get(caller):
+            return True
+    return False
 
 
 def wabt_exhausted_alone(outcome):
