@@ -4,6 +4,7 @@
 // data operations is in compiler_ops.cc.
 #include "engine/compiler_func.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -388,6 +389,7 @@ void FunctionCompiler::block_arity(const BlockType& bt, Label& l) {
 void FunctionCompiler::patch(uint32_t instr_start,
                              uint32_t operand_pos,
                              uint32_t target) {
+  last_target_ = std::max(last_target_, target);
   code_[operand_pos] = static_cast<uint32_t>(static_cast<int32_t>(target) -
                                              static_cast<int32_t>(instr_start));
 }
@@ -474,6 +476,7 @@ void FunctionCompiler::emit_jump(Label& l) {
 void FunctionCompiler::emit_cond_jump(Cond c, Label& l) {
   uint32_t operand = emit_cond(c);
   link(last_start_, operand, l);
+  fuse_loop(l);
 }
 
 void FunctionCompiler::emit_branch(Label& l) {
@@ -638,6 +641,7 @@ void FunctionCompiler::open_block(const Instr& in) {
   if (in.op == Opcode::Loop) {
     l.kind = Label::Kind::Loop;
     l.loop_pos = pos();
+    last_target_ = std::max(last_target_, l.loop_pos);
     if (metered_) {
       note_source(in.offset);
       emit(Op::Fuel);

@@ -106,6 +106,12 @@ class FunctionCompiler {
   bool peek_address(uint32_t index, uint32_t& slot, uint32_t& imm) const;
   bool fuse_f64_store(Op op, uint32_t offset);
   bool last_result_is(Op op, uint32_t index) const;
+  // compiler_loops.cc
+  bool op_at(uint32_t at, Op op) const;
+  bool fuse_loop(const Label& l);
+  bool loop_source_map(uint32_t head, std::initializer_list<uint32_t> expected);
+  bool fuse_funnel_loop(uint32_t head, uint32_t br);
+  bool fuse_fill_loop(uint32_t head, uint32_t br);
   // compiler_simd.cc
   bool simd_op(const Instr& in);
   bool simd_special(const Instr& in);
@@ -247,6 +253,8 @@ class FunctionCompiler {
   uint32_t copy_end_ = UINT32_MAX;
   Cond cmp_;
   uint32_t current_offset_ = 0;
+  // The highest code position a branch may land on so far (fuse_loop).
+  uint32_t last_target_ = 0;
 };
 
 }  // namespace capbox::engine

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api_helpers.h"
@@ -423,6 +424,138 @@ TEST_CASE("four i64 copies in a row run and trap as the four") {
           call_export(store, inst, "word", {Value::i32(8 * (k - 1))})[0].bits);
     }
   }
+}
+
+// wasi-libc's copy and fill loops, shaped as clang emits them (musl's
+// unaligned memcpy loop, memset's four i64 stores a step), run whole in one
+// instruction (I32FunnelLoop, I64FillLoop). The same module loaded with
+// fuel metering keeps a Fuel instruction at the loop head, so there the
+// loops run step by step: both must return the same locals, leave the same
+// memory and trap at the same instruction with the same stores done.
+constexpr std::string_view kKernelLoops = R"((module
+  (memory (export "mem") 1)
+  (func (export "funnel") (param $src i32) (param $dst i32) (param $n i32)
+                          (param $w i32) (result i32 i32 i32 i32 i32 i32)
+    (local $i i32) (local $d i32) (local $s i32) (local $a i32)
+    (loop $l
+      (i32.store (local.tee $d (i32.add (local.get $i) (local.get $dst)))
+        (i32.or (i32.shl (local.tee $a (i32.load (i32.add
+                  (local.tee $s (i32.add (local.get $i) (local.get $src)))
+                  (i32.const 4)))) (i32.const 8))
+                (i32.shr_u (local.get $w) (i32.const 24))))
+      (i32.store (i32.add (local.get $d) (i32.const 4))
+        (i32.or (i32.shl (local.tee $w (i32.load (i32.add (local.get $s)
+                  (i32.const 8)))) (i32.const 8))
+                (i32.shr_u (local.get $a) (i32.const 24))))
+      (i32.store (i32.add (local.get $d) (i32.const 8))
+        (i32.or (i32.shl (local.tee $a (i32.load (i32.add (local.get $s)
+                  (i32.const 12)))) (i32.const 8))
+                (i32.shr_u (local.get $w) (i32.const 24))))
+      (i32.store (i32.add (local.get $d) (i32.const 12))
+        (i32.or (i32.shl (local.tee $w (i32.load (i32.add (local.get $s)
+                  (i32.const 16)))) (i32.const 8))
+                (i32.shr_u (local.get $a) (i32.const 24))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br_if $l (i32.gt_u (local.tee $n (i32.sub (local.get $n) (i32.const 16)))
+                          (i32.const 16))))
+    (local.get $i) (local.get $n) (local.get $d) (local.get $s) (local.get $a)
+    (local.get $w))
+  (func (export "fill") (param $p i32) (param $n i32) (param $v i64)
+                        (result i32 i32)
+    (loop $l
+      (i64.store (local.get $p) (local.get $v))
+      (i64.store (i32.add (local.get $p) (i32.const 24)) (local.get $v))
+      (i64.store offset=4 (i32.add (local.get $p) (i32.const 16)) (local.get $v))
+      (i64.store (i32.add (local.get $p) (i32.const 8)) (local.get $v))
+      (local.set $p (i32.add (local.get $p) (i32.const 32)))
+      (br_if $l (i32.gt_u (local.tee $n (i32.sub (local.get $n) (i32.const 32)))
+                          (i32.const 31))))
+    (local.get $p) (local.get $n))
+  (func (export "init") (local $i i32)
+    (loop $l
+      (i32.store8 (local.get $i) (i32.add (i32.mul (local.get $i) (i32.const 7))
+                                          (i32.shr_u (local.get $i) (i32.const 9))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                        (i32.const 65536)))))
+  (func (export "hash") (result i64) (local $i i32) (local $h i64)
+    (loop $l
+      (local.set $h (i64.mul (i64.xor (local.get $h) (i64.load (local.get $i)))
+                             (i64.const 1099511628211)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 8)))
+                        (i32.const 65536))))
+    (local.get $h))))";
+
+struct LoopPair {
+  Store fused_store, stepped_store;
+  Instance* fused = nullptr;
+  Instance* stepped = nullptr;
+  LoopPair() {
+    auto a = fused_store.instantiate(load(kKernelLoops), {});
+    LoadOptions metered;
+    metered.fuel_metering = true;
+    auto b = stepped_store.instantiate(load(kKernelLoops, metered), {});
+    REQUIRE(a.has_value());
+    REQUIRE(b.has_value());
+    fused = *a;
+    stepped = *b;
+    call_export(fused_store, fused, "init", {});
+    call_export(stepped_store, stepped, "init", {});
+  }
+  // Both run `name`; their results or traps, and memories, must agree.
+  // True if it returned.
+  bool same(std::string_view name, std::vector<Value> args) {
+    auto x = fused_store.call(export_func(fused_store, fused, name), args);
+    auto y =
+        stepped_store.call(export_func(stepped_store, stepped, name), args);
+    REQUIRE(x.has_value() == y.has_value());
+    if (x) {
+      REQUIRE(x->size() == y->size());
+      for (size_t i = 0; i < x->size(); ++i) {
+        CAPTURE(i);
+        CHECK((*x)[i].bits == (*y)[i].bits);
+      }
+    } else {
+      CHECK(x.error().kind == y.error().kind);
+      CHECK(x.error().offset == y.error().offset);
+    }
+    CHECK(call_export(fused_store, fused, "hash", {})[0].bits ==
+          call_export(stepped_store, stepped, "hash", {})[0].bits);
+    return x.has_value();
+  }
+};
+
+TEST_CASE("the copy and fill loops run and trap as their steps") {
+  LoopPair loops;
+  auto funnel = [&](uint32_t src, uint32_t dst, uint32_t n) {
+    CAPTURE(src);
+    CAPTURE(dst);
+    CAPTURE(n);
+    return loops.same("funnel", {Value::i32(src), Value::i32(dst),
+                                 Value::i32(n), Value::i32(0xA5000000)});
+  };
+  CHECK(funnel(1, 1000, 50));   // three steps
+  CHECK(funnel(0, 3000, 16));   // one (the test fails at once)
+  CHECK(funnel(100, 103, 300));  // overlapping: stores feed later loads
+  CHECK(funnel(4099, 4096, 4000));
+  // n below 16 wraps around: the loop runs until an access faults.
+  CHECK_FALSE(funnel(0, 8192, 5));
+  // The fault in every load and store of a step, after steps that ran.
+  for (uint32_t k = 0; k < 20; ++k) {
+    CHECK_FALSE(funnel(65536 - 60 - k, 2000, 200));
+    CHECK_FALSE(funnel(2000, 65536 - 50 - k, 200));
+  }
+  auto fill = [&](uint32_t p, uint32_t n) {
+    CAPTURE(p);
+    CAPTURE(n);
+    return loops.same("fill", {Value::i32(p), Value::i32(n),
+                               Value::i64(0x0102030405060708)});
+  };
+  CHECK(fill(8, 100));
+  CHECK(fill(5, 32));
+  CHECK(fill(20001, 5000));
+  CHECK_FALSE(fill(0, 20));  // wraps around until a store faults
+  for (uint32_t k = 0; k < 40; ++k)
+    CHECK_FALSE(fill(65536 - 100 - k, 300));
 }
 
 }  // namespace
