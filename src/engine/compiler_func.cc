@@ -288,6 +288,7 @@ uint32_t FunctionCompiler::emit(Op op) {
   }
   if (start < iadd_end_)
     iadd_end_ = UINT32_MAX;
+  note_f64_chain(op, start);
   const void* h = handlers_[static_cast<size_t>(op)];
   uint32_t words[2];
   std::memcpy(words, &h, sizeof h);

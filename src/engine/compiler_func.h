@@ -90,6 +90,7 @@ class FunctionCompiler {
   bool fuse_shifted(Op op);
   bool fuse_rotates(uint32_t other, uint32_t x, uint32_t c);
   bool fuse_f64(Op op);
+  bool fuse_const_div(Op op);
   bool join_add(uint32_t start);
   void local_set(uint32_t local, bool tee);
   bool memory_access(const Instr& in);  // compiler_memory.cc
@@ -105,6 +106,8 @@ class FunctionCompiler {
   void compact_funnel_run();
   bool peek_address(uint32_t index, uint32_t& slot, uint32_t& imm) const;
   bool fuse_f64_store(Op op, uint32_t offset);
+  void note_f64_chain(Op op, uint32_t start);
+  void join_f64_update(uint32_t als);
   bool last_result_is(Op op, uint32_t index) const;
   // compiler_loops.cc
   bool op_at(uint32_t at, Op op) const;
@@ -255,6 +258,10 @@ class FunctionCompiler {
   uint32_t current_offset_ = 0;
   // The highest code position a branch may land on so far (fuse_loop).
   uint32_t last_target_ = 0;
+  // An I32AddImm and the F64Mul right after it (note_f64_chain).
+  uint32_t chain_start_ = 0;
+  uint32_t chain_end_ = UINT32_MAX;
+  uint32_t chain_muls_ = 0;
 };
 
 }  // namespace capbox::engine

@@ -417,10 +417,30 @@ bool FunctionCompiler::fuse_f64(Op op) {
   return true;
 }
 
+// A constant divided by a value (nbody's dt / (d * d * d)) takes the
+// constant as an immediate instead of materialising it every time.
+bool FunctionCompiler::fuse_const_div(Op op) {
+  const uint32_t ia = height() - 2, ib = height() - 1;
+  if (op != Op::F64Div || stack_[ia].kind != Entry::Kind::Const ||
+      stack_[ib].kind == Entry::Kind::Const)
+    return false;
+  const uint64_t c = stack_[ia].value;
+  const uint32_t b = slot_of(ib);
+  pop();
+  pop();
+  const uint32_t dst = push_temp();
+  const uint32_t start = emit(Op::F64ConstDiv);
+  for (uint32_t w : {dst, b, static_cast<uint32_t>(c),
+                     static_cast<uint32_t>(c >> 32)})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
     return;
-  if (fuse_shifted(op) || fuse_f64(op))
+  if (fuse_shifted(op) || fuse_f64(op) || fuse_const_div(op))
     return;
   if (binary_imm(op))
     return;

@@ -6,6 +6,7 @@
 // result.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <string>
@@ -556,6 +557,75 @@ TEST_CASE("the copy and fill loops run and trap as their steps") {
   CHECK_FALSE(fill(0, 20));  // wraps around until a store faults
   for (uint32_t k = 0; k < 40; ++k)
     CHECK_FALSE(fill(65536 - 100 - k, 300));
+}
+
+// nbody's velocity updates: `p->v += d * (m * mag)` and `p->v += d * mm`
+// on an address just stepped with a local.tee (F64AddrMul2AddStore,
+// F64AddrMulAddStore), and dt / (d2 * dist) with the constant numerator
+// as an immediate (F64ConstDiv). Every product is rounded on its own, every
+// local written, and a fault is the load's, with nothing stored.
+TEST_CASE("f64 updates at a stepped address and constant divisions") {
+  Store store;
+  const std::string wat = R"((module
+    (memory 1)
+    (func (export "upd") (param $p i32) (param $d f64) (param $m f64)
+                         (param $k f64) (result i32 f64 f64)
+      (local $a i32) (local $q f64) (local $r f64)
+      (f64.store (local.tee $a (i32.add (local.get $p) (i32.const -24)))
+        (f64.add (f64.mul (local.get $d)
+                          (local.tee $q (f64.mul (local.get $m) (local.get $k))))
+                 (f64.load (local.get $a))))
+      (f64.store (local.tee $a (i32.add (local.get $p) (i32.const -16)))
+        (local.tee $r (f64.add (f64.mul (local.get $d) (local.get $k))
+                               (f64.load (local.get $a)))))
+      (local.get $a) (local.get $q) (local.get $r))
+    (func (export "div") (param f64) (result f64)
+      (f64.div (f64.const 0.01) (local.get 0)))
+    (func (export "get") (param i32) (result f64)
+      (f64.load (local.get 0)))
+    (func (export "set") (param i32) (param f64)
+      (f64.store (local.get 0) (local.get 1)))))";
+  Instance* inst = instantiate(store, wat);
+  const double m = 1.0 / 3, k = 0.1, d = 1e16 + 1;
+  call_export(store, inst, "set", {Value::i32(1000 - 24), f64(0.5)});
+  call_export(store, inst, "set", {Value::i32(1000 - 16), f64(-0.25)});
+  auto r = call_export(store, inst, "upd",
+                       {Value::i32(1000), f64(d), f64(m), f64(k)});
+  volatile double mk = m * k, dk = d * k;  // each product rounded alone
+  volatile double dmk = d * mk;
+  CHECK(r[0].bits == 1000 - 16);
+  CHECK(as_f64(r[1]) == mk);
+  CHECK(as_f64(r[2]) == dk + -0.25);
+  CHECK(as_f64(call_export(store, inst, "get", {Value::i32(1000 - 24)})[0]) ==
+        dmk + 0.5);
+  CHECK(as_f64(call_export(store, inst, "get", {Value::i32(1000 - 16)})[0]) ==
+        dk + -0.25);
+  // The i32 address wraps around: 8 - 24 is far out of bounds, and the
+  // fault is the first f64.load's (0x2b, align 3, offset 0).
+  const std::vector<uint8_t> bytes = wat_to_wasm(wat);
+  const uint8_t load[] = {0x2b, 0x03, 0x00};
+  const auto at = std::search(bytes.begin(), bytes.end(), load, load + 3);
+  REQUIRE(at != bytes.end());
+  Trap t = call_export_trap(store, inst, "upd",
+                            {Value::i32(8), f64(1), f64(1), f64(1)});
+  CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(t.offset == static_cast<uint32_t>(at - bytes.begin()));
+  // The second update faults (its 8 bytes at 65550 - 16 pass the end)
+  // after the first was stored.
+  call_export(store, inst, "set", {Value::i32(65550 - 24), f64(2)});
+  Trap second = call_export_trap(store, inst, "upd",
+                                 {Value::i32(65550), f64(3), f64(1), f64(1)});
+  CHECK(second.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(second.offset > t.offset);
+  CHECK(as_f64(call_export(store, inst, "get", {Value::i32(65550 - 24)})[0]) ==
+        5.0);
+  for (double x : {3.0, -7.5, 0.0, -0.0, 1e-310}) {
+    CAPTURE(x);
+    volatile double q = 0.01 / x;
+    CHECK(call_export(store, inst, "div", {f64(x)})[0].bits ==
+          std::bit_cast<uint64_t>(double(q)));
+  }
+  CHECK(std::isnan(as_f64(call_export(store, inst, "div", {f64(NAN)})[0])));
 }
 
 }  // namespace
