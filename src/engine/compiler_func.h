@@ -115,6 +115,7 @@ class FunctionCompiler {
   bool loop_source_map(uint32_t head, std::initializer_list<uint32_t> expected);
   bool fuse_funnel_loop(uint32_t head, uint32_t br);
   bool fuse_fill_loop(uint32_t head, uint32_t br);
+  bool fuse_copy_loop(uint32_t head, uint32_t br);
   // compiler_simd.cc
   bool simd_op(const Instr& in);
   bool simd_special(const Instr& in);

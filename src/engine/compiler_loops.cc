@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // FunctionCompiler: whole loops as one instruction. wasi-libc's memcpy
-// (its unaligned funnel loop) and memset (four i64 stores a step) spend
-// the memops kernel's time in loops whose body is already one or a few
-// fused instructions and whose back edge is an Add2BrIfI32GtUImm; running
-// the loop inside one handler saves the dispatches and keeps the counters
-// in registers (see I32FunnelLoop and I64FillLoop in ops.def).
+// (its unaligned funnel loop, its aligned loop of four i64 copies) and
+// memset (four i64 stores a step) spend the memops kernel's time in loops
+// whose body is already one or two fused instructions and whose back edge
+// is an Add2BrIfI32GtUImm; running the loop inside one handler saves the
+// dispatches and keeps the counters in registers (see I32FunnelLoop,
+// I64FillLoop and I64CopyLoop in ops.def).
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
@@ -31,7 +32,8 @@ bool FunctionCompiler::fuse_loop(const Label& l) {
   const uint32_t* c = &code_[br + 2];
   if (c[0] != c[1] || c[3] != c[4] || c[6] != c[3] || c[0] == c[3])
     return false;
-  return fuse_funnel_loop(head, br) || fuse_fill_loop(head, br);
+  return fuse_funnel_loop(head, br) || fuse_fill_loop(head, br) ||
+         fuse_copy_loop(head, br);
 }
 
 // The source-map entries of the loop's body, which start at `head`, move
@@ -135,6 +137,50 @@ bool FunctionCompiler::fuse_fill_loop(uint32_t head, uint32_t br) {
                               c[2],   n,      c[5],   c[7]};
   code_.resize(head);
   emit(Op::I64FillLoop);
+  for (uint32_t w : words)
+    word(w);
+  forget_last();
+  return true;
+}
+
+// MemCopy64x4 between two pointers, one stepped by an I32AddImm and the
+// other by the back edge's first counter, then the back edge.
+bool FunctionCompiler::fuse_copy_loop(uint32_t head, uint32_t br) {
+  const uint32_t add = head + 26;
+  if (add + 5 != br || !op_at(head, Op::MemCopy64x4) ||
+      !op_at(add, Op::I32AddImm))
+    return false;
+  const uint32_t* m = &code_[head + 2];  // (a imm off b imm off) x 4
+  const uint32_t* a = &code_[add + 2];   // d s imm
+  const uint32_t* c = &code_[br + 2];
+  const uint32_t d = m[0], s = m[3], n = c[3];
+  if (a[0] != a[1] || d == s || d == n || s == n)
+    return false;
+  uint32_t dinc = 0, sinc = 0;
+  if (a[0] == d && c[0] == s) {
+    dinc = a[2];
+    sinc = c[2];
+  } else if (a[0] == s && c[0] == d) {
+    dinc = c[2];
+    sinc = a[2];
+  } else {
+    return false;
+  }
+  uint32_t words[23] = {d, s};
+  for (uint32_t k = 0; k < 4; ++k) {
+    const uint32_t* step = m + 6 * k;
+    if (step[0] != d || step[3] != s)
+      return false;
+    for (uint32_t i = 0; i < 4; ++i)
+      words[2 + 4 * k + i] = step[i < 2 ? 1 + i : 2 + i];
+  }
+  if (!loop_source_map(head, {head, head + 1, head + 2, head + 3, head + 4,
+                              head + 5, head + 6, head + 7}))
+    return false;
+  const uint32_t tail[5] = {dinc, sinc, n, c[5], c[7]};
+  std::copy(tail, tail + 5, words + 18);
+  code_.resize(head);
+  emit(Op::I64CopyLoop);
   for (uint32_t w : words)
     word(w);
   forget_last();

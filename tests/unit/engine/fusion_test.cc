@@ -428,8 +428,9 @@ TEST_CASE("four i64 copies in a row run and trap as the four") {
 }
 
 // wasi-libc's copy and fill loops, shaped as clang emits them (musl's
-// unaligned memcpy loop, memset's four i64 stores a step), run whole in one
-// instruction (I32FunnelLoop, I64FillLoop). The same module loaded with
+// unaligned memcpy loop and its aligned one, memset's four i64 stores a
+// step), run whole in one instruction (I32FunnelLoop, I64CopyLoop,
+// I64FillLoop); copy64r steps its pointers the other way round. The same module loaded with
 // fuel metering keeps a Fuel instruction at the loop head, so there the
 // loops run step by step: both must return the same locals, leave the same
 // memory and trap at the same instruction with the same stores done.
@@ -472,6 +473,30 @@ constexpr std::string_view kKernelLoops = R"((module
       (br_if $l (i32.gt_u (local.tee $n (i32.sub (local.get $n) (i32.const 32)))
                           (i32.const 31))))
     (local.get $p) (local.get $n))
+  (func (export "copy64") (param $d i32) (param $s i32) (param $n i32)
+                          (result i32 i32 i32)
+    (loop $l
+      (i64.store (local.get $d) (i64.load (local.get $s)))
+      (i64.store offset=8 (local.get $d) (i64.load offset=8 (local.get $s)))
+      (i64.store offset=16 (local.get $d) (i64.load offset=16 (local.get $s)))
+      (i64.store offset=24 (local.get $d) (i64.load offset=24 (local.get $s)))
+      (local.set $d (i32.add (local.get $d) (i32.const 32)))
+      (local.set $s (i32.add (local.get $s) (i32.const 32)))
+      (br_if $l (i32.gt_u (local.tee $n (i32.sub (local.get $n) (i32.const 32)))
+                          (i32.const 31))))
+    (local.get $d) (local.get $s) (local.get $n))
+  (func (export "copy64r") (param $d i32) (param $s i32) (param $n i32)
+                          (result i32 i32 i32)
+    (loop $l
+      (i64.store (local.get $d) (i64.load (local.get $s)))
+      (i64.store offset=8 (local.get $d) (i64.load offset=8 (local.get $s)))
+      (i64.store offset=16 (local.get $d) (i64.load offset=16 (local.get $s)))
+      (i64.store offset=24 (local.get $d) (i64.load offset=24 (local.get $s)))
+      (local.set $s (i32.add (local.get $s) (i32.const 32)))
+      (local.set $d (i32.add (local.get $d) (i32.const 32)))
+      (br_if $l (i32.gt_u (local.tee $n (i32.sub (local.get $n) (i32.const 32)))
+                          (i32.const 31))))
+    (local.get $d) (local.get $s) (local.get $n))
   (func (export "init") (local $i i32)
     (loop $l
       (i32.store8 (local.get $i) (i32.add (i32.mul (local.get $i) (i32.const 7))
@@ -544,6 +569,24 @@ TEST_CASE("the copy and fill loops run and trap as their steps") {
   for (uint32_t k = 0; k < 20; ++k) {
     CHECK_FALSE(funnel(65536 - 60 - k, 2000, 200));
     CHECK_FALSE(funnel(2000, 65536 - 50 - k, 200));
+  }
+  for (const char* name : {"copy64", "copy64r"}) {
+    auto copy = [&](uint32_t dst, uint32_t src, uint32_t n) {
+      CAPTURE(name);
+      CAPTURE(dst);
+      CAPTURE(src);
+      CAPTURE(n);
+      return loops.same(name,
+                        {Value::i32(dst), Value::i32(src), Value::i32(n)});
+    };
+    CHECK(copy(5000, 1000, 100));
+    CHECK(copy(7000, 7008, 500));  // overlapping
+    CHECK(copy(9000, 9000, 40));  // one step
+    CHECK_FALSE(copy(0, 100, 7));  // wraps around until an access faults
+    for (uint32_t k = 0; k < 36; ++k) {
+      CHECK_FALSE(copy(3000, 65536 - 80 - k, 200));
+      CHECK_FALSE(copy(65536 - 80 - k, 3000, 200));
+    }
   }
   auto fill = [&](uint32_t p, uint32_t n) {
     CAPTURE(p);
