@@ -85,6 +85,7 @@ class FunctionCompiler {
   // compiler_ops.cc
   void data_op(const Instr& in);
   void unary(Op op);
+  bool invert_compare();
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
   bool fuse_shifted(Op op);

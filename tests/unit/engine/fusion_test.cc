@@ -671,5 +671,86 @@ TEST_CASE("f64 updates at a stepped address and constant divisions") {
   CHECK(std::isnan(as_f64(call_export(store, inst, "div", {f64(NAN)})[0])));
 }
 
+// i32.eqz of an integer compare negates the compare (I32LtS becomes
+// I32GeS): as a value and as an if's condition, for every compare, with
+// register and immediate operands, around the sign and wrap boundaries.
+TEST_CASE("eqz of an integer compare is its negation") {
+  struct Cmp {
+    const char* name;
+    bool (*i32)(int32_t, int32_t);
+    bool (*i64)(int64_t, int64_t);
+  };
+  static const Cmp kCmps[] = {
+      {"eq", [](int32_t a, int32_t b) { return a == b; },
+       [](int64_t a, int64_t b) { return a == b; }},
+      {"ne", [](int32_t a, int32_t b) { return a != b; },
+       [](int64_t a, int64_t b) { return a != b; }},
+      {"lt_s", [](int32_t a, int32_t b) { return a < b; },
+       [](int64_t a, int64_t b) { return a < b; }},
+      {"lt_u", [](int32_t a, int32_t b) { return uint32_t(a) < uint32_t(b); },
+       [](int64_t a, int64_t b) { return uint64_t(a) < uint64_t(b); }},
+      {"gt_s", [](int32_t a, int32_t b) { return a > b; },
+       [](int64_t a, int64_t b) { return a > b; }},
+      {"gt_u", [](int32_t a, int32_t b) { return uint32_t(a) > uint32_t(b); },
+       [](int64_t a, int64_t b) { return uint64_t(a) > uint64_t(b); }},
+      {"le_s", [](int32_t a, int32_t b) { return a <= b; },
+       [](int64_t a, int64_t b) { return a <= b; }},
+      {"le_u", [](int32_t a, int32_t b) { return uint32_t(a) <= uint32_t(b); },
+       [](int64_t a, int64_t b) { return uint64_t(a) <= uint64_t(b); }},
+      {"ge_s", [](int32_t a, int32_t b) { return a >= b; },
+       [](int64_t a, int64_t b) { return a >= b; }},
+      {"ge_u", [](int32_t a, int32_t b) { return uint32_t(a) >= uint32_t(b); },
+       [](int64_t a, int64_t b) { return uint64_t(a) >= uint64_t(b); }},
+  };
+  std::string funcs;
+  for (const Cmp& c : kCmps) {
+    const std::string n = c.name;
+    for (const char* t : {"i32", "i64"}) {
+      const std::string ty = t;
+      const std::string cmp = "(i32.eqz (" + ty + "." + n +
+                              " (local.get 0) (local.get 1)))";
+      funcs += "(func (export \"v_" + ty + n + "\") (param " + ty + " " + ty +
+               ") (result i32) " + cmp + ")\n";
+      funcs += "(func (export \"b_" + ty + n + "\") (param " + ty + " " + ty +
+               ") (result i32) (if (result i32) " + cmp +
+               " (then (i32.const 7)) (else (i32.const 9))))\n";
+    }
+    funcs += "(func (export \"k_" + n + "\") (param i32) (result i32) " +
+             "(i32.eqz (i32." + n + " (local.get 0) (i32.const -5))))\n";
+  }
+  Store store;
+  Instance* inst = instantiate(store, "(module " + funcs + ")");
+  const int64_t values[] = {-5, -6, -1, 0, 5, INT32_MAX, INT32_MIN,
+                            INT64_MIN, INT64_MAX, int64_t{1} << 32};
+  for (const Cmp& c : kCmps) {
+    const std::string n = c.name;
+    CAPTURE(n);
+    for (int64_t a : values) {
+      CAPTURE(a);
+      const auto a32 = static_cast<int32_t>(a);
+      CHECK(call_export(store, inst, "k_" + n,
+                        {Value::i32(static_cast<uint32_t>(a32))})[0]
+                .bits == (c.i32(a32, -5) ? 0u : 1u));
+      for (int64_t b : values) {
+        CAPTURE(b);
+        const auto b32 = static_cast<int32_t>(b);
+        const bool r32 = !c.i32(a32, b32), r64 = !c.i64(a, b);
+        const std::vector<Value> args32 = {
+            Value::i32(static_cast<uint32_t>(a32)),
+            Value::i32(static_cast<uint32_t>(b32))};
+        const std::vector<Value> args64 = {
+            Value::i64(static_cast<uint64_t>(a)),
+            Value::i64(static_cast<uint64_t>(b))};
+        CHECK(call_export(store, inst, "v_i32" + n, args32)[0].bits == r32);
+        CHECK(call_export(store, inst, "b_i32" + n, args32)[0].bits ==
+              (r32 ? 7u : 9u));
+        CHECK(call_export(store, inst, "v_i64" + n, args64)[0].bits == r64);
+        CHECK(call_export(store, inst, "b_i64" + n, args64)[0].bits ==
+              (r64 ? 7u : 9u));
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace capbox::engine::api_test
