@@ -296,6 +296,7 @@ uint32_t FunctionCompiler::emit(Op op) {
   }
   if (start < iadd_end_)
     iadd_end_ = UINT32_MAX;
+  note_f64_chain(op, start);
   const void* h = handlers_[static_cast<size_t>(op)];
   uint32_t words[2];
   std::memcpy(words, &h, sizeof h);
@@ -402,6 +403,7 @@ void FunctionCompiler::block_arity(const BlockType& bt, Label& l) {
 void FunctionCompiler::patch(uint32_t instr_start,
                              uint32_t operand_pos,
                              uint32_t target) {
+  last_target_ = std::max(last_target_, target);
   code_[operand_pos] = static_cast<uint32_t>(static_cast<int32_t>(target) -
                                              static_cast<int32_t>(instr_start));
 }
@@ -511,6 +513,7 @@ void FunctionCompiler::emit_jump(Label& l) {
 void FunctionCompiler::emit_cond_jump(Cond c, Label& l) {
   uint32_t operand = emit_cond(c);
   link(last_start_, operand, l);
+  fuse_loop(l);
 }
 
 void FunctionCompiler::emit_branch(Label& l) {
@@ -724,6 +727,7 @@ void FunctionCompiler::open_block(const Instr& in) {
   if (in.op == Opcode::Loop) {
     l.kind = Label::Kind::Loop;
     l.loop_pos = pos();
+    last_target_ = std::max(last_target_, l.loop_pos);
     if (metered_) {
       note_source(in.offset);
       emit(Op::Fuel);

@@ -85,6 +85,7 @@ class FunctionCompiler {
   // compiler_ops.cc
   void data_op(const Instr& in);
   void unary(Op op);
+  bool invert_compare();
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
   bool fuse_shifted(Op op);
@@ -94,6 +95,7 @@ class FunctionCompiler {
   bool fuse_masked_load(uint32_t offset);
   bool fuse_rotates(uint32_t other, uint32_t x, uint32_t c);
   bool fuse_f64(Op op);
+  bool fuse_const_div(Op op);
   bool join_add(uint32_t start);
   void local_set(uint32_t local, bool tee);
   bool memory_access(const Instr& in);  // compiler_memory.cc
@@ -110,7 +112,16 @@ class FunctionCompiler {
   void compact_funnel_run();
   bool peek_address(uint32_t index, uint32_t& slot, uint32_t& imm) const;
   bool fuse_f64_store(Op op, uint32_t offset);
+  void note_f64_chain(Op op, uint32_t start);
+  void join_f64_update(uint32_t als);
   bool last_result_is(Op op, uint32_t index) const;
+  // compiler_loops.cc
+  bool op_at(uint32_t at, Op op) const;
+  bool fuse_loop(const Label& l);
+  bool loop_source_map(uint32_t head, std::initializer_list<uint32_t> expected);
+  bool fuse_funnel_loop(uint32_t head, uint32_t br);
+  bool fuse_fill_loop(uint32_t head, uint32_t br);
+  bool fuse_copy_loop(uint32_t head, uint32_t br);
   // compiler_simd.cc
   bool simd_op(const Instr& in);
   bool simd_special(const Instr& in);
@@ -273,6 +284,12 @@ class FunctionCompiler {
   uint32_t mask_shl_start_ = UINT32_MAX;
   Cond cmp_;
   uint32_t current_offset_ = 0;
+  // The highest code position a branch may land on so far (fuse_loop).
+  uint32_t last_target_ = 0;
+  // An I32AddImm and the F64Mul right after it (note_f64_chain).
+  uint32_t chain_start_ = 0;
+  uint32_t chain_end_ = UINT32_MAX;
+  uint32_t chain_muls_ = 0;
 };
 
 }  // namespace capbox::engine

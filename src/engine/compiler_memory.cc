@@ -5,6 +5,7 @@
 #include "engine/compiler_func.h"
 
 #include <cstring>
+#include <vector>
 
 namespace capbox::engine {
 namespace {
@@ -480,6 +481,7 @@ bool FunctionCompiler::fuse_f64_store(Op op, uint32_t offset) {
       return false;
     const void* h = handlers_[static_cast<size_t>(Op::F64AddLoadStore)];
     std::memcpy(&code_[last_start_], &h, sizeof h);
+    join_f64_update(last_start_);
   } else if (last_result_is(Op::F64MulSub, index) &&
              f64_load_end_ == last_start_) {
     const bool adds = f64_load_op_ == Op::I64LoadAdd_;
@@ -503,6 +505,47 @@ bool FunctionCompiler::fuse_f64_store(Op op, uint32_t offset) {
   pop();
   forget_last();
   return true;
+}
+
+// nbody's `p->v += d * m` on an address just stepped (a `local.tee` of
+// p + imm): an I32AddImm, then one or two F64Mul, then the F64AddLoad that
+// is becoming an F64AddLoadStore, emitted one right after the other (the
+// load the F64AddLoad replaced took its place). Called by emit() for each
+// instruction, so the chain's instruction starts are known, not guessed.
+void FunctionCompiler::note_f64_chain(Op op, uint32_t start) {
+  if (op == Op::I32AddImm) {
+    chain_start_ = start;
+    chain_end_ = start + 5;
+    chain_muls_ = 0;
+  } else if (op == Op::F64Mul && chain_end_ == start && chain_muls_ < 2) {
+    chain_end_ = start + 5;
+    ++chain_muls_;
+  } else if (!(chain_end_ == start && chain_muls_ > 0 &&
+               (op == Op::I64Load_ || op == Op::F64AddLoad))) {
+    chain_end_ = UINT32_MAX;
+  }
+}
+
+// The chain above, ending in the F64AddLoadStore at `als`, joins it as one
+// F64AddrMul*AddStore, which runs the parts in order. Nothing may branch
+// inside; only the store half has a source-map entry (the others cannot
+// trap), and it moves to word 0.
+void FunctionCompiler::join_f64_update(uint32_t als) {
+  const uint32_t add = chain_start_;
+  auto& map = out_.source_map;
+  if (chain_end_ != als || chain_muls_ == 0 || last_target_ > add ||
+      map.empty() || map.back().code_offset != als ||
+      (map.size() >= 2 && map[map.size() - 2].code_offset >= add))
+    return;
+  map.back().code_offset = add;
+  std::vector<uint32_t> words;
+  for (uint32_t at = add; at < als; at += 5)
+    words.insert(words.end(), &code_[at + 2], &code_[at + 5]);
+  words.insert(words.end(), &code_[als + 2], &code_[als + 7]);
+  code_.resize(add);
+  emit(chain_muls_ == 1 ? Op::F64AddrMulAddStore : Op::F64AddrMul2AddStore);
+  for (uint32_t w : words)
+    word(w);
 }
 
 void FunctionCompiler::store(Op op, uint32_t offset) {

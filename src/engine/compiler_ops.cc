@@ -114,6 +114,30 @@ Op branch_form(Op cmp) {
   return kNoOp;
 }
 
+// The integer compare that is always the negation of `cmp` (floats have
+// none: a NaN makes both false), or kNoOp.
+Op inverse_compare(Op cmp) {
+  static constexpr struct {
+    Op a, b;
+  } kPairs[] = {
+      {Op::I32Eq, Op::I32Ne},         {Op::I32LtS, Op::I32GeS},
+      {Op::I32LtU, Op::I32GeU},       {Op::I32GtS, Op::I32LeS},
+      {Op::I32GtU, Op::I32LeU},       {Op::I32EqImm, Op::I32NeImm},
+      {Op::I32LtSImm, Op::I32GeSImm}, {Op::I32LtUImm, Op::I32GeUImm},
+      {Op::I32GtSImm, Op::I32LeSImm}, {Op::I32GtUImm, Op::I32LeUImm},
+      {Op::I64Eq, Op::I64Ne},         {Op::I64LtS, Op::I64GeS},
+      {Op::I64LtU, Op::I64GeU},       {Op::I64GtS, Op::I64LeS},
+      {Op::I64GtU, Op::I64LeU},
+  };
+  for (const auto& p : kPairs) {
+    if (p.a == cmp)
+      return p.b;
+    if (p.b == cmp)
+      return p.a;
+  }
+  return kNoOp;
+}
+
 bool is_identity(Opcode op) {
   switch (op) {
     case Opcode::I64ExtendI32U:  // i32 slots are kept zero-extended
@@ -153,7 +177,28 @@ bool may_trap(Opcode op) {
 
 }  // namespace
 
+// i32.eqz of an integer compare just emitted (`i32.eq; i32.eqz; if` in
+// sha256's rounds) negates the compare in place instead of running twice:
+// the value is the same, and a branch on it still fuses with it.
+bool FunctionCompiler::invert_compare() {
+  const uint32_t index = height() - 1;
+  if (cmp_end_ != pos() || last_end_ != pos() || cmp_start_ != last_start_ ||
+      last_dst_index_ != index || stack_[index].kind != Entry::Kind::Temp)
+    return false;
+  const Op inverse = inverse_compare(last_op_);
+  if (inverse == kNoOp)
+    return false;
+  const void* h = handlers_[static_cast<size_t>(inverse)];
+  std::memcpy(&code_[cmp_start_], &h, sizeof h);
+  last_op_ = inverse;
+  last_result_op_ = inverse;
+  cmp_ = invert(cmp_);
+  return true;
+}
+
 void FunctionCompiler::unary(Op op) {
+  if (op == Op::I32Eqz && invert_compare())
+    return;
   // eqz of a mask just tested (`!(x & m)`): a branch on it tests x & m.
   const bool masked = op == Op::I32Eqz && cmp_.op == Op::BrIfAndImmNez &&
                       cmp_end_ == pos() &&
@@ -498,12 +543,32 @@ bool FunctionCompiler::fuse_field_add(Op op) {
   return true;
 }
 
+// A constant divided by a value (nbody's dt / (d * d * d)) takes the
+// constant as an immediate instead of materialising it every time.
+bool FunctionCompiler::fuse_const_div(Op op) {
+  const uint32_t ia = height() - 2, ib = height() - 1;
+  if (op != Op::F64Div || stack_[ia].kind != Entry::Kind::Const ||
+      stack_[ib].kind == Entry::Kind::Const)
+    return false;
+  const uint64_t c = stack_[ia].value;
+  const uint32_t b = slot_of(ib);
+  pop();
+  pop();
+  const uint32_t dst = push_temp();
+  const uint32_t start = emit(Op::F64ConstDiv);
+  for (uint32_t w : {dst, b, static_cast<uint32_t>(c),
+                     static_cast<uint32_t>(c >> 32)})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
     return;
   if (fuse_field_add(op))
     return;
-  if (fuse_shifted(op) || fuse_f64(op))
+  if (fuse_shifted(op) || fuse_f64(op) || fuse_const_div(op))
     return;
   if (binary_imm(op))
     return;
