@@ -88,6 +88,7 @@ class FunctionCompiler {
   bool invert_compare();
   void binary(const Instr& in, Op op);
   bool binary_imm(Op op);
+  bool partner_of_last(uint32_t top, uint32_t& other) const;
   bool fuse_shifted(Op op);
   bool fuse_shr_and(uint32_t operand, uint64_t mask);
   bool fuse_field_add(Op op);

@@ -349,6 +349,22 @@ constexpr ShiftedForm kShiftedForms[] = {
 
 }  // namespace
 
+// The other operand of a binary op whose one operand is the result just
+// emitted (in slot `top` or just below it): a non-constant below it, or a
+// local above it. False when neither fits.
+bool FunctionCompiler::partner_of_last(uint32_t top, uint32_t& other) const {
+  if (last_result_is(last_op_, top) &&
+      stack_[top - 1].kind != Entry::Kind::Const) {
+    other = top - 1;
+  } else if (last_result_is(last_op_, top - 1) &&
+             stack_[top].kind == Entry::Kind::Local) {
+    other = top;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // A commutative i32 op whose operand is the shift just computed, into a
 // temp nothing else reads, takes the shift in: `a OP (x SHIFT c)`. The
 // other operand is below it (anything but a constant, which binary_imm
@@ -362,15 +378,8 @@ bool FunctionCompiler::fuse_shifted(Op op) {
   if (form == nullptr)
     return false;
   uint32_t other = 0;
-  if (last_result_is(last_op_, top) &&
-      stack_[top - 1].kind != Entry::Kind::Const) {
-    other = top - 1;
-  } else if (last_result_is(last_op_, top - 1) &&
-             stack_[top].kind == Entry::Kind::Local) {
-    other = top;
-  } else {
+  if (!partner_of_last(top, other))
     return false;
-  }
   uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
   if (op == Op::I32Xor && fuse_rotates(other, x, c))
     return true;
@@ -506,15 +515,8 @@ bool FunctionCompiler::fuse_field_add(Op op) {
   if (op != Op::I32Add || last_op_ != Op::I32ShrUAndImm)
     return false;
   uint32_t top = height() - 1, other = 0;
-  if (last_result_is(last_op_, top) &&
-      stack_[top - 1].kind != Entry::Kind::Const) {
-    other = top - 1;
-  } else if (last_result_is(last_op_, top - 1) &&
-             stack_[top].kind == Entry::Kind::Local) {
-    other = top;
-  } else {
+  if (!partner_of_last(top, other))
     return false;
-  }
   uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
   uint32_t m = code_[last_start_ + 5];
   code_.resize(last_start_);

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <bit>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +17,14 @@
 namespace capbox::engine::api_test {
 
 using testing::wat_to_wasm;
+
+inline Value f64(double d) {
+  return Value::f64_bits(std::bit_cast<uint64_t>(d));
+}
+
+inline double as_f64(const Value& v) {
+  return std::bit_cast<double>(v.bits);
+}
 
 inline std::shared_ptr<const CompiledModule> load(
     std::string_view wat,

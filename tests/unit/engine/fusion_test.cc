@@ -16,14 +16,6 @@
 namespace capbox::engine::api_test {
 namespace {
 
-Value f64(double d) {
-  return Value::f64_bits(std::bit_cast<uint64_t>(d));
-}
-
-double as_f64(const Value& v) {
-  return std::bit_cast<double>(v.bits);
-}
-
 TEST_CASE("a counter's add joins its branch, never across a label") {
   Store store;
   Instance* inst = instantiate(store, R"((module

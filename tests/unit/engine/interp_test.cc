@@ -14,10 +14,6 @@
 namespace capbox::engine::api_test {
 namespace {
 
-Value f64(double d) {
-  return Value::f64_bits(std::bit_cast<uint64_t>(d));
-}
-
 TEST_CASE("a local read lazily keeps its old value when overwritten") {
   Store store;
   Instance* inst = instantiate(store, R"((module

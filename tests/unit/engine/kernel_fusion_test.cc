@@ -20,14 +20,6 @@
 namespace capbox::engine::api_test {
 namespace {
 
-Value f64(double d) {
-  return Value::f64_bits(std::bit_cast<uint64_t>(d));
-}
-
-double as_f64(const Value& v) {
-  return std::bit_cast<double>(v.bits);
-}
-
 // wasi-libc's copy and fill loops, shaped as clang emits them (musl's
 // unaligned memcpy loop and its aligned one, memset's four i64 stores a
 // step), run whole in one instruction (I32FunnelLoop, I64CopyLoop,
