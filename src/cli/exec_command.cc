@@ -346,11 +346,11 @@ Result<sandbox::ExecConfig, Failure> make_exec_config(
             ": " + std::strerror(errno),
         "reinstall capbox, or set CAPBOX_PRELOAD to the library's path"));
   config.limits = plan.rlimits();
-  config.limits.open_files =
-      plan.open_files.value == 0
-          ? 0
-          : plan.open_files.value + preload_descriptors(plan) +
-                (options.trace_groups != 0 ? 1 : 0);
+  config.limits.open_files = plan.open_files.value == 0
+                                 ? 0
+                                 : plan.open_files.value +
+                                       preload_descriptors(plan) +
+                                       (options.trace_groups != 0 ? 1 : 0);
   config.limits.file_bytes = plan.file_output.value;
   config.limits.address_space = plan.memory.value;
   if (plan.processes.value != 0)

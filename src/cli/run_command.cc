@@ -21,8 +21,8 @@
 #include <optional>
 #include <vector>
 
-#include "broker/client.h"
 #include "base/unique_fd.h"
+#include "broker/client.h"
 #include "cli/exit_codes.h"
 #include "cli/guest_run.h"
 #include "cli/listen.h"

@@ -62,7 +62,7 @@ struct RunOptions {
   // -q: -1 (errors only); -v: 1 (policy files, grants, limits); -vv: 2
   // (also every broker decision).
   int verbosity = 0;
-  std::string module_path;             // exec: the PROGRAM as written
+  std::string module_path;  // exec: the PROGRAM as written
   std::vector<std::string> module_args;
 };
 

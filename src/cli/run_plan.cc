@@ -8,8 +8,8 @@
 #include <system_error>
 
 #include "cli/exit_codes.h"
-#include "sandbox/exec_sandbox.h"
 #include "policy/values.h"
+#include "sandbox/exec_sandbox.h"
 
 namespace capbox::cli {
 namespace {
@@ -286,9 +286,9 @@ Result<RunPlan, PlanError> make_run_plan(
   plan_limits(policy, plan);
   if (options.kind == CommandKind::kExec && plan.processes.value == 0) {
     plan.processes.value = sandbox::kDefaultExecProcesses;
-    plan.processes.described =
-        "processes limit of " + std::to_string(plan.processes.value) +
-        " processes (capbox exec's default)";
+    plan.processes.described = "processes limit of " +
+                               std::to_string(plan.processes.value) +
+                               " processes (capbox exec's default)";
   }
   // stdio, then one descriptor per grant and per listening socket.
   const uint64_t at_start = 3 + plan.grants.size() + plan.listen.size();

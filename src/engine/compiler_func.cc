@@ -13,10 +13,9 @@ namespace {
 
 // A one-value block type's result, as a span with static storage.
 std::span<const ValType> single(ValType t) {
-  static constexpr ValType kTypes[] = {ValType::I32,     ValType::I64,
-                                       ValType::F32,     ValType::F64,
-                                       ValType::V128,    ValType::FuncRef,
-                                       ValType::ExternRef};
+  static constexpr ValType kTypes[] = {
+      ValType::I32,  ValType::I64,     ValType::F32,      ValType::F64,
+      ValType::V128, ValType::FuncRef, ValType::ExternRef};
   for (const ValType& k : kTypes)
     if (k == t)
       return {&k, 1};
@@ -474,8 +473,8 @@ uint32_t FunctionCompiler::emit_cond(Cond c) {
              tag_end_ == pos() && c.a == code_[tag_start_ + 2]) {
     // The tag loaded just before is tested (Load8UBrIf*): the load's
     // operands stay, its source entry too.
-    const Op tag_op = c.op == Op::BrIfI32EqImm ? Op::Load8UBrIfEqImm
-                                               : Op::Load8UBrIfNeImm;
+    const Op tag_op =
+        c.op == Op::BrIfI32EqImm ? Op::Load8UBrIfEqImm : Op::Load8UBrIfNeImm;
     const void* h = handlers_[static_cast<size_t>(tag_op)];
     std::memcpy(&code_[tag_start_], &h, sizeof h);
     last_op_ = tag_op;

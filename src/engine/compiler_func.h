@@ -105,7 +105,9 @@ class FunctionCompiler {
   bool fuse_copy(Op store_op, uint32_t offset);
   bool fuse_funnel();
   bool fuse_funnel_store(Op op, uint32_t offset);
-  bool fuse_load_funnel_store(uint32_t address, uint32_t imm, uint32_t offset,
+  bool fuse_load_funnel_store(uint32_t address,
+                              uint32_t imm,
+                              uint32_t offset,
                               const uint32_t funnel[4]);
   void note_word_load(Op op, uint32_t start);
   void join_run(uint32_t start, Op single);

@@ -89,12 +89,12 @@ bool FunctionCompiler::fuse_funnel_loop(uint32_t head, uint32_t br) {
     if (written[i] == dst_add || written[i] == src_add)
       return false;
   }
-  if (!loop_source_map(head, {run, run + 1, run + 2, run + 3, run + 4,
-                              run + 5, run + 6, run + 7}))
+  if (!loop_source_map(head, {run, run + 1, run + 2, run + 3, run + 4, run + 5,
+                              run + 6, run + 7}))
     return false;
-  const uint32_t words[17] = {p,    dst_add, src_add, f[6], f[3], f[0],
-                              f[1], f[4],    f[5],    f[7], f[8], f[9],
-                              f[10], c[2],   n,       c[5], c[7]};
+  const uint32_t words[17] = {p,     dst_add, src_add, f[6], f[3], f[0],
+                              f[1],  f[4],    f[5],    f[7], f[8], f[9],
+                              f[10], c[2],    n,       c[5], c[7]};
   code_.resize(head);
   emit(Op::I32FunnelLoop);
   for (uint32_t w : words)

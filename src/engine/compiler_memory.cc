@@ -197,9 +197,9 @@ bool FunctionCompiler::join_load(uint32_t dst, uint32_t a, uint32_t offset) {
 bool FunctionCompiler::fuse_masked_load(uint32_t offset) {
   const uint32_t index = height() - 1;
   const uint32_t shl = prev_start_, add = last_start_;
-  if (prev_op_ != Op::I32ShlImm || shl != mask_shl_start_ ||
-      prev_end_ != add || prev_dst_index_ != index ||
-      code_[add + 3] != code_[shl + 2] || code_[shl + 3] != code_[shl + 2] ||
+  if (prev_op_ != Op::I32ShlImm || shl != mask_shl_start_ || prev_end_ != add ||
+      prev_dst_index_ != index || code_[add + 3] != code_[shl + 2] ||
+      code_[shl + 3] != code_[shl + 2] ||
       code_[mask_and_start_ + 2] != code_[shl + 3])
     return false;
   const uint32_t a = code_[mask_and_start_ + 3];
@@ -357,7 +357,8 @@ bool FunctionCompiler::fuse_funnel_store(Op op, uint32_t offset) {
 // already been cut back to where the funnel began, which must be where
 // the load ended. Like a fused copy, the store half's source offset sits
 // one word in.
-bool FunctionCompiler::fuse_load_funnel_store(uint32_t address, uint32_t imm,
+bool FunctionCompiler::fuse_load_funnel_store(uint32_t address,
+                                              uint32_t imm,
                                               uint32_t offset,
                                               const uint32_t funnel[4]) {
   if (word_load_end_ != pos() || out_.source_map.empty() ||

@@ -273,8 +273,8 @@ bool FunctionCompiler::binary_imm(Op op) {
   if (chosen == Op::I32AndImm && fuse_shr_and(operand, imm))
     return true;
   // A shift of a mask just computed: a load may take both in (load()).
-  const bool masked = chosen == Op::I32ShlImm &&
-                      last_result_is(Op::I32AndImm, operand);
+  const bool masked =
+      chosen == Op::I32ShlImm && last_result_is(Op::I32AndImm, operand);
   const uint32_t and_start = last_start_;
   uint32_t a = slot_of(operand);
   pop();
@@ -558,8 +558,8 @@ bool FunctionCompiler::fuse_const_div(Op op) {
   pop();
   const uint32_t dst = push_temp();
   const uint32_t start = emit(Op::F64ConstDiv);
-  for (uint32_t w : {dst, b, static_cast<uint32_t>(c),
-                     static_cast<uint32_t>(c >> 32)})
+  for (uint32_t w :
+       {dst, b, static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32)})
     word(w);
   note_result(start + 2);
   return true;

@@ -155,7 +155,7 @@ struct Executor::State {
   // Where a trap happened.
   const uint32_t* trap_pc = nullptr;
   Instance* trap_inst = nullptr;
-  Frame* trap_fsp = nullptr;  // one past the innermost caller's frame
+  Frame* trap_fsp = nullptr;   // one past the innermost caller's frame
   uint32_t exit_code[2] = {};  // the ExitInterp instruction
 
   ~State() {
@@ -264,8 +264,11 @@ bool locate_frame(TraceFrame& out, const Instance* inst, const uint32_t* pc) {
 // Fills the trap's location and backtrace: the trapping pc, then the call
 // site of each frame below it. A frame's return pc is just past its call
 // instruction, so pc - 1 lies inside that call.
-void locate(Trap& trap, const Instance* inst, const uint32_t* pc,
-            const Frame* first, const Frame* last) {
+void locate(Trap& trap,
+            const Instance* inst,
+            const uint32_t* pc,
+            const Frame* first,
+            const Frame* last) {
   TraceFrame here;
   if (trap.function == Trap::kNoFunction && locate_frame(here, inst, pc)) {
     trap.function = here.function;
@@ -273,8 +276,8 @@ void locate(Trap& trap, const Instance* inst, const uint32_t* pc,
     trap.function_name = here.function_name;
   }
   if (trap.function != Trap::kNoFunction)
-    trap.backtrace.push_back(TraceFrame{trap.function, trap.offset,
-                                        trap.function_name});
+    trap.backtrace.push_back(
+        TraceFrame{trap.function, trap.offset, trap.function_name});
   for (const Frame* f = last; f != nullptr && f > first;) {
     --f;
     if (trap.backtrace.size() == Trap::kMaxBacktrace) {
@@ -305,8 +308,12 @@ void capture_fault(guard::FaultTarget* target) {
 
 // run() with the guard-page fault handler armed on this thread: a guest
 // access that faults comes back here as an out-of-bounds trap.
-RunResult run_guarded(Executor::State* st, Frame* frames, Instance* inst,
-                      const uint32_t* pc, uint64_t* fp, TrapKind* kind) {
+RunResult run_guarded(Executor::State* st,
+                      Frame* frames,
+                      Instance* inst,
+                      const uint32_t* pc,
+                      uint64_t* fp,
+                      TrapKind* kind) {
 #if CAPBOX_GUARD_PAGES
   guard::install_handler();
   FaultCapture capture;

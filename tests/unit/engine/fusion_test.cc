@@ -461,10 +461,10 @@ TEST_CASE("two i32 loads in a row run and trap as the two") {
         0x11223344u);
   CHECK(call_export(store, inst, "pair", {Value::i32(16), Value::i32(16)})[0]
             .bits == 0x11223344u - 0x20u);
-  Trap first = call_export_trap(store, inst, "pair",
-                                {Value::i32(65534), Value::i32(0)});
-  Trap second = call_export_trap(store, inst, "pair",
-                                 {Value::i32(0), Value::i32(65534)});
+  Trap first =
+      call_export_trap(store, inst, "pair", {Value::i32(65534), Value::i32(0)});
+  Trap second =
+      call_export_trap(store, inst, "pair", {Value::i32(0), Value::i32(65534)});
   CHECK(first.kind == TrapKind::MemoryOutOfBounds);
   CHECK(second.kind == TrapKind::MemoryOutOfBounds);
   // Between the loads: i32.load (3 bytes), local.set (2), local.get (2).
@@ -567,8 +567,7 @@ TEST_CASE("a switch on x - k, its case map loaded by a field") {
   CHECK(call_export(store, inst, "local", {Value::i32(0)})[0].bits == 302);
   CHECK(call_export(store, inst, "local", {Value::i32(9)})[0].bits == 302);
   CHECK(call_export(store, inst, "wrap", {Value::i32(2)})[0].bits == 4);
-  CHECK(call_export(store, inst, "op_far", {Value::i32(0x100)})[0].bits ==
-        401);
+  CHECK(call_export(store, inst, "op_far", {Value::i32(0x100)})[0].bits == 401);
   CHECK(call_export_trap(store, inst, "op_far", {Value::i32(1)}).kind ==
         TrapKind::MemoryOutOfBounds);
   CHECK(call_export(store, inst, "trap", {Value::i32(0x100)})[0].bits == 0);
@@ -620,8 +619,7 @@ TEST_CASE("a constant stored just before a branch is stored either way") {
       (global.get $g))))");
   CHECK(call_export(store, inst, "br", {Value::i32(1)})[0].bits == 7);
   CHECK(call_export(store, inst, "br", {Value::i32(0)})[0].bits == 107);
-  CHECK(call_export(store, inst, "before_block", {Value::i32(0)})[0].bits ==
-        7);
+  CHECK(call_export(store, inst, "before_block", {Value::i32(0)})[0].bits == 7);
   CHECK(call_export(store, inst, "before_block", {Value::i32(1)})[0].bits ==
         107);
   CHECK(call_export(store, inst, "self", {Value::i32(5)})[0].bits == 2);
@@ -648,25 +646,27 @@ TEST_CASE("a tag loaded and tested runs and traps as load and branch") {
       (if (result i32) (i32.eq (i32.load8_u offset=8 (local.get 0))
                                (i32.const 5))
         (then (i32.const 1)) (else (i32.const 0))))))");
-  CHECK(call_export(store, inst, "tag", {Value::i32(0), Value::i32(0)})[0]
-            .bits == 4);
+  CHECK(
+      call_export(store, inst, "tag", {Value::i32(0), Value::i32(0)})[0].bits ==
+      4);
   CHECK(call_export(store, inst, "tag", {Value::i32(16), Value::i32(0)})[0]
             .bits == 5);
-  CHECK(call_export(store, inst, "tag", {Value::i32(1), Value::i32(0)})[0]
-            .bits == 0);
+  CHECK(
+      call_export(store, inst, "tag", {Value::i32(1), Value::i32(0)})[0].bits ==
+      0);
   CHECK(call_export(store, inst, "is5", {Value::i32(16)})[0].bits == 1);
   CHECK(call_export(store, inst, "is5", {Value::i32(0)})[0].bits == 0);
-  Trap fused = call_export_trap(store, inst, "tag",
-                                {Value::i32(65530), Value::i32(0)});
-  Trap plain = call_export_trap(store, inst, "tag",
-                                {Value::i32(16), Value::i32(65536)});
+  Trap fused =
+      call_export_trap(store, inst, "tag", {Value::i32(65530), Value::i32(0)});
+  Trap plain =
+      call_export_trap(store, inst, "tag", {Value::i32(16), Value::i32(65536)});
   CHECK(fused.kind == TrapKind::MemoryOutOfBounds);
   CHECK(plain.kind == TrapKind::MemoryOutOfBounds);
   // From the fused load to the plain one: load (3 bytes), local.tee (2),
   // i32.const (2), i32.ne, br_if (2), local.get (2), i32.const (2),
   // i32.add, return, end, local.get (2).
-  CHECK(plain.offset == fused.offset + 3 + 2 + 2 + 1 + 2 + 2 + 2 + 1 + 1 +
-                            1 + 2);
+  CHECK(plain.offset ==
+        fused.offset + 3 + 2 + 2 + 1 + 2 + 2 + 2 + 1 + 1 + 1 + 2);
 }
 
 TEST_CASE("a word loaded, then a field of it added to a base") {

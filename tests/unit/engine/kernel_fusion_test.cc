@@ -23,9 +23,9 @@ namespace {
 // wasi-libc's copy and fill loops, shaped as clang emits them (musl's
 // unaligned memcpy loop and its aligned one, memset's four i64 stores a
 // step), run whole in one instruction (I32FunnelLoop, I64CopyLoop,
-// I64FillLoop); copy64r steps its pointers the other way round. The same module loaded with
-// fuel metering keeps a Fuel instruction at the loop head, so there the
-// loops run step by step: both must return the same locals, leave the same
+// I64FillLoop); copy64r steps its pointers the other way round. The same module
+// loaded with fuel metering keeps a Fuel instruction at the loop head, so there
+// the loops run step by step: both must return the same locals, leave the same
 // memory and trap at the same instruction with the same stores done.
 constexpr std::string_view kKernelLoops = R"((module
   (memory (export "mem") 1)
@@ -152,8 +152,8 @@ TEST_CASE("the copy and fill loops run and trap as their steps") {
     return loops.same("funnel", {Value::i32(src), Value::i32(dst),
                                  Value::i32(n), Value::i32(0xA5000000)});
   };
-  CHECK(funnel(1, 1000, 50));   // three steps
-  CHECK(funnel(0, 3000, 16));   // one (the test fails at once)
+  CHECK(funnel(1, 1000, 50));    // three steps
+  CHECK(funnel(0, 3000, 16));    // one (the test fails at once)
   CHECK(funnel(100, 103, 300));  // overlapping: stores feed later loads
   CHECK(funnel(4099, 4096, 4000));
   // n below 16 wraps around: the loop runs until an access faults.
@@ -174,7 +174,7 @@ TEST_CASE("the copy and fill loops run and trap as their steps") {
     };
     CHECK(copy(5000, 1000, 100));
     CHECK(copy(7000, 7008, 500));  // overlapping
-    CHECK(copy(9000, 9000, 40));  // one step
+    CHECK(copy(9000, 9000, 40));   // one step
     CHECK_FALSE(copy(0, 100, 7));  // wraps around until an access faults
     for (uint32_t k = 0; k < 36; ++k) {
       CHECK_FALSE(copy(3000, 65536 - 80 - k, 200));
@@ -184,8 +184,8 @@ TEST_CASE("the copy and fill loops run and trap as their steps") {
   auto fill = [&](uint32_t p, uint32_t n) {
     CAPTURE(p);
     CAPTURE(n);
-    return loops.same("fill", {Value::i32(p), Value::i32(n),
-                               Value::i64(0x0102030405060708)});
+    return loops.same(
+        "fill", {Value::i32(p), Value::i32(n), Value::i64(0x0102030405060708)});
   };
   CHECK(fill(8, 100));
   CHECK(fill(5, 32));
@@ -300,8 +300,8 @@ TEST_CASE("eqz of an integer compare is its negation") {
     const std::string n = c.name;
     for (const char* t : {"i32", "i64"}) {
       const std::string ty = t;
-      const std::string cmp = "(i32.eqz (" + ty + "." + n +
-                              " (local.get 0) (local.get 1)))";
+      const std::string cmp =
+          "(i32.eqz (" + ty + "." + n + " (local.get 0) (local.get 1)))";
       funcs += "(func (export \"v_" + ty + n + "\") (param " + ty + " " + ty +
                ") (result i32) " + cmp + ")\n";
       funcs += "(func (export \"b_" + ty + n + "\") (param " + ty + " " + ty +
@@ -313,8 +313,9 @@ TEST_CASE("eqz of an integer compare is its negation") {
   }
   Store store;
   Instance* inst = instantiate(store, "(module " + funcs + ")");
-  const int64_t values[] = {-5, -6, -1, 0, 5, INT32_MAX, INT32_MIN,
-                            INT64_MIN, INT64_MAX, int64_t{1} << 32};
+  const int64_t values[] = {
+      -5,        -6,        -1,        0,         5,
+      INT32_MAX, INT32_MIN, INT64_MIN, INT64_MAX, int64_t{1} << 32};
   for (const Cmp& c : kCmps) {
     const std::string n = c.name;
     CAPTURE(n);
