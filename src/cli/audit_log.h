@@ -61,6 +61,9 @@ class RunRecorder {
   Result<void, std::string> open_audit(const std::string& path);
   bool auditing() const { return file_.valid(); }
 
+  const std::vector<sandbox::Grant>& grants() const { return grants_; }
+  const std::vector<GrantOrigin>& origins() const { return origins_; }
+
   void decision(const sandbox::Decision& decision);
   void note(const sandbox::NoteClaim& note);
 

@@ -353,8 +353,7 @@ Result<sandbox::ExecConfig, Failure> make_exec_config(
                                        (options.trace_groups != 0 ? 1 : 0);
   config.limits.file_bytes = plan.file_output.value;
   config.limits.address_space = plan.memory.value;
-  if (plan.processes.value != 0)
-    config.processes = plan.processes.value;
+  config.processes = plan.processes.value;  // the plan has exec's default
   config.wall_time = plan.wall_time_ms();
   return config;
 }

@@ -39,23 +39,24 @@ bool writable(const policy::DirGrant& dir) {
   return false;
 }
 
+// `path` lexically normal, without a trailing '/' (but "/" itself).
+std::string normal_dir(const std::string& path) {
+  std::string out = fs::path(path).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/')
+    out.pop_back();
+  return out;
+}
+
 // The root, a home or a system directory: a grant of one of these hands
 // over far more than a program needs.
 bool broad(const std::string& host, const std::optional<std::string>& home) {
   static constexpr std::array<const char*, 12> kBroad = {
       "/",     "/home", "/root", "/etc",  "/usr", "/var",
       "/proc", "/sys",  "/dev",  "/boot", "/run", "~"};
-  std::string path = fs::path(host).lexically_normal().string();
-  while (path.size() > 1 && path.back() == '/')
-    path.pop_back();
+  const std::string path = normal_dir(host);
   if (std::find(kBroad.begin(), kBroad.end(), path) != kBroad.end())
     return true;
-  if (!home || home->empty())
-    return false;
-  std::string own = fs::path(*home).lexically_normal().string();
-  while (own.size() > 1 && own.back() == '/')
-    own.pop_back();
-  return path == own;
+  return home && !home->empty() && path == normal_dir(*home);
 }
 
 bool limit_check(const std::optional<policy::Located<uint64_t>>& limit,

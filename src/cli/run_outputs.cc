@@ -155,8 +155,6 @@ void RunOutputs::set_plan(const policy::Policy& policy, const RunPlan& plan) {
     report_.policy = policy.file;
   if (verbosity_ >= 1)
     print_plan(std::cerr, policy, plan, kind_);
-  if (verbosity_ >= 2)
-    plan_ = plan;
   recorder_.set_grants(plan.grants, plan.grant_origins);
   report_.memory.max = max_of(plan.memory);
   report_.fuel.max = max_of(plan.fuel);
@@ -173,7 +171,8 @@ void RunOutputs::attach(sandbox::BrokerHost& host) {
     return;
   host.set_decision_hook([this](const sandbox::Decision& d) {
     if (verbosity_ >= 2 && d.allowed)
-      std::cerr << allowed_line(d, plan_) << "\n";
+      std::cerr << allowed_line(d, recorder_.grants(), recorder_.origins())
+                << "\n";
     recorder_.decision(d);
   });
   if (report_.command == "run")

@@ -82,7 +82,6 @@ class RunOutputs {
       std::chrono::steady_clock::now();
   int verbosity_ = 0;
   CommandKind kind_ = CommandKind::kRun;
-  RunPlan plan_;  // for -vv's lines
   bool audit_ = false;
   bool default_audit_ = false;
   std::string audit_path_;

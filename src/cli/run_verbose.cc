@@ -87,7 +87,8 @@ void print_plan(std::ostream& out,
 }
 
 std::string allowed_line(const sandbox::Decision& decision,
-                         const RunPlan& plan) {
+                         const std::vector<sandbox::Grant>& grants,
+                         const std::vector<GrantOrigin>& origins) {
   std::string line = "capbox: allowed " + std::string(decision.operation) +
                      " of \"" + decision.guest_path + "\"";
   if (decision.target)
@@ -95,9 +96,9 @@ std::string allowed_line(const sandbox::Decision& decision,
   const std::vector<std::string> words = rights_words(decision.needed);
   if (!words.empty())
     line += " (" + join_words(words) + ")";
-  if (decision.grant < plan.grants.size())
-    line += " under " + plan.grants[decision.grant].guest_name + " (" +
-            plan.grant_origins[decision.grant].rule + ")";
+  if (decision.grant < grants.size() && decision.grant < origins.size())
+    line += " under " + grants[decision.grant].guest_name + " (" +
+            origins[decision.grant].rule + ")";
   return line;
 }
 

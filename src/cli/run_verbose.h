@@ -9,6 +9,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "cli/run_options.h"
 #include "cli/run_plan.h"
@@ -23,7 +24,9 @@ void print_plan(std::ostream& out,
                 CommandKind kind);
 
 // `capbox: allowed open of "/data/in.txt" (read) under /data (fs.dir[0])`.
+// `grants` and `origins` as the run plan has them.
 std::string allowed_line(const sandbox::Decision& decision,
-                         const RunPlan& plan);
+                         const std::vector<sandbox::Grant>& grants,
+                         const std::vector<GrantOrigin>& origins);
 
 }  // namespace capbox::cli

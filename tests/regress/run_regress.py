@@ -13,6 +13,13 @@
 #   xfail: WHY       a known capbox bug: the case must still FAIL on capbox;
 #                    it fails loudly once capbox matches (drop the line then)
 #   wabt: skip WHY   wabt is wrong here: do not compare its output
+#   wabt-crashes: yes
+#                    spectest-interp dies of a signal on it: with wabt run,
+#                    diff_run must skip the module, not report a divergence
+#   cross-type-tail-call: yes
+#                    the module makes a return_call across function types,
+#                    which diff_run.cross_type_tail_calls must see (and must
+#                    not see in a case without this line)
 # Usage: run_regress.py --driver PATH [CASE.wasm|CASE.wat|DIR]...
 # Prints a line per case and "N passed, M failed"; exits 1 on a failure.
 import argparse
@@ -71,13 +78,27 @@ def run_case(path, driver):
         not header.get("wabt", "").startswith("skip")
     work = tempfile.mkdtemp(prefix="regress-")
     try:
-        outcome = diff_run.run_module(module_bytes(path, work), driver,
-                                      features, seed, work, wabt=wabt)
+        wasm = module_bytes(path, work)
+        check = os.path.join(work, "check.wasm")
+        with open(check, "wb") as f:
+            f.write(wasm)
+        cross = diff_run.cross_type_tail_calls(check)
+        crashed = None
+        if header.get("wabt-crashes") == "yes" and \
+                shutil.which("spectest-interp"):
+            crashed = diff_run.run_module(wasm, driver, features, seed,
+                                          work).skip or "not skipped"
+        outcome = diff_run.run_module(wasm, driver, features, seed, work,
+                                      wabt=wabt)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if outcome.skip:
         return False, f"not run: {outcome.skip}"
     problems = []
+    if cross != (header.get("cross-type-tail-call") == "yes"):
+        problems.append(f"cross_type_tail_calls says {cross}")
+    if crashed is not None and not crashed.startswith("wabt crashed"):
+        problems.append(f"with wabt run, diff_run gave: {crashed}")
     if wabt:
         wrong = mismatch(expected, outcome.wabt)
         if wrong:
