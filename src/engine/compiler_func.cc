@@ -307,15 +307,19 @@ uint32_t FunctionCompiler::emit(Op op) {
 void FunctionCompiler::emit_copy(uint32_t dst, uint32_t src) {
   if (dst == src)
     return;
-  if (copy_end_ == pos()) {
-    // Rotations of locals (hash rounds) copy several in a row.
-    const void* h = handlers_[static_cast<size_t>(Op::Copy2)];
+  if (copy_end_ == pos() && copy_count_ < 4) {
+    // Rotations of locals (hash rounds, a loop's carried values) copy
+    // several in a row: up to four run in one instruction, in order.
+    static constexpr Op kJoined[] = {Op::Copy2, Op::Copy3, Op::Copy4};
+    const Op op = kJoined[copy_count_ - 1];
+    const void* h = handlers_[static_cast<size_t>(op)];
     std::memcpy(&code_[copy_start_], &h, sizeof h);
-    last_op_ = Op::Copy2;
+    last_op_ = op;
     last_start_ = copy_start_;
     word(dst);
     word(src);
-    copy_end_ = UINT32_MAX;
+    ++copy_count_;
+    copy_end_ = pos();
     return;
   }
   uint32_t start = emit(Op::Copy);
@@ -323,6 +327,7 @@ void FunctionCompiler::emit_copy(uint32_t dst, uint32_t src) {
   word(src);
   copy_start_ = start;
   copy_end_ = pos();
+  copy_count_ = 1;
 }
 
 void FunctionCompiler::emit_const(uint32_t dst, uint64_t value) {
@@ -503,7 +508,23 @@ uint32_t FunctionCompiler::emit_cond(Cond c) {
 }
 
 // An unconditional jump to `l`, without moving values.
+// Copies just before it (a loop's carried values, a block's results) join
+// it as one Copy*Br.
 void FunctionCompiler::emit_jump(Label& l) {
+  if (copy_end_ == pos()) {
+    static constexpr Op kWithJump[] = {Op::CopyBr, Op::Copy2Br, Op::Copy3Br,
+                                       Op::Copy4Br};
+    const Op op = kWithJump[copy_count_ - 1];
+    const uint32_t start = copy_start_;
+    const void* h = handlers_[static_cast<size_t>(op)];
+    std::memcpy(&code_[start], &h, sizeof h);
+    forget_last();
+    last_op_ = op;
+    last_start_ = start;
+    word(0);
+    link(start, pos() - 1, l);
+    return;
+  }
   uint32_t start = emit(Op::Br);
   word(0);
   link(start, start + 2, l);

@@ -260,10 +260,12 @@ class FunctionCompiler {
   // The last I32Add, while nothing follows it: the next joins it (I32Add2).
   uint32_t iadd_start_ = 0;
   uint32_t iadd_end_ = UINT32_MAX;
-  // The last Copy, while it is the last instruction and no label is bound
-  // after it: the next copy joins it as a Copy2.
+  // The last Copy..Copy4, while it is the last instruction and no label is
+  // bound after it: the next copy joins it (up to Copy4), and a jump
+  // joins it as a Copy*Br.
   uint32_t copy_start_ = 0;
   uint32_t copy_end_ = UINT32_MAX;
+  uint32_t copy_count_ = 0;
   // The last plain I32Load_, while it is the last instruction and no label
   // is bound after it: the next one joins it as an I32Load2.
   uint32_t load_start_ = 0;
