@@ -29,6 +29,7 @@
 #include <limits>
 #include <memory>
 
+#include "engine/bulk_loops.h"
 #include "engine/compiled.h"
 #include "engine/compiler.h"
 #include "engine/guard.h"

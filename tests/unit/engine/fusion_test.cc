@@ -100,7 +100,8 @@ std::string rotation_module(int k) {
   w += " (local.set $a" + std::to_string(k - 1) + ") (br $l)))";
   for (int i = 0; i < k; ++i)
     w += " (local.set $h (i64.add (i64.mul (local.get $h) (i64.const 31))"
-         " (local.get $a" + std::to_string(i) + ")))";
+         " (local.get $a" +
+         std::to_string(i) + ")))";
   return w + " (local.get $h)))";
 }
 
