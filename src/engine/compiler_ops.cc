@@ -434,7 +434,8 @@ bool FunctionCompiler::fuse_rotates(uint32_t other, uint32_t x, uint32_t c) {
 // An f64 add/sub/mul whose right operand is the f64 load just emitted
 // takes the load in (the load's source entry stays at the instruction's
 // start, so a trap is still the load's); an add/sub whose operand is the
-// product just computed becomes a multiply-add, rounded twice as wasm is.
+// product just computed becomes a multiply-add, rounded twice as wasm is;
+// a product with a square root just taken takes the root in.
 bool FunctionCompiler::fuse_f64(Op op) {
   if (op != Op::F64Add && op != Op::F64Sub && op != Op::F64Mul)
     return false;
@@ -463,8 +464,22 @@ bool FunctionCompiler::fuse_f64(Op op) {
     note_result(start + 2);
     return true;
   }
-  if (op == Op::F64Mul)
-    return false;
+  if (op == Op::F64Mul) {
+    // x * sqrt(y), the root just computed (nbody's d2 * sqrt(d2)).
+    if (!last_result_is(Op::F64Sqrt, top))
+      return false;
+    const uint32_t y = code_[last_start_ + 3];
+    code_.resize(last_start_);
+    const uint32_t x = slot_of(top - 1);
+    pop();
+    pop();
+    const uint32_t dst = push_temp();
+    const uint32_t start = emit(Op::F64MulSqrt);
+    for (uint32_t w : {dst, x, y})
+      word(w);
+    note_result(start + 2);
+    return true;
+  }
   Op fused = Op::kCount;
   uint32_t other = 0;
   if (last_result_is(Op::F64Mul, top) &&

@@ -333,6 +333,56 @@ TEST_CASE("f64 updates at a stepped address and constant divisions") {
   CHECK(std::isnan(as_f64(call_export(store, inst, "div", {f64(NAN)})[0])));
 }
 
+// x * sqrt(y) with the root just taken (F64MulSqrt), and a multiply-add
+// stored as soon as it is computed (F64MulAddStore, F64MulSubStore): each
+// product and root rounded alone, the operands in wasm's order, and an
+// out-of-bounds store the store's trap, with nothing written.
+TEST_CASE("f64 products with a root, and multiply-adds stored at once") {
+  Store store;
+  const std::string wat = R"((module
+    (memory 1)
+    (func (export "msqrt") (param f64 f64) (result f64)
+      (f64.mul (local.get 0) (f64.sqrt (local.get 1))))
+    (func (export "madd") (param i32 f64 f64 f64)
+      (f64.store offset=8 (local.get 0)
+        (f64.add (local.get 1) (f64.mul (local.get 2) (local.get 3)))))
+    (func (export "msub") (param i32 f64 f64 f64)
+      (f64.store (i32.add (local.get 0) (i32.const 16))
+        (f64.sub (local.get 1) (f64.mul (local.get 2) (local.get 3)))))
+    (func (export "get") (param i32) (result f64)
+      (f64.load (local.get 0)))))";
+  Instance* inst = instantiate(store, wat);
+  for (double y : {2.0, 3.0, 1e-300, 0.5}) {
+    CAPTURE(y);
+    volatile double root = std::sqrt(y);
+    volatile double product = 3.0000000000000004 * root;
+    CHECK(
+        call_export(store, inst, "msqrt", {f64(3.0000000000000004), f64(y)})[0]
+            .bits == std::bit_cast<uint64_t>(double(product)));
+  }
+  CHECK(std::isnan(
+      as_f64(call_export(store, inst, "msqrt", {f64(1), f64(-1)})[0])));
+  const double c = 0.1, x = 1.0 / 3, y = 3.0000000000000004;
+  volatile double xy = x * y;
+  call_export(store, inst, "madd", {Value::i32(100), f64(c), f64(x), f64(y)});
+  call_export(store, inst, "msub", {Value::i32(200), f64(c), f64(x), f64(y)});
+  CHECK(as_f64(call_export(store, inst, "get", {Value::i32(108)})[0]) ==
+        c + xy);
+  CHECK(as_f64(call_export(store, inst, "get", {Value::i32(216)})[0]) ==
+        c - xy);
+  const std::vector<uint8_t> bytes = wat_to_wasm(wat);
+  for (const char* name : {"madd", "msub"}) {
+    CAPTURE(name);
+    Trap t = call_export_trap(store, inst, name,
+                              {Value::i32(65536 - 12), f64(1), f64(2), f64(3)});
+    CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+    REQUIRE(t.offset < bytes.size());
+    CHECK(bytes[t.offset] == 0x39);  // f64.store
+    CHECK(as_f64(call_export(store, inst, "get", {Value::i32(65536 - 8)})[0]) ==
+          0.0);
+  }
+}
+
 // i32.eqz of an integer compare negates the compare (I32LtS becomes
 // I32GeS): as a value and as an if's condition, for every compare, with
 // register and immediate operands, around the sign and wrap boundaries.
