@@ -506,6 +506,27 @@ bool FunctionCompiler::fuse_f64(Op op) {
   return true;
 }
 
+// y & ~x, the complement just computed (x ^ -1) into a temp nothing else
+// reads (sha256's choose, bit clearing): one instruction.
+bool FunctionCompiler::fuse_and_not() {
+  const uint32_t top = height() - 1;
+  uint32_t other = 0;
+  if (last_op_ != Op::I32XorImm || code_[last_start_ + 4] != UINT32_MAX ||
+      !partner_of_last(top, other))
+    return false;
+  const uint32_t x = code_[last_start_ + 3];
+  code_.resize(last_start_);
+  const uint32_t y = slot_of(other);
+  pop();
+  pop();
+  const uint32_t dst = push_temp();
+  const uint32_t start = emit(Op::I32AndNot);
+  for (uint32_t w : {dst, y, x})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 // A field of an instruction word, (x >>u c) & m, computed by the shift
 // just emitted and masked by this and: one instruction (Lua's GETARG_*).
 bool FunctionCompiler::fuse_shr_and(uint32_t operand, uint64_t mask) {
@@ -582,6 +603,8 @@ bool FunctionCompiler::fuse_const_div(Op op) {
 
 void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
+    return;
+  if (op == Op::I32And && fuse_and_not())
     return;
   if (fuse_field_add(op))
     return;

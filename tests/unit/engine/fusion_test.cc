@@ -153,6 +153,28 @@ TEST_CASE("an i32 op takes a constant shift of either operand") {
       static_cast<uint32_t>(((x << 3) & y) + (y | (x >> 5))));
 }
 
+// y & ~x with the complement just computed (I32AndNot), on either side;
+// an xor with any other constant stays an xor.
+TEST_CASE("an and with a complement just taken is one and-not") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    (func (export "choose") (param i32 i32 i32) (result i32)
+      (i32.xor (i32.and (local.get 0) (local.get 1))
+               (i32.and (i32.xor (local.get 0) (i32.const -1)) (local.get 2))))
+    (func (export "clear") (param i32 i32) (result i32)
+      (i32.and (local.get 0) (i32.xor (local.get 1) (i32.const -1))))
+    (func (export "flip") (param i32 i32) (result i32)
+      (i32.and (local.get 0) (i32.xor (local.get 1) (i32.const 0x7fffffff))))))");
+  const uint32_t e = 0x510E527Fu, f = 0x9B05688Cu, g = 0x1F83D9ABu;
+  CHECK(call_export(store, inst, "choose",
+                    {Value::i32(e), Value::i32(f), Value::i32(g)})[0]
+            .bits == ((e & f) ^ (~e & g)));
+  CHECK(call_export(store, inst, "clear", {Value::i32(f), Value::i32(e)})[0]
+            .bits == (f & ~e));
+  CHECK(call_export(store, inst, "flip", {Value::i32(f), Value::i32(e)})[0]
+            .bits == (f & (e ^ 0x7fffffffu)));
+}
+
 TEST_CASE("f64 ops on a load keep its trap; products are rounded alone") {
   Store store;
   Instance* inst = instantiate(store, R"((module
