@@ -128,6 +128,24 @@ void FunctionCompiler::load(Op op, uint32_t offset) {
     note_word_load(add_form, start);
     return;
   }
+  if ((op == Op::I32Load_ || op == Op::I64Load_) &&
+      last_result_is(Op::I32AddShlImm, index)) {
+    // a[i]: (a + (x << c)) then load, one instruction; the sum wraps.
+    uint32_t words[4];
+    std::memcpy(words, &code_[last_start_ + 3], sizeof words);  // a x c
+    code_.resize(last_start_);
+    pop();
+    const uint32_t dst = push_temp();
+    note_source(current_offset_);
+    const uint32_t start =
+        emit(op == Op::I32Load_ ? Op::I32LoadIndexed_ : Op::I64LoadIndexed_);
+    words[3] = offset;
+    word(dst);
+    for (uint32_t w : words)
+      word(w);
+    note_result(start + 2);
+    return;
+  }
   if (add_form != kNoOp && stack_[index].kind == Entry::Kind::LocalAdd) {
     Entry e = pop();
     uint32_t dst = push_temp();

@@ -175,6 +175,40 @@ TEST_CASE("an and with a complement just taken is one and-not") {
             .bits == (f & (e ^ 0x7fffffffu)));
 }
 
+// a[i] as (a + (i << c)) then a load (I32LoadIndexed_, I64LoadIndexed_):
+// the shift and the sum wrap at 32 bits before the offset is added, and an
+// access past the end is the load's trap.
+TEST_CASE("an indexed load shifts, wraps and traps as the three") {
+  Store store;
+  const std::string wat = R"((module
+    (memory 1)
+    (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+    (func (export "at32") (param i32 i32) (result i32)
+      (i32.load offset=4 (i32.add (local.get 0)
+                                  (i32.shl (local.get 1) (i32.const 2)))))
+    (func (export "at64") (param i32 i32) (result i64)
+      (i64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 35)))))))";
+  Instance* inst = instantiate(store, wat);
+  auto at32 = [&](uint32_t a, uint32_t i) {
+    return call_export(store, inst, "at32", {Value::i32(a), Value::i32(i)})[0]
+        .bits;
+  };
+  CHECK(at32(0, 0) == 0x08070605u);
+  CHECK(at32(1, 1) == 0x0d0c0b0au);
+  // 0x40000002 << 2 wraps to 8, and 0xFFFFFFFC + 8 to 4.
+  CHECK(at32(0xFFFFFFFCu, 0x40000002u) == 0x0c0b0a09u);
+  CHECK(at32(8, 0) == 0x100f0e0du);
+  // The count is taken mod 32: i << 35 is i << 3.
+  CHECK(call_export(store, inst, "at64", {Value::i32(0), Value::i32(1)})[0]
+            .bits == 0x100f0e0d0c0b0a09u);
+  const std::vector<uint8_t> bytes = wat_to_wasm(wat);
+  Trap t = call_export_trap(store, inst, "at32",
+                            {Value::i32(65536 - 8), Value::i32(1)});
+  CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+  REQUIRE(t.offset < bytes.size());
+  CHECK(bytes[t.offset] == 0x28);  // i32.load
+}
+
 TEST_CASE("f64 ops on a load keep its trap; products are rounded alone") {
   Store store;
   Instance* inst = instantiate(store, R"((module
