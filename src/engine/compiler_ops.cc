@@ -589,6 +589,21 @@ bool FunctionCompiler::fuse_const_div(Op op) {
       stack_[ib].kind == Entry::Kind::Const)
     return false;
   const uint64_t c = stack_[ia].value;
+  if (last_result_is(Op::F64MulSqrt, ib)) {
+    // c / (x * sqrt(y)) (an inverse cube distance): the product and root
+    // just computed join the division.
+    const uint32_t x = code_[last_start_ + 3], y = code_[last_start_ + 4];
+    code_.resize(last_start_);
+    pop();
+    pop();
+    const uint32_t dst = push_temp();
+    const uint32_t start = emit(Op::F64ConstDivMulSqrt);
+    for (uint32_t w : {dst, x, y, static_cast<uint32_t>(c),
+                       static_cast<uint32_t>(c >> 32)})
+      word(w);
+    note_result(start + 2);
+    return true;
+  }
   const uint32_t b = slot_of(ib);
   pop();
   pop();

@@ -333,7 +333,8 @@ TEST_CASE("f64 updates at a stepped address and constant divisions") {
   CHECK(std::isnan(as_f64(call_export(store, inst, "div", {f64(NAN)})[0])));
 }
 
-// x * sqrt(y) with the root just taken (F64MulSqrt), and a multiply-add
+// x * sqrt(y) with the root just taken (F64MulSqrt), a constant divided
+// by that (F64ConstDivMulSqrt), and a multiply-add
 // stored as soon as it is computed (F64MulAddStore, F64MulSubStore): each
 // product and root rounded alone, the operands in wasm's order, and an
 // out-of-bounds store the store's trap, with nothing written.
@@ -343,6 +344,9 @@ TEST_CASE("f64 products with a root, and multiply-adds stored at once") {
     (memory 1)
     (func (export "msqrt") (param f64 f64) (result f64)
       (f64.mul (local.get 0) (f64.sqrt (local.get 1))))
+    (func (export "cube") (param f64) (result f64)
+      (f64.div (f64.const 0.01)
+               (f64.mul (local.get 0) (f64.sqrt (local.get 0)))))
     (func (export "madd") (param i32 f64 f64 f64)
       (f64.store offset=8 (local.get 0)
         (f64.add (local.get 1) (f64.mul (local.get 2) (local.get 3)))))
@@ -362,6 +366,17 @@ TEST_CASE("f64 products with a root, and multiply-adds stored at once") {
   }
   CHECK(std::isnan(
       as_f64(call_export(store, inst, "msqrt", {f64(1), f64(-1)})[0])));
+  // dt / (d2 * sqrt(d2)) (F64ConstDivMulSqrt): root, product and quotient
+  // each rounded alone.
+  for (double d2 : {2.0, 3.0000000000000004, 1e-300, 7.25, 0.0}) {
+    CAPTURE(d2);
+    volatile double root = std::sqrt(d2);
+    volatile double product = d2 * root;
+    volatile double q = 0.01 / product;
+    CHECK(call_export(store, inst, "cube", {f64(d2)})[0].bits ==
+          std::bit_cast<uint64_t>(double(q)));
+  }
+  CHECK(std::isnan(as_f64(call_export(store, inst, "cube", {f64(-4)})[0])));
   const double c = 0.1, x = 1.0 / 3, y = 3.0000000000000004;
   volatile double xy = x * y;
   call_export(store, inst, "madd", {Value::i32(100), f64(c), f64(x), f64(y)});
