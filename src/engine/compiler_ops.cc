@@ -506,6 +506,37 @@ bool FunctionCompiler::fuse_f64(Op op) {
   return true;
 }
 
+// a OP (x OP2 y) for two of and, or and xor, the inner op just computed
+// into a temp nothing else reads (sha256's majority, masks and merges):
+// one instruction. All three are commutative, so the order of the outer
+// op's operands does not matter.
+bool FunctionCompiler::fuse_bitwise(Op op) {
+  static constexpr Op kOps[] = {Op::I32And, Op::I32Or, Op::I32Xor};
+  static constexpr Op kFused[3][3] = {
+      {Op::I32AndAnd, Op::I32AndOr, Op::I32AndXor},
+      {Op::I32OrAnd, Op::I32OrOr, Op::I32OrXor},
+      {Op::I32XorAnd, Op::I32XorOr, Op::I32XorXor}};
+  const auto outer = std::find(std::begin(kOps), std::end(kOps), op);
+  const auto inner = std::find(std::begin(kOps), std::end(kOps), last_op_);
+  const uint32_t top = height() - 1;
+  uint32_t other = 0;
+  if (outer == std::end(kOps) || inner == std::end(kOps) ||
+      !partner_of_last(top, other))
+    return false;
+  const uint32_t x = code_[last_start_ + 3], y = code_[last_start_ + 4];
+  code_.resize(last_start_);
+  const uint32_t a = slot_of(other);
+  pop();
+  pop();
+  const uint32_t dst = push_temp();
+  const uint32_t start = emit(
+      kFused[outer - std::begin(kOps)][inner - std::begin(kOps)]);
+  for (uint32_t w : {dst, a, x, y})
+    word(w);
+  note_result(start + 2);
+  return true;
+}
+
 // y & ~x, the complement just computed (x ^ -1) into a temp nothing else
 // reads (sha256's choose, bit clearing): one instruction.
 bool FunctionCompiler::fuse_and_not() {
@@ -620,6 +651,8 @@ void FunctionCompiler::binary(const Instr& in, Op op) {
   if (op == Op::I32Or && fuse_funnel())
     return;
   if (op == Op::I32And && fuse_and_not())
+    return;
+  if (fuse_bitwise(op))
     return;
   if (fuse_field_add(op))
     return;

@@ -209,6 +209,44 @@ TEST_CASE("an indexed load shifts, wraps and traps as the three") {
   CHECK(bytes[t.offset] == 0x28);  // i32.load
 }
 
+// a OP (x OP2 y) for and, or and xor (I32AndAnd .. I32XorXor), the inner
+// op on either side of the outer, and sha256's majority built from them.
+TEST_CASE("two bitwise ops in a row are one instruction") {
+  const char* ops[] = {"and", "or", "xor"};
+  std::string wat = "(module";
+  for (const char* outer : ops)
+    for (const char* inner : ops)
+      for (int side = 0; side < 2; ++side) {
+        const std::string in =
+            std::string("(i32.") + inner + " (local.get 1) (local.get 2))";
+        wat += std::string(" (func (export \"") + outer + "_" + inner +
+               (side ? "_r" : "") +
+               "\") (param i32 i32 i32) (result i32) (i32." + outer + " " +
+               (side ? in + " (local.get 0)" : "(local.get 0) " + in) + "))";
+      }
+  wat += R"( (func (export "maj") (param i32 i32 i32) (result i32)
+      (i32.xor (i32.and (local.get 0) (i32.xor (local.get 1) (local.get 2)))
+               (i32.and (local.get 1) (local.get 2))))))";
+  Store store;
+  Instance* inst = instantiate(store, wat);
+  auto apply = [](const std::string& op, uint32_t p, uint32_t q) {
+    return op == "and" ? p & q : op == "or" ? p | q : p ^ q;
+  };
+  const uint32_t a = 0x6A09E667u, b = 0xBB67AE85u, c = 0x3C6EF372u;
+  for (const char* outer : ops)
+    for (const char* inner : ops)
+      for (const char* side : {"", "_r"}) {
+        const std::string name = std::string(outer) + "_" + inner + side;
+        CAPTURE(name);
+        CHECK(call_export(store, inst, name,
+                          {Value::i32(a), Value::i32(b), Value::i32(c)})[0]
+                  .bits == apply(outer, a, apply(inner, b, c)));
+      }
+  CHECK(call_export(store, inst, "maj",
+                    {Value::i32(a), Value::i32(b), Value::i32(c)})[0]
+            .bits == ((a & b) ^ (a & c) ^ (b & c)));
+}
+
 TEST_CASE("f64 ops on a load keep its trap; products are rounded alone") {
   Store store;
   Instance* inst = instantiate(store, R"((module
