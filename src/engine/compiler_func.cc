@@ -128,7 +128,24 @@ Result<void, LoadError> FunctionCompiler::compile() {
     out_.functions[defined_index_] = fn_;  // replaces its lazy stub
   else
     out_.functions.push_back(fn_);
+  resolve_calls();
   return {};
+}
+
+// Registers this function's calls to functions not compiled yet, then
+// points every call to this one (its own recursive calls included) at its
+// code, so none of them goes through its lazy stub again.
+void FunctionCompiler::resolve_calls() {
+  for (const auto& [callee, site] : new_pending_)
+    out_.pending_calls[callee].push_back(site);
+  auto it = out_.pending_calls.find(defined_index_);
+  if (it == out_.pending_calls.end())
+    return;
+  for (uint32_t site : it->second) {
+    code_[site] = fn_.code_start;
+    code_[site + 1] = fn_.frame_slots;
+  }
+  out_.pending_calls.erase(it);
 }
 
 // Numbers locals in slots when a v128 makes them differ from indices.

@@ -651,13 +651,39 @@ void FunctionCompiler::call(uint32_t func_index) {
   if (func_index < module_.imported_funcs) {
     emit(Op::CallImport);
     word(func_index);
+    word(base);
   } else {
-    emit(Op::Call);
-    word(func_index - module_.imported_funcs);
+    emit_call(func_index - module_.imported_funcs, t, base);
   }
-  word(base);
   push_typed(t.results);
   forget_last();
+}
+
+// A Call carries its callee's code start and slot counts (ops.def). A
+// callee not compiled yet (this function itself included) is called
+// through its lazy stub, whose frame is its parameters and locals, until
+// resolve_calls patches the site; eager compilation patches every site
+// before any code runs.
+void FunctionCompiler::emit_call(uint32_t callee,
+                                 const FuncType& t,
+                                 uint32_t base) {
+  emit(Op::Call);
+  word(callee);
+  word(base);
+  const uint32_t params = slot_count(t.params);
+  const uint32_t locals = declared_local_slots(module_.codes[callee]);
+  const bool known = callee < out_.functions.size();
+  if (known && callee != defined_index_ &&
+      out_.functions[callee].code_start >= out_.stub_words) {
+    word(out_.functions[callee].code_start);
+    word(out_.functions[callee].frame_slots);
+  } else {
+    new_pending_.emplace_back(callee, pos());
+    word(known ? out_.functions[callee].code_start : 0);
+    word(params + locals);
+  }
+  word(params);
+  word(locals);
 }
 
 void FunctionCompiler::call_indirect(uint32_t type_index, uint32_t table) {
