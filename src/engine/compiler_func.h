@@ -210,6 +210,7 @@ class FunctionCompiler {
   void emit_branch_if(Cond c, Label& l);
   void emit_br_table(const Instr& in);
   void emit_return();
+  bool fuse_add_return();
   void bind(Label& l);
   void patch(uint32_t instr_start, uint32_t operand_pos, uint32_t target);
   Cond take_condition();
