@@ -210,7 +210,7 @@ class FunctionCompiler {
   void emit_branch_if(Cond c, Label& l);
   void emit_br_table(const Instr& in);
   void emit_return();
-  bool fuse_add_return();
+  bool fuse_return(uint32_t start, Op op, Op fused);
   void bind(Label& l);
   void patch(uint32_t instr_start, uint32_t operand_pos, uint32_t target);
   Cond take_condition();

@@ -54,7 +54,7 @@ TEST_CASE("a counter's add joins its branch, never across a label") {
   CHECK(call_export(store, inst, "label", {Value::i32(1)})[0].bits == 1005);
 }
 
-TEST_CASE("an add that computes the result returns with it") {
+TEST_CASE("an add, copy or constant that writes the result returns with it") {
   Store store;
   Instance* inst = instantiate(store, R"((module
     ;; Ends in an add: fib(n) by fib(n-1) + fib(n-2).
@@ -80,6 +80,13 @@ TEST_CASE("an add that computes the result returns with it") {
       (if (i32.gt_u (local.get 0) (i32.const 10))
         (then (return (i32.add (local.get 0) (local.get 1)))))
       (i32.add (local.get 1) (i32.const 1000)))
+    ;; A copy or a constant returns with the result too; a multi-value
+    ;; return copies into its own slot (1 here: slot 0 is in place).
+    (func (export "pick") (param i32 i32) (result i32)
+      (if (local.get 0) (then (return (local.get 1))))
+      (i32.const 77))
+    (func (export "pair") (param i32 i32 i32) (result i32 i32)
+      (local.get 0) (local.get 2))
     ;; A branch lands on the add's result, not on the add: no fusion may
     ;; skip the block's other way in.
     (func (export "joined") (param i32) (result i32)
@@ -92,6 +99,15 @@ TEST_CASE("an add that computes the result returns with it") {
             .bits == 16);
   CHECK(call_export(store, inst, "early", {Value::i32(3), Value::i32(5)})[0]
             .bits == 1005);
+  CHECK(call_export(store, inst, "pick", {Value::i32(1), Value::i32(9)})[0]
+            .bits == 9);
+  CHECK(call_export(store, inst, "pick", {Value::i32(0), Value::i32(9)})[0]
+            .bits == 77);
+  auto pair = call_export(store, inst, "pair",
+                          {Value::i32(5), Value::i32(9), Value::i32(11)});
+  REQUIRE(pair.size() == 2);
+  CHECK(pair[0].bits == 5);
+  CHECK(pair[1].bits == 11);
   CHECK(call_export(store, inst, "joined", {Value::i32(1)})[0].bits == 7);
   CHECK(call_export(store, inst, "joined", {Value::i32(0)})[0].bits == 40);
 }
