@@ -147,7 +147,11 @@ class FunctionCompiler {
   void global_access(const Instr& in);
   uint32_t take_arguments(const FuncType& t);
   void call(uint32_t func_index);
-  void emit_call(uint32_t callee, const FuncType& t, uint32_t base);
+  void emit_call(uint32_t callee,
+                 const FuncType& t,
+                 uint32_t base,
+                 uint32_t args_start);
+  bool fuse_add_call(uint32_t args_start);
   void resolve_calls();
   void call_indirect(uint32_t type_index, uint32_t table);
   void return_call(uint32_t func_index);

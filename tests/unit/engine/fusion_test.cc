@@ -112,6 +112,26 @@ TEST_CASE("an add, copy or constant that writes the result returns with it") {
   CHECK(call_export(store, inst, "joined", {Value::i32(0)})[0].bits == 40);
 }
 
+TEST_CASE("a call that computes its argument adds first, traps at the call") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    ;; sum(n) = n + sum(n - 1): the argument is local 0 - 1, added by the
+    ;; call (I32AddImmCall).
+    (func $sum (export "sum") (param i32) (result i32)
+      (if (result i32) (i32.eqz (local.get 0))
+        (then (i32.const 0))
+        (else (i32.add (local.get 0)
+                       (call $sum (i32.sub (local.get 0) (i32.const 1)))))))
+    (func $down (export "down") (param i32) (result i32)
+      (call $down (i32.add (local.get 0) (i32.const 1))))))");
+  CHECK(call_export(store, inst, "sum", {Value::i32(100)})[0].bits == 5050);
+  // The innermost call traps where every other frame called it from.
+  Trap trap = call_export_trap(store, inst, "down", {Value::i32(0)});
+  CHECK(trap.kind == TrapKind::CallStackExhausted);
+  REQUIRE(trap.backtrace.size() >= 2);
+  CHECK(trap.backtrace[0].offset == trap.backtrace[1].offset);
+}
+
 TEST_CASE("consecutive copies run in order") {
   Store store;
   Instance* inst = instantiate(store, R"((module

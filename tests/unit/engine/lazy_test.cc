@@ -90,15 +90,19 @@ TEST_CASE("lazy and eager code give the same results and trap locations") {
   }
 }
 
-// The code word offsets of the Call instructions in a module's code.
+// Where the Call operands of each direct call in a module's code start:
+// after the handler of a Call, after the add's three of an I32AddImmCall.
 std::vector<uint32_t> call_sites(const CompiledModule& m) {
   const void* call = interp_handlers()[static_cast<int>(Op::Call)];
+  const void* add_call = interp_handlers()[static_cast<int>(Op::I32AddImmCall)];
   std::vector<uint32_t> sites;
   for (uint32_t i = 0; i + 1 < m.code.size(); ++i) {
     const void* h;
     std::memcpy(&h, &m.code[i], sizeof h);
     if (h == call)
-      sites.push_back(i);
+      sites.push_back(i + 2);
+    if (h == add_call)
+      sites.push_back(i + 5);
   }
   return sites;
 }
@@ -141,12 +145,12 @@ TEST_CASE("a call goes straight to its callee's code once that is compiled") {
     const std::vector<uint32_t> sites = call_sites(*module);
     CHECK(sites.size() == 3);
     for (uint32_t site : sites) {
-      const CompiledFunction& f = module->functions[module->code[site + 2]];
+      const CompiledFunction& f = module->functions[module->code[site]];
       CHECK(f.code_start >= module->stub_words);
-      CHECK(module->code[site + 4] == f.code_start);
-      CHECK(module->code[site + 5] == f.frame_slots);
-      CHECK(module->code[site + 6] == f.param_slots);
-      CHECK(module->code[site + 7] == f.local_slots);
+      CHECK(module->code[site + 2] == f.code_start);
+      CHECK(module->code[site + 3] == f.frame_slots);
+      CHECK(module->code[site + 4] == f.param_slots);
+      CHECK(module->code[site + 5] == f.local_slots);
     }
   }
 }
