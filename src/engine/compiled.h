@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/module.h"
@@ -61,6 +62,11 @@ struct CompiledModule {
   // code_start). Eager: no stubs, code_order is 0..n-1.
   uint32_t stub_words = 0;
   std::vector<uint32_t> code_order;
+  // Call sites whose callee was not compiled yet, by callee: the word of
+  // each site's code start operand (ops.def), which with the frame slots
+  // after it is patched when the callee is compiled. Until then the site
+  // runs the callee's lazy stub (eager: the site cannot run yet).
+  std::unordered_map<uint32_t, std::vector<uint32_t>> pending_calls;
 };
 
 // A not yet compiled function's code: the LazyCompile op and its index.

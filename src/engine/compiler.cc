@@ -60,6 +60,7 @@ Result<void, LoadError> compile_module(CompiledModule& out) {
   out.code.clear();
   out.source_map.clear();
   out.code_order.clear();
+  out.pending_calls.clear();
   out.stub_words = 0;
   const size_t n = out.module.functions.size();
   out.functions.reserve(n);
@@ -90,6 +91,7 @@ bool prepare_lazy(CompiledModule& out) {
   out.code.reserve(kLazyReserveWords);
   out.source_map.clear();
   out.code_order.clear();
+  out.pending_calls.clear();
   out.functions.assign(n, CompiledFunction{});
   const void* handler = interp_handlers()[static_cast<int>(Op::LazyCompile)];
   uint32_t handler_words[2];
@@ -102,9 +104,7 @@ bool prepare_lazy(CompiledModule& out) {
     f.code_start = static_cast<uint32_t>(out.code.size());
     // In slots, as FunctionCompiler counts them (a v128 takes two).
     f.param_slots = slot_count(type.params);
-    f.local_slots = 0;
-    for (const LocalGroup& g : m.codes[i].locals)
-      f.local_slots += g.count * (g.type == ValType::V128 ? 2 : 1);
+    f.local_slots = declared_local_slots(m.codes[i]);
     f.result_slots = slot_count(type.results);
     // What the stub itself needs (the call zeroes the locals); the
     // LazyCompile op checks the compiled body's frame.

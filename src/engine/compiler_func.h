@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -36,6 +37,14 @@ inline uint32_t slot_count(std::span<const ValType> types) {
   uint32_t n = 0;
   for (ValType t : types)
     n += t == ValType::V128 ? 2 : 1;
+  return n;
+}
+
+// Slots a function body's declared locals take (CompiledFunction).
+inline uint32_t declared_local_slots(const FunctionBody& body) {
+  uint32_t n = 0;
+  for (const LocalGroup& g : body.locals)
+    n += g.count * (g.type == ValType::V128 ? 2 : 1);
   return n;
 }
 
@@ -140,6 +149,12 @@ class FunctionCompiler {
   void global_access(const Instr& in);
   uint32_t take_arguments(const FuncType& t);
   void call(uint32_t func_index);
+  void emit_call(uint32_t callee,
+                 const FuncType& t,
+                 uint32_t base,
+                 uint32_t args_start);
+  bool fuse_add_call(uint32_t args_start);
+  void resolve_calls();
   void call_indirect(uint32_t type_index, uint32_t table);
   void return_call(uint32_t func_index);
   void reserve_call_slots(uint32_t nargs);
@@ -201,6 +216,7 @@ class FunctionCompiler {
   void emit_branch_if(Cond c, Label& l);
   void emit_br_table(const Instr& in);
   void emit_return();
+  bool fuse_return(uint32_t start, Op op, Op fused);
   void bind(Label& l);
   void patch(uint32_t instr_start, uint32_t operand_pos, uint32_t target);
   Cond take_condition();
@@ -223,6 +239,9 @@ class FunctionCompiler {
   // local takes one slot (no v128), so that slot == local index.
   std::vector<uint32_t> local_slots_;
   std::vector<Label> labels_;
+  // (callee, operand word) of the Call sites emitted here whose callee is
+  // not compiled yet; CompiledModule::pending_calls once this succeeds.
+  std::vector<std::pair<uint32_t, uint32_t>> new_pending_;
   bool dead_ = false;
   uint32_t dead_depth_ = 0;  // blocks opened while dead
   // Peepholes: the last instruction's result word and stack index, and the

@@ -733,17 +733,71 @@ uint32_t FunctionCompiler::take_arguments(const FuncType& t) {
 
 void FunctionCompiler::call(uint32_t func_index) {
   const FuncType& t = module_.func_type(func_index);
+  const uint32_t args_start = pos();
   uint32_t base = take_arguments(t);
   if (func_index < module_.imported_funcs) {
     emit(Op::CallImport);
     word(func_index);
+    word(base);
   } else {
-    emit(Op::Call);
-    word(func_index - module_.imported_funcs);
+    emit_call(func_index - module_.imported_funcs, t, base, args_start);
   }
-  word(base);
   push_typed(t.results);
   forget_last();
+}
+
+// A Call carries its callee's code start and slot counts (ops.def). A
+// callee not compiled yet (this function itself included) is called
+// through its lazy stub, whose frame is its parameters and locals, until
+// resolve_calls patches the site; eager compilation patches every site
+// before any code runs.
+void FunctionCompiler::emit_call(uint32_t callee,
+                                 const FuncType& t,
+                                 uint32_t base,
+                                 uint32_t args_start) {
+  if (!fuse_add_call(args_start))
+    emit(Op::Call);
+  word(callee);
+  word(base);
+  const uint32_t params = slot_count(t.params);
+  const uint32_t locals = declared_local_slots(module_.codes[callee]);
+  const bool known = callee < out_.functions.size();
+  if (known && callee != defined_index_ &&
+      out_.functions[callee].code_start >= out_.stub_words) {
+    word(out_.functions[callee].code_start);
+    word(out_.functions[callee].frame_slots);
+  } else {
+    new_pending_.emplace_back(callee, pos());
+    word(known ? out_.functions[callee].code_start : 0);
+    word(params + locals);
+  }
+  word(params);
+  word(locals);
+}
+
+// An argument written last as `local + imm` (take_arguments' I32AddImm,
+// as in f(n - 1)) is computed by the call itself (I32AddImmCall), one
+// dispatch less; the caller appends the Call's operands. The call's
+// source position moves to the fused instruction, so a call that traps
+// is still located at the call.
+bool FunctionCompiler::fuse_add_call(uint32_t args_start) {
+  if (pos() < args_start + 5)
+    return false;
+  const uint32_t add = pos() - 5;
+  if (last_start_ != add || !op_at(add, Op::I32AddImm))
+    return false;
+  const void* h = handlers_[static_cast<size_t>(Op::I32AddImmCall)];
+  std::memcpy(&code_[add], &h, sizeof h);
+  last_op_ = Op::I32AddImmCall;
+  auto& map = out_.source_map;
+  if (!map.empty() && map.back().code_offset == pos()) {
+    const uint32_t wasm_offset = map.back().wasm_offset;
+    map.pop_back();
+    if (!map.empty() && map.back().code_offset == add)
+      map.pop_back();
+    map.push_back(SourceMapEntry{add, wasm_offset});
+  }
+  return true;
 }
 
 void FunctionCompiler::call_indirect(uint32_t type_index, uint32_t table) {

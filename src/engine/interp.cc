@@ -102,20 +102,24 @@ inline void zero_locals(uint64_t* p, uint32_t n) {
   }
 }
 
-// Zeroes the locals of a new frame of `f` at fp. With at most four
-// locals and room for four slots, four stores without a jump on the
-// count (a switch's indirect jump, shared by every call, predicts badly):
-// the slots past the locals are temps, written before they are read.
-inline void zero_frame_locals(uint64_t* fp, const CompiledFunction& f) {
-  uint64_t* p = fp + f.param_slots;
-  if (f.local_slots <= 4 && f.frame_slots >= f.param_slots + 4) {
+// Zeroes the locals of a new frame at fp (the callee's slot counts, as in
+// CompiledFunction). With at most four locals and room for four slots,
+// four stores without a jump on the count (a switch's indirect jump,
+// shared by every call, predicts badly): the slots past the locals are
+// temps, written before they are read.
+inline void zero_frame_locals(uint64_t* fp,
+                              uint32_t param_slots,
+                              uint32_t local_slots,
+                              uint32_t frame_slots) {
+  uint64_t* p = fp + param_slots;
+  if (local_slots <= 4 && frame_slots >= param_slots + 4) {
     p[0] = 0;
     p[1] = 0;
     p[2] = 0;
     p[3] = 0;
     return;
   }
-  zero_locals(p, f.local_slots);
+  zero_locals(p, local_slots);
 }
 
 // The dispatch loop's state besides pc, fp and mem. run() keeps it in a

@@ -54,6 +54,84 @@ TEST_CASE("a counter's add joins its branch, never across a label") {
   CHECK(call_export(store, inst, "label", {Value::i32(1)})[0].bits == 1005);
 }
 
+TEST_CASE("an add, copy or constant that writes the result returns with it") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    ;; Ends in an add: fib(n) by fib(n-1) + fib(n-2).
+    (func $fib (export "fib") (param i32) (result i32)
+      (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+        (then (local.get 0))
+        (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                       (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+    ;; The same as clang compiles it: a loop over the second calls.
+    (func $fib2 (export "fib2") (param i32) (result i32) (local i32)
+      (if (i32.ge_u (local.get 0) (i32.const 2))
+        (then
+          (loop $l
+            (local.set 1 (i32.add (call $fib2 (i32.sub (local.get 0)
+                                                       (i32.const 1)))
+                                  (local.get 1)))
+            (br_if $l (i32.gt_u (local.tee 0 (i32.sub (local.get 0)
+                                                      (i32.const 2)))
+                                (i32.const 1))))))
+      (i32.add (local.get 0) (local.get 1)))
+    ;; An early return of a sum, then a sum at the end.
+    (func (export "early") (param i32 i32) (result i32)
+      (if (i32.gt_u (local.get 0) (i32.const 10))
+        (then (return (i32.add (local.get 0) (local.get 1)))))
+      (i32.add (local.get 1) (i32.const 1000)))
+    ;; A copy or a constant returns with the result too; a multi-value
+    ;; return copies into its own slot (1 here: slot 0 is in place).
+    (func (export "pick") (param i32 i32) (result i32)
+      (if (local.get 0) (then (return (local.get 1))))
+      (i32.const 77))
+    (func (export "pair") (param i32 i32 i32) (result i32 i32)
+      (local.get 0) (local.get 2))
+    ;; A branch lands on the add's result, not on the add: no fusion may
+    ;; skip the block's other way in.
+    (func (export "joined") (param i32) (result i32)
+      (block $b (result i32)
+        (drop (br_if $b (i32.const 7) (local.get 0)))
+        (i32.add (local.get 0) (i32.const 40))))))");
+  CHECK(call_export(store, inst, "fib", {Value::i32(20)})[0].bits == 6765);
+  CHECK(call_export(store, inst, "fib2", {Value::i32(20)})[0].bits == 6765);
+  CHECK(call_export(store, inst, "early", {Value::i32(11), Value::i32(5)})[0]
+            .bits == 16);
+  CHECK(call_export(store, inst, "early", {Value::i32(3), Value::i32(5)})[0]
+            .bits == 1005);
+  CHECK(call_export(store, inst, "pick", {Value::i32(1), Value::i32(9)})[0]
+            .bits == 9);
+  CHECK(call_export(store, inst, "pick", {Value::i32(0), Value::i32(9)})[0]
+            .bits == 77);
+  auto pair = call_export(store, inst, "pair",
+                          {Value::i32(5), Value::i32(9), Value::i32(11)});
+  REQUIRE(pair.size() == 2);
+  CHECK(pair[0].bits == 5);
+  CHECK(pair[1].bits == 11);
+  CHECK(call_export(store, inst, "joined", {Value::i32(1)})[0].bits == 7);
+  CHECK(call_export(store, inst, "joined", {Value::i32(0)})[0].bits == 40);
+}
+
+TEST_CASE("a call that computes its argument adds first, traps at the call") {
+  Store store;
+  Instance* inst = instantiate(store, R"((module
+    ;; sum(n) = n + sum(n - 1): the argument is local 0 - 1, added by the
+    ;; call (I32AddImmCall).
+    (func $sum (export "sum") (param i32) (result i32)
+      (if (result i32) (i32.eqz (local.get 0))
+        (then (i32.const 0))
+        (else (i32.add (local.get 0)
+                       (call $sum (i32.sub (local.get 0) (i32.const 1)))))))
+    (func $down (export "down") (param i32) (result i32)
+      (call $down (i32.add (local.get 0) (i32.const 1))))))");
+  CHECK(call_export(store, inst, "sum", {Value::i32(100)})[0].bits == 5050);
+  // The innermost call traps where every other frame called it from.
+  Trap trap = call_export_trap(store, inst, "down", {Value::i32(0)});
+  CHECK(trap.kind == TrapKind::CallStackExhausted);
+  REQUIRE(trap.backtrace.size() >= 2);
+  CHECK(trap.backtrace[0].offset == trap.backtrace[1].offset);
+}
+
 TEST_CASE("consecutive copies run in order") {
   Store store;
   Instance* inst = instantiate(store, R"((module
