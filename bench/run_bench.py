@@ -106,18 +106,22 @@ def run_once(cmd):
     return elapsed, proc.stdout
 
 
-def time_command(cmd, runs, read_checksum):
-    """Median wall time of `runs` runs after one warm-up; every run's
-    checksum must be the same."""
-    _, output = run_once(cmd)
-    checksum = read_checksum(output)
-    times = []
+def time_pair(commands, runs, read_checksums):
+    """Median wall time of each command over `runs` runs after one warm-up
+    each, the commands run in turn (native, capbox, native, ...) so that
+    both see the same phases of a shared machine, whose speed drifts by
+    tens of percent over a minute; every run's checksum must be the
+    first's."""
+    checksums = [read(run_once(cmd)[1])
+                 for cmd, read in zip(commands, read_checksums)]
+    times = [[] for _ in commands]
     for _ in range(runs):
-        elapsed, output = run_once(cmd)
-        if read_checksum(output) != checksum:
-            raise RuntimeError(f"{' '.join(cmd)}: the checksum changed")
-        times.append(elapsed)
-    return statistics.median(times), checksum
+        for i, (cmd, read) in enumerate(zip(commands, read_checksums)):
+            elapsed, output = run_once(cmd)
+            if read(output) != checksums[i]:
+                raise RuntimeError(f"{' '.join(cmd)}: the checksum changed")
+            times[i].append(elapsed)
+    return [(statistics.median(t), c) for t, c in zip(times, checksums)]
 
 
 def default_n(out, kernel):
@@ -137,8 +141,8 @@ def capbox_peak_rss(command):
 
 def timed_row(args, kernel, n, native_cmd, capbox_cmd, read_native,
               read_capbox):
-    native_time, native_sum = time_command(native_cmd, args.runs, read_native)
-    capbox_time, capbox_sum = time_command(capbox_cmd, args.runs, read_capbox)
+    (native_time, native_sum), (capbox_time, capbox_sum) = time_pair(
+        [native_cmd, capbox_cmd], args.runs, [read_native, read_capbox])
     supervisor_rss, child_rss = capbox_peak_rss(capbox_cmd)
     return {"kernel": kernel, "n": n, "native": native_time,
             "capbox": capbox_time, "ratio": capbox_time / native_time,
