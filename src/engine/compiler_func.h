@@ -106,6 +106,7 @@ class FunctionCompiler {
   bool fuse_rotates(uint32_t other, uint32_t x, uint32_t c);
   bool fuse_f64(Op op);
   bool fuse_and_not();
+  void emit_fused_binary(Op op, std::initializer_list<uint32_t> operands);
   bool fuse_bitwise(Op op);
   bool fuse_const_div(Op op);
   bool join_add(uint32_t start);

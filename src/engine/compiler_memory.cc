@@ -522,8 +522,8 @@ bool FunctionCompiler::fuse_f64_store(Op op, uint32_t offset) {
     // Any other multiply-add just computed and stored: the sum is not kept.
     const uint32_t* m = &code_[last_start_ + 2];  // d c x y
     const uint32_t words[6] = {m[1], m[2], m[3], slot, imm, offset};
-    const Op fused = last_op_ == Op::F64MulAdd ? Op::F64MulAddStore
-                                               : Op::F64MulSubStore;
+    const Op fused =
+        last_op_ == Op::F64MulAdd ? Op::F64MulAddStore : Op::F64MulSubStore;
     code_.resize(last_start_);
     note_source(current_offset_);
     emit(fused);

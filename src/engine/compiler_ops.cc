@@ -316,13 +316,7 @@ bool FunctionCompiler::fuse_funnel() {
   uint32_t x = code_[shl + 3], cx = code_[shl + 4];
   uint32_t y = code_[shr + 3], cy = code_[shr + 4];
   code_.resize(prev_start_);
-  pop();
-  pop();
-  uint32_t dst = push_temp();
-  uint32_t start = emit(Op::I32ShlOrShrU);
-  for (uint32_t w : {dst, x, cx, y, cy})
-    word(w);
-  note_result(start + 2);
+  emit_fused_binary(Op::I32ShlOrShrU, {x, cx, y, cy});
   return true;
 }
 
@@ -348,6 +342,21 @@ constexpr ShiftedForm kShiftedForms[] = {
 };
 
 }  // namespace
+
+// Pops a binary op's two operands and emits `op` with a new temp as its
+// destination, then `operands`: the shape every fusion below ends in.
+void FunctionCompiler::emit_fused_binary(
+    Op op,
+    std::initializer_list<uint32_t> operands) {
+  pop();
+  pop();
+  const uint32_t dst = push_temp();
+  const uint32_t start = emit(op);
+  word(dst);
+  for (uint32_t w : operands)
+    word(w);
+  note_result(start + 2);
+}
 
 // The other operand of a binary op whose one operand is the result just
 // emitted (in slot `top` or just below it): a non-constant below it, or a
@@ -385,13 +394,7 @@ bool FunctionCompiler::fuse_shifted(Op op) {
     return true;
   code_.resize(last_start_);
   uint32_t a = slot_of(other);
-  pop();
-  pop();
-  uint32_t dst = push_temp();
-  uint32_t start = emit(form->fused);
-  for (uint32_t w : {dst, a, x, c})
-    word(w);
-  note_result(start + 2);
+  emit_fused_binary(form->fused, {a, x, c});
   return true;
 }
 
@@ -453,15 +456,10 @@ bool FunctionCompiler::fuse_f64(Op op) {
       // Writing x emitted code: the load's source entry is behind it.
       note_source(out_.source_map.back().wasm_offset);
     }
-    pop();
-    pop();
-    uint32_t dst = push_temp();
-    uint32_t start = emit(op == Op::F64Add   ? Op::F64AddLoad
-                          : op == Op::F64Sub ? Op::F64SubLoad
-                                             : Op::F64MulLoad);
-    for (uint32_t w : {dst, x, address[0], address[1], address[2]})
-      word(w);
-    note_result(start + 2);
+    emit_fused_binary(op == Op::F64Add   ? Op::F64AddLoad
+                      : op == Op::F64Sub ? Op::F64SubLoad
+                                         : Op::F64MulLoad,
+                      {x, address[0], address[1], address[2]});
     return true;
   }
   if (op == Op::F64Mul) {
@@ -471,13 +469,7 @@ bool FunctionCompiler::fuse_f64(Op op) {
     const uint32_t y = code_[last_start_ + 3];
     code_.resize(last_start_);
     const uint32_t x = slot_of(top - 1);
-    pop();
-    pop();
-    const uint32_t dst = push_temp();
-    const uint32_t start = emit(Op::F64MulSqrt);
-    for (uint32_t w : {dst, x, y})
-      word(w);
-    note_result(start + 2);
+    emit_fused_binary(Op::F64MulSqrt, {x, y});
     return true;
   }
   Op fused = Op::kCount;
@@ -496,13 +488,7 @@ bool FunctionCompiler::fuse_f64(Op op) {
   uint32_t x = code_[last_start_ + 3], y = code_[last_start_ + 4];
   code_.resize(last_start_);
   uint32_t c = slot_of(other);
-  pop();
-  pop();
-  uint32_t dst = push_temp();
-  uint32_t start = emit(fused);
-  for (uint32_t w : {dst, c, x, y})
-    word(w);
-  note_result(start + 2);
+  emit_fused_binary(fused, {c, x, y});
   return true;
 }
 
@@ -526,14 +512,8 @@ bool FunctionCompiler::fuse_bitwise(Op op) {
   const uint32_t x = code_[last_start_ + 3], y = code_[last_start_ + 4];
   code_.resize(last_start_);
   const uint32_t a = slot_of(other);
-  pop();
-  pop();
-  const uint32_t dst = push_temp();
-  const uint32_t start = emit(
-      kFused[outer - std::begin(kOps)][inner - std::begin(kOps)]);
-  for (uint32_t w : {dst, a, x, y})
-    word(w);
-  note_result(start + 2);
+  emit_fused_binary(kFused[outer - std::begin(kOps)][inner - std::begin(kOps)],
+                    {a, x, y});
   return true;
 }
 
@@ -548,13 +528,7 @@ bool FunctionCompiler::fuse_and_not() {
   const uint32_t x = code_[last_start_ + 3];
   code_.resize(last_start_);
   const uint32_t y = slot_of(other);
-  pop();
-  pop();
-  const uint32_t dst = push_temp();
-  const uint32_t start = emit(Op::I32AndNot);
-  for (uint32_t w : {dst, y, x})
-    word(w);
-  note_result(start + 2);
+  emit_fused_binary(Op::I32AndNot, {y, x});
   return true;
 }
 
@@ -565,13 +539,7 @@ bool FunctionCompiler::fuse_shr_and(uint32_t operand, uint64_t mask) {
     return false;
   uint32_t x = code_[last_start_ + 3], c = code_[last_start_ + 4];
   code_.resize(last_start_);
-  pop();
-  pop();
-  uint32_t dst = push_temp();
-  uint32_t start = emit(Op::I32ShrUAndImm);
-  for (uint32_t w : {dst, x, c, static_cast<uint32_t>(mask)})
-    word(w);
-  note_result(start + 2);
+  emit_fused_binary(Op::I32ShrUAndImm, {x, c, static_cast<uint32_t>(mask)});
   return true;
 }
 
@@ -625,25 +593,13 @@ bool FunctionCompiler::fuse_const_div(Op op) {
     // just computed join the division.
     const uint32_t x = code_[last_start_ + 3], y = code_[last_start_ + 4];
     code_.resize(last_start_);
-    pop();
-    pop();
-    const uint32_t dst = push_temp();
-    const uint32_t start = emit(Op::F64ConstDivMulSqrt);
-    for (uint32_t w : {dst, x, y, static_cast<uint32_t>(c),
-                       static_cast<uint32_t>(c >> 32)})
-      word(w);
-    note_result(start + 2);
+    emit_fused_binary(Op::F64ConstDivMulSqrt, {x, y, static_cast<uint32_t>(c),
+                                               static_cast<uint32_t>(c >> 32)});
     return true;
   }
   const uint32_t b = slot_of(ib);
-  pop();
-  pop();
-  const uint32_t dst = push_temp();
-  const uint32_t start = emit(Op::F64ConstDiv);
-  for (uint32_t w :
-       {dst, b, static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32)})
-    word(w);
-  note_result(start + 2);
+  emit_fused_binary(Op::F64ConstDiv, {b, static_cast<uint32_t>(c),
+                                      static_cast<uint32_t>(c >> 32)});
   return true;
 }
 
