@@ -45,6 +45,10 @@ void put_list(std::ostream& out,
 }
 
 std::string rights_list(wasi::Rights rights) {
+  // describe_grant_rights says "none" for no rights, which is no right's
+  // name: a grant with `rights = []` must show as that to parse back.
+  if (rights.bits == 0)
+    return "[]";
   const std::string words = wasi::describe_grant_rights(rights);
   std::string out = "[";
   size_t start = 0;

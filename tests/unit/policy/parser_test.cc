@@ -242,6 +242,23 @@ TEST_CASE("show's output parses back to the same policy") {
         std::string::npos);
 }
 
+// Found by policy_fuzz: a grant with no rights showed as ["none"], which
+// is no right's name, so show's output did not parse back.
+TEST_CASE("a grant with no rights shows as rights = [] and parses back") {
+  const Policy p = parse_ok(
+      "version = 1\n[[fs.dir]]\nhost = \"./a\"\nguest = \"/a\"\n"
+      "rights = []\n",
+      "empty.toml");
+  REQUIRE(p.dirs.size() == 1);
+  CHECK(p.dirs[0].rights.bits == 0);
+  const std::string shown = to_toml(p);
+  CAPTURE(shown);
+  CHECK(shown.find("rights = []") != std::string::npos);
+  const Policy again = parse_ok(shown, "shown.toml");
+  REQUIRE(again.dirs.size() == 1);
+  CHECK(again.dirs[0].rights.bits == 0);
+}
+
 TEST_CASE("[audit]: denials and log, located, shown and parsed back") {
   const Policy p = parse_ok(read_fixture("valid/full.toml"), "full.toml");
   REQUIRE(p.audit.denials);
