@@ -44,19 +44,14 @@ void put_list(std::ostream& out,
   out << "]\n";
 }
 
+// A grant's rights as a TOML array of its words: `[]` for none, which
+// parses back as no rights.
 std::string rights_list(wasi::Rights rights) {
-  // describe_grant_rights says "none" for no rights, which is no right's
-  // name: a grant with `rights = []` must show as that to parse back.
-  if (rights.bits == 0)
-    return "[]";
-  const std::string words = wasi::describe_grant_rights(rights);
   std::string out = "[";
-  size_t start = 0;
-  while (start <= words.size()) {
-    const size_t comma = std::min(words.find(',', start), words.size());
-    out += (start == 0 ? "" : ", ") +
-           toml_quote(words.substr(start, comma - start));
-    start = comma + 1;
+  for (const std::string_view word : wasi::grant_words(rights)) {
+    if (out.size() > 1)
+      out += ", ";
+    out += toml_quote(word);
   }
   return out + "]";
 }

@@ -18,8 +18,8 @@ constexpr std::array<std::pair<std::string_view, uint64_t>, 6> kWords = {{
 
 constexpr uint64_t kGrantAll = kGrantRead | kGrantWrite | kGrantCreate |
                                kGrantDelete | kGrantRename | kGrantMetadata;
-static_assert(kGrantAll == right::kAll - right::kSockShutdown -
-                               right::kSockAccept,
+static_assert(kGrantAll ==
+                  right::kAll - right::kSockShutdown - right::kSockAccept,
               "every file right belongs to some grant word");
 
 }  // namespace
@@ -53,15 +53,12 @@ Result<Rights, std::string> parse_grant_rights(std::string_view text) {
   return rights;
 }
 
-std::string describe_grant_rights(Rights rights) {
-  std::string out;
-  for (const auto& [name, bits] : kWords) {
-    if (rights.contains(bits)) {
-      out += out.empty() ? "" : ",";
-      out += name;
-    }
-  }
-  return out.empty() ? "none" : out;
+std::vector<std::string_view> grant_words(Rights rights) {
+  std::vector<std::string_view> words;
+  for (const auto& [name, bits] : kWords)
+    if (rights.contains(bits))
+      words.push_back(name);
+  return words;
 }
 
 }  // namespace capbox::wasi

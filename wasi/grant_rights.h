@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "wasi/types.h"
@@ -18,26 +19,24 @@ namespace capbox::wasi {
 // unknown word and lists the known ones.
 Result<Rights, std::string> parse_grant_rights(std::string_view text);
 
-// The words that describe `rights`, comma-separated, for messages ("read,
-// write"); rights outside every word are ignored.
-std::string describe_grant_rights(Rights rights);
+// The words whose rights `rights` holds whole, in the vocabulary's order
+// ({"read", "write"}); none for no rights or only part of every word's.
+std::vector<std::string_view> grant_words(Rights rights);
 
 // Each word's WASI rights. Opening a path (kPathOpen) comes with read,
 // write and create, so a write-only grant can still open files to write.
 inline constexpr uint64_t kGrantRead =
     right::kFdRead | right::kFdSeek | right::kFdTell | right::kFdAdvise |
     right::kFdReaddir | right::kPathOpen | right::kFdFilestatGet |
-    right::kPathFilestatGet | right::kPathReadlink |
-    right::kPollFdReadwrite | right::kFdFdstatSetFlags | right::kFdSync;
+    right::kPathFilestatGet | right::kPathReadlink | right::kPollFdReadwrite |
+    right::kFdFdstatSetFlags | right::kFdSync;
 inline constexpr uint64_t kGrantWrite =
-    right::kFdWrite | right::kFdDatasync | right::kFdSync |
-    right::kFdAllocate | right::kFdFilestatSetSize |
-    right::kPathFilestatSetSize | right::kFdFdstatSetFlags |
-    right::kPollFdReadwrite | right::kPathOpen;
+    right::kFdWrite | right::kFdDatasync | right::kFdSync | right::kFdAllocate |
+    right::kFdFilestatSetSize | right::kPathFilestatSetSize |
+    right::kFdFdstatSetFlags | right::kPollFdReadwrite | right::kPathOpen;
 inline constexpr uint64_t kGrantCreate =
-    right::kPathCreateFile | right::kPathCreateDirectory |
-    right::kPathSymlink | right::kPathLinkSource | right::kPathLinkTarget |
-    right::kPathOpen;
+    right::kPathCreateFile | right::kPathCreateDirectory | right::kPathSymlink |
+    right::kPathLinkSource | right::kPathLinkTarget | right::kPathOpen;
 inline constexpr uint64_t kGrantDelete =
     right::kPathUnlinkFile | right::kPathRemoveDirectory;
 inline constexpr uint64_t kGrantRename =

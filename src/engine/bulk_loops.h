@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The kernel loops of ops.def (libc's memcpy loops) run as one host memcpy
-// when that is provably what they do: every access in bounds, source and
-// destination apart, the counter counting down without wrapping. The
+// The kernel loops of ops.def (musl's memcpy and memset loops) run as one
+// host memcpy or fill when that is provably what they do: every access in
+// bounds, source and destination apart, the counter counting down without
+// wrapping. The
 // interpreter still steps through the loop word by word otherwise, which
 // gives the exact memory and trap of any other case. Part of interp.cc.
 #pragma once

@@ -344,7 +344,8 @@ constexpr ShiftedForm kShiftedForms[] = {
 }  // namespace
 
 // Pops a binary op's two operands and emits `op` with a new temp as its
-// destination, then `operands`: the shape every fusion below ends in.
+// destination, then `operands`: the shape the fusions of binary ops end
+// in.
 void FunctionCompiler::emit_fused_binary(
     Op op,
     std::initializer_list<uint32_t> operands) {

@@ -3,6 +3,9 @@
 // their union, and refusals that name the bad word.
 #include <doctest/doctest.h>
 
+#include <string_view>
+#include <vector>
+
 #include "wasi/grant_rights.h"
 
 namespace capbox::wasi {
@@ -11,8 +14,8 @@ namespace {
 TEST_CASE("grant rights: ro, rw and word lists") {
   CHECK(parse_grant_rights("ro")->bits == kGrantRead);
   Rights rw = *parse_grant_rights("rw");
-  CHECK(rw.contains(kGrantWrite | kGrantCreate | kGrantDelete |
-                    kGrantRename | kGrantMetadata));
+  CHECK(rw.contains(kGrantWrite | kGrantCreate | kGrantDelete | kGrantRename |
+                    kGrantMetadata));
   CHECK_FALSE(rw.contains(right::kSockAccept));
   Rights list = *parse_grant_rights("read,write,create");
   CHECK(list.contains(right::kFdWrite | right::kPathCreateFile));
@@ -33,9 +36,14 @@ TEST_CASE("grant rights: unknown or empty words are refused by name") {
 }
 
 TEST_CASE("grant rights: described back in words") {
-  CHECK(describe_grant_rights(*parse_grant_rights("read,rename")) ==
-        "read,rename");
-  CHECK(describe_grant_rights(Rights{}) == "none");
+  using Words = std::vector<std::string_view>;
+  CHECK(grant_words(*parse_grant_rights("read,rename")) ==
+        Words{"read", "rename"});
+  CHECK(grant_words(*parse_grant_rights("rw")) ==
+        Words{"read", "write", "create", "delete", "rename", "metadata"});
+  CHECK(grant_words(Rights{}).empty());
+  // Part of a word's rights is not that word.
+  CHECK(grant_words(Rights{right::kFdRead}).empty());
 }
 
 }  // namespace
