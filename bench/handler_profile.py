@@ -11,8 +11,8 @@ handler whose label precedes it, and prints the N (default 40) largest
 shares. The labels come from run()'s own table (kLabels), read from the
 binary's file: capbox is a static PIE with RELR relocations, so the table
 holds the link-time addresses in place. Handler names are ops.def's rows,
-then opcodes.def's Unary, Binary and Simd rows, as op_profile.h orders
-them. A sample on a stall is charged to the instruction that waits, so a
+then opcodes.def's Unary, Binary and Simd rows, then acc.def's variants,
+as op_profile.h orders them. A sample on a stall is charged to the instruction that waits, so a
 mispredicted jump shows up at the start of the handler it lands in.
 """
 import bisect
@@ -30,19 +30,27 @@ RUN = ("_ZN6capbox6engine12_GLOBAL__N_13runEPNS0_8Executor5StateEPNS1_5Frame"
 
 
 def handler_names():
-    names = []
-    with open(os.path.join(ENGINE, "ops.def")) as f:
-        for line in f:
-            m = re.match(r"CAPBOX_OP\((\w+),", line)
-            if m:
-                names.append(m.group(1))
-    with open(os.path.join(ENGINE, "opcodes.def")) as f:
-        for line in f:
-            m = re.match(r'CAPBOX_OPCODE\([^,]+,[^,]+,\s*(\w+),\s*"[^"]*",'
-                         r'\s*\w+,\s*(\w+),', line)
-            if m and m.group(2) in ("Unary", "Binary", "Simd"):
-                names.append(m.group(1))
-    return names
+    # The preprocessor expands the tables as op_profile.h does (simd.def
+    # rows come through opcodes.def, acc.def's variants through macros).
+    source = """
+#define CAPBOX_OP(Name, N) @Name@
+#include "engine/ops.def"
+#define CAPBOX_OPCODE(prefix, code, Name, text, Imm, Kind, A, B, R) \\
+  CAPBOX_PNAME_##Kind(Name)
+#define CAPBOX_PNAME_Unary(Name) @Name@
+#define CAPBOX_PNAME_Binary(Name) @Name@
+#define CAPBOX_PNAME_Special(Name)
+#define CAPBOX_PNAME_Load(Name)
+#define CAPBOX_PNAME_Store(Name)
+#define CAPBOX_PNAME_Simd(Name) @Name@
+#include "engine/opcodes.def"
+#define CAPBOX_ACC_CONSUMER(Variant, Op, Kind, mask) @Variant@
+#include "engine/acc.def"
+"""
+    out = subprocess.run(["cpp", "-P", "-I", os.path.join(ENGINE, ".."), "-"],
+                         input=source, capture_output=True, text=True,
+                         check=True).stdout
+    return re.findall(r"@(\w+)@", out)
 
 
 def symbol_address(binary, predicate):

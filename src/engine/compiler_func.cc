@@ -120,6 +120,7 @@ Result<void, LoadError> FunctionCompiler::compile() {
       return r;
   }
   fn_.frame_slots = temp_base_ + max_height_ + 1;
+  forward_results();
   if (code_.size() > (uint64_t{1} << 31)) {
     return Unexpected(LoadError{LoadError::Kind::Invalid, body.body_offset,
                                 "function too large"});
@@ -425,6 +426,7 @@ void FunctionCompiler::patch(uint32_t instr_start,
                              uint32_t operand_pos,
                              uint32_t target) {
   last_target_ = std::max(last_target_, target);
+  targets_.push_back(target);
   code_[operand_pos] = static_cast<uint32_t>(static_cast<int32_t>(target) -
                                              static_cast<int32_t>(instr_start));
 }

@@ -130,6 +130,7 @@ class FunctionCompiler {
   void note_f64_chain(Op op, uint32_t start);
   void join_f64_update(uint32_t als);
   bool last_result_is(Op op, uint32_t index) const;
+  void forward_results();  // compiler_acc.cc
   // compiler_loops.cc
   bool op_at(uint32_t at, Op op) const;
   bool fuse_loop(const Label& l);
@@ -313,6 +314,8 @@ class FunctionCompiler {
   uint32_t current_offset_ = 0;
   // The highest code position a branch may land on so far (fuse_loop).
   uint32_t last_target_ = 0;
+  // Every position a branch lands on (forward_results).
+  std::vector<uint32_t> targets_;
   // An I32AddImm and the F64Mul right after it (note_f64_chain).
   uint32_t chain_start_ = 0;
   uint32_t chain_end_ = UINT32_MAX;

@@ -25,6 +25,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -137,6 +139,33 @@ struct RunContext {
   GlobalInst* const* globals;
   MemoryInst* mem_inst;
 };
+
+#ifndef CAPBOX_ACC_CHECK
+#define CAPBOX_ACC_CHECK 0
+#endif
+#if CAPBOX_ACC_CHECK
+// The checking build's guard on acc.def's contract: a variant's
+// accumulator must hold what the slot it stands for holds. A mismatch is
+// a compiler or handler bug, never the guest's doing.
+[[noreturn, gnu::noinline]] void accumulator_mismatch(uint64_t acc,
+                                                      uint64_t slot) {
+  std::fprintf(stderr,
+               "capbox: internal error: accumulator %#llx, slot %#llx\n",
+               static_cast<unsigned long long>(acc),
+               static_cast<unsigned long long>(slot));
+  std::abort();
+}
+inline uint64_t acc_checked(uint64_t acc, uint64_t slot) {
+  if (acc != slot)
+    accumulator_mismatch(acc, slot);
+  return acc;
+}
+inline double facc_checked(double facc, uint64_t slot) {
+  if (std::bit_cast<uint64_t>(facc) != slot)
+    accumulator_mismatch(std::bit_cast<uint64_t>(facc), slot);
+  return facc;
+}
+#endif
 
 inline const void* handler_at(const uint32_t* pc) {
   const void* h;

@@ -30,6 +30,8 @@ inline const char* const kNames[] = {
 #define CAPBOX_PNAME_Simd(Name) #Name,
 #include "engine/opcodes.def"
 #undef CAPBOX_OPCODE
+#define CAPBOX_ACC_CONSUMER(Variant, Op, Kind, mask) #Variant,
+#include "engine/acc.def"
 };
 
 struct Hits {

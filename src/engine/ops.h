@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The internal instruction set shared by the compiler (which emits it) and
 // the interpreter (which runs it): ops.def plus the numeric operators of
-// opcodes.def, under their wasm names.
+// opcodes.def, under their wasm names, then the accumulator variants of
+// acc.def.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,8 @@ enum class Op : uint16_t {
 #define CAPBOX_NUMERIC_Simd(Name) Name,
 #include "engine/opcodes.def"
 #undef CAPBOX_OPCODE
+#define CAPBOX_ACC_CONSUMER(Variant, Op, Kind, mask) Variant,
+#include "engine/acc.def"
   kCount
 };
 

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+// The accumulator pass (acc.def): once a function's code is final, each
+// instruction that reads the result of the one just before it, with no
+// branch landing between them, becomes its variant that takes the value
+// from the accumulator register instead of the slot. Run last, after
+// every peephole, so no fusion has to know about variants.
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "engine/compiler_func.h"
+#include "engine/simd_shape.h"
+
+namespace capbox::engine {
+namespace {
+
+constexpr size_t kOps = static_cast<size_t>(Op::kCount);
+
+enum class AccKind : uint8_t { None, I, F };
+
+// Operand words of each op (ops.def's N; d a or d a b for the numeric
+// operators; a SIMD row's by its shape), before any table of offsets.
+constexpr uint8_t simd_operands(SimdShape s) {
+  switch (s) {
+    case SimdShape::Binary:
+    case SimdShape::Shift:
+    case SimdShape::ExtractI32:
+    case SimdShape::ExtractI64:
+    case SimdShape::ExtractF32:
+    case SimdShape::ExtractF64:
+      return 3;
+    case SimdShape::Ternary:
+    case SimdShape::ReplaceI32:
+    case SimdShape::ReplaceI64:
+    case SimdShape::ReplaceF32:
+    case SimdShape::ReplaceF64:
+      return 4;
+    default:  // Unary, Test, splats: d a
+      return 2;
+  }
+}
+
+constexpr std::array<uint8_t, kOps> make_operand_counts() {
+  std::array<uint8_t, kOps> n{};
+  size_t i = 0;
+#define CAPBOX_OP(Name, N) n[i++] = N;
+#include "engine/ops.def"
+#undef CAPBOX_OP
+#define CAPBOX_OPCODE(prefix, code, Name, text, Imm, Kind, A, B, R) \
+  CAPBOX_COUNT_##Kind(Name)
+#define CAPBOX_COUNT_Unary(Name) n[i++] = 2;
+#define CAPBOX_COUNT_Binary(Name) n[i++] = 3;
+#define CAPBOX_COUNT_Special(Name)
+#define CAPBOX_COUNT_Load(Name)
+#define CAPBOX_COUNT_Store(Name)
+#define CAPBOX_COUNT_Simd(Name) \
+  n[i++] = simd_operands(kSimdInfo[static_cast<size_t>(Opcode::Name)].shape);
+#include "engine/opcodes.def"
+#undef CAPBOX_OPCODE
+#define CAPBOX_ACC_CONSUMER(Variant, Base, Kind, mask) \
+  n[i++] = n[static_cast<size_t>(Op::Base)];
+#include "engine/acc.def"
+  return n;
+}
+constexpr std::array<uint8_t, kOps> kOperandCounts = make_operand_counts();
+
+struct Producer {
+  AccKind kind = AccKind::None;
+  uint8_t dest = 0;
+};
+constexpr std::array<Producer, kOps> make_producers() {
+  std::array<Producer, kOps> p{};
+#define CAPBOX_ACC_PRODUCER(Base, Kind, d) \
+  p[static_cast<size_t>(Op::Base)] = {AccKind::Kind, d};
+#include "engine/acc.def"
+  return p;
+}
+constexpr std::array<Producer, kOps> kProducers = make_producers();
+
+struct Variant {
+  Op base;
+  Op variant;
+  AccKind kind;
+  uint8_t mask;
+};
+constexpr Variant kVariants[] = {
+#define CAPBOX_ACC_CONSUMER(Name, Base, Kind, mask) \
+  {Op::Base, Op::Name, AccKind::Kind, mask},
+#include "engine/acc.def"
+};
+
+// Words of the instruction at `at` running `op`: its handler, operands
+// and, for the three table branches, their n + 1 offsets.
+uint32_t instruction_words(Op op, const uint32_t* at) {
+  uint32_t words = 2 + kOperandCounts[static_cast<size_t>(op)];
+  switch (op) {
+    case Op::BrTable:
+      return words + at[2 + 1] + 1;
+    case Op::BrTableAdd:
+      return words + at[2 + 2] + 1;
+    case Op::BrTableLoad:
+      return words + at[2 + 6] + 1;
+    default:
+      return words;
+  }
+}
+
+const std::unordered_map<const void*, Op>& ops_by_handler(
+    const void* const* handlers) {
+  static const auto* map = [handlers] {
+    auto* m = new std::unordered_map<const void*, Op>;
+    for (size_t i = 0; i < kOps; ++i)
+      m->emplace(handlers[i], static_cast<Op>(i));
+    return m;
+  }();
+  return *map;
+}
+
+// The variant of `consumer` (whose operands start at `operands`) reading
+// the most operands from an accumulator of `kind` holding slot `slot`;
+// kCount if none fits.
+Op best_variant(Op consumer,
+                const uint32_t* operands,
+                AccKind kind,
+                uint32_t slot) {
+  Op best = Op::kCount;
+  int best_reads = 0;
+  for (const Variant& v : kVariants) {
+    if (v.base != consumer || v.kind != kind)
+      continue;
+    bool fits = true;
+    for (uint32_t k = 0; k < 8 && fits; ++k)
+      fits = !((v.mask >> k) & 1) || operands[k] == slot;
+    if (fits && std::popcount(v.mask) > best_reads) {
+      best = v.variant;
+      best_reads = std::popcount(v.mask);
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void FunctionCompiler::forward_results() {
+  const auto& ops = ops_by_handler(handlers_);
+  std::sort(targets_.begin(), targets_.end());
+  std::vector<std::pair<uint32_t, Op>> rewrites;
+  const uint32_t end = pos();
+  size_t next_target = 0;
+  Producer last;  // the instruction before, if it produced
+  uint32_t last_dest = 0;
+  for (uint32_t at = fn_.code_start; at < end;) {
+    const void* handler;
+    std::memcpy(&handler, &code_[at], sizeof handler);
+    auto found = ops.find(handler);
+    if (found == ops.end())
+      return;  // not an instruction start: leave the function as it is
+    const Op op = found->second;
+    const uint32_t words = instruction_words(op, &code_[at]);
+    if (words > end - at)
+      return;
+    while (next_target < targets_.size() && targets_[next_target] < at)
+      ++next_target;
+    const bool landed_on =
+        next_target < targets_.size() && targets_[next_target] == at;
+    if (last.kind != AccKind::None && !landed_on) {
+      Op v = best_variant(op, &code_[at + 2], last.kind, last_dest);
+      if (v != Op::kCount)
+        rewrites.emplace_back(at, v);
+    }
+    last = kProducers[static_cast<size_t>(op)];
+    if (last.kind != AccKind::None)
+      last_dest = code_[at + 2 + last.dest];
+    at += words;
+    if (at == end) {
+      for (const auto& [start, variant] : rewrites) {
+        const void* h = handlers_[static_cast<size_t>(variant)];
+        std::memcpy(&code_[start], &h, sizeof h);
+      }
+    }
+  }
+}
+
+}  // namespace capbox::engine
