@@ -20,7 +20,11 @@ namespace {
 
 constexpr size_t kOps = static_cast<size_t>(Op::kCount);
 
-enum class AccKind : uint8_t { None, I, F };
+// Which accumulators a producer fills (a bit each), or a variant reads.
+namespace kind {
+enum AccKind : uint8_t { None = 0, I = 1, F = 2, IF = 3 };
+}
+using kind::AccKind;
 
 // Operand words of each op (ops.def's N; d a or d a b for the numeric
 // operators; a SIMD row's by its shape), before any table of offsets.
@@ -69,17 +73,27 @@ constexpr std::array<uint8_t, kOps> make_operand_counts() {
 constexpr std::array<uint8_t, kOps> kOperandCounts = make_operand_counts();
 
 struct Producer {
-  AccKind kind = AccKind::None;
+  AccKind kind = kind::None;
   uint8_t dest = 0;
 };
 constexpr std::array<Producer, kOps> make_producers() {
   std::array<Producer, kOps> p{};
 #define CAPBOX_ACC_PRODUCER(Base, Kind, d) \
-  p[static_cast<size_t>(Op::Base)] = {AccKind::Kind, d};
+  p[static_cast<size_t>(Op::Base)] = {kind::Kind, d};
 #include "engine/acc.def"
   return p;
 }
 constexpr std::array<Producer, kOps> kProducers = make_producers();
+
+// Operands each op writes before it reads what a variant takes from the
+// accumulator.
+constexpr std::array<uint8_t, kOps> make_early_writes() {
+  std::array<uint8_t, kOps> w{};
+#define CAPBOX_ACC_WRITES(Base, mask) w[static_cast<size_t>(Op::Base)] = mask;
+#include "engine/acc.def"
+  return w;
+}
+constexpr std::array<uint8_t, kOps> kEarlyWrites = make_early_writes();
 
 struct Variant {
   Op base;
@@ -89,7 +103,7 @@ struct Variant {
 };
 constexpr Variant kVariants[] = {
 #define CAPBOX_ACC_CONSUMER(Name, Base, Kind, mask) \
-  {Op::Base, Op::Name, AccKind::Kind, mask},
+  {Op::Base, Op::Name, kind::Kind, mask},
 #include "engine/acc.def"
 };
 
@@ -129,8 +143,13 @@ Op best_variant(Op consumer,
                 uint32_t slot) {
   Op best = Op::kCount;
   int best_reads = 0;
+  const uint8_t early = kEarlyWrites[static_cast<size_t>(consumer)];
+  for (uint32_t k = 0; k < 8; ++k) {
+    if (((early >> k) & 1) && operands[k] == slot)
+      return best;
+  }
   for (const Variant& v : kVariants) {
-    if (v.base != consumer || v.kind != kind)
+    if (v.base != consumer || !(v.kind & kind))
       continue;
     bool fits = true;
     for (uint32_t k = 0; k < 8 && fits; ++k)
@@ -167,13 +186,13 @@ void FunctionCompiler::forward_results() {
       ++next_target;
     const bool landed_on =
         next_target < targets_.size() && targets_[next_target] == at;
-    if (last.kind != AccKind::None && !landed_on) {
+    if (last.kind != kind::None && !landed_on) {
       Op v = best_variant(op, &code_[at + 2], last.kind, last_dest);
       if (v != Op::kCount)
         rewrites.emplace_back(at, v);
     }
     last = kProducers[static_cast<size_t>(op)];
-    if (last.kind != AccKind::None)
+    if (last.kind != kind::None)
       last_dest = code_[at + 2 + last.dest];
     at += words;
     if (at == end) {

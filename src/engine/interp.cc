@@ -140,6 +140,14 @@ struct RunContext {
   MemoryInst* mem_inst;
 };
 
+// A copy of `v` the compiler cannot trace back to where it came from: a
+// value read from facc (run()) is then an ordinary one, kept across calls,
+// and never read again from the register a call may have clobbered.
+inline double detach(double v) {
+  asm("" : "+x"(v));
+  return v;
+}
+
 #ifndef CAPBOX_ACC_CHECK
 #define CAPBOX_ACC_CHECK 0
 #endif
