@@ -80,7 +80,19 @@ constexpr std::string_view kIntegers = R"((module
     (block
       (br_if 0 (i32.and (local.get 0) (local.get 1)))
       (return (i32.const 7)))
-    (i32.const 9))))";
+    (i32.const 9))
+  ;; branches comparing a value just computed, on either side
+  (func (export "compare") (param i32 i32) (result i32)
+    (block
+      (br_if 0 (i32.lt_s (i32.sub (local.get 0) (local.get 1)) (local.get 1)))
+      (br_if 0 (i32.gt_u (local.get 1) (i32.xor (local.get 0) (local.get 1))))
+      (return (i32.const 3)))
+    (i32.const 4))
+  ;; a word copied between addresses just computed
+  (func (export "move") (param i32 i32) (result i32)
+    (i32.store offset=16 (i32.add (local.get 0) (local.get 1))
+      (i32.load offset=4 (i32.add (local.get 1) (i32.const 8))))
+    (i32.load offset=16 (i32.add (local.get 0) (local.get 1))))))";
 
 TEST_CASE("integer results handed on in the accumulator") {
   Loaded m(kIntegers);
@@ -93,6 +105,8 @@ TEST_CASE("integer results handed on in the accumulator") {
   CHECK(count_op(*m.module, Op::I64Sub_A2) >= 1);
   CHECK(count_op(*m.module, Op::I32Store__A1) >= 1);
   CHECK(count_op(*m.module, Op::BrIfNez_A0) >= 1);
+  CHECK(count_op(*m.module, Op::BrIfI32LtS_A0) >= 1);
+  CHECK(count_op(*m.module, Op::BrIfI32GtU_A1) >= 1);
   for (uint32_t x : {0u, 3u, 1000u, 0xfffffff0u}) {
     for (uint32_t y : {1u, 7u, 0x80000000u}) {
       CAPTURE(x);
@@ -106,8 +120,15 @@ TEST_CASE("integer results handed on in the accumulator") {
             b - (((a + b) * a) ^ b));
       CHECK(m.call("branch", {Value::i32(x), Value::i32(y)}).bits ==
             ((x & y) ? 9u : 7u));
+      const bool taken =
+          int32_t(x - y) < int32_t(y) || y > (x ^ y);
+      CHECK(m.call("compare", {Value::i32(x), Value::i32(y)}).bits ==
+            (taken ? 4u : 3u));
     }
   }
+  // A word moved from y + 12 to x + y + 16.
+  call_export(m.store, m.inst, "put", {Value::i32(8), Value::i32(77)});
+  CHECK(m.call("move", {Value::i32(100), Value::i32(4)}).bits == 77u * 77u);
   // Each square read back at the address it was stored to.
   for (uint32_t y : {12u, 65535u}) {
     CAPTURE(y);
@@ -131,13 +152,25 @@ constexpr std::string_view kFloats = R"((module
   (func (export "escape") (param f64 f64) (result i32)
     (if (result i32) (f64.lt (f64.add (local.get 0) (local.get 1))
                              (f64.const 4))
-      (then (i32.const 1)) (else (i32.const 2))))))";
+      (then (i32.const 1)) (else (i32.const 2))))
+  ;; an f64 loaded (its bits and its value both handed on), then added to
+  ;; the value just stored beside it
+  (memory 1)
+  (func (export "loaded") (param f64 f64) (result f64)
+    (f64.store offset=8 (i32.const 0) (local.get 1))
+    (f64.add (f64.load offset=8 (i32.const 0)) (local.get 0)))
+  ;; a sum kept in a local by a copy, then scaled
+  (func (export "kept") (param f64 f64) (result f64) (local f64 f64)
+    (local.set 2 (f64.add (local.get 0) (local.get 1)))
+    (local.set 3 (local.get 2))
+    (f64.mul (local.get 3) (f64.const 0.5)))))";
 
 TEST_CASE("f64 results handed on in the accumulator, each rounded alone") {
   Loaded m(kFloats);
   CHECK(count_op(*m.module, Op::F64ConstDivMulSqrt_A12) >= 1);
   CHECK(count_op(*m.module, Op::F64Mul_A12) >= 1);
   CHECK(count_op(*m.module, Op::F64Div_A2) >= 1);
+  CHECK(count_op(*m.module, Op::F64Add_A1) >= 1);
   for (double x : {0.5, 3.0000000000000004, -7.25, 1e-160}) {
     for (double y : {2.0, 1.0 / 3, 9.5}) {
       CAPTURE(x);
@@ -155,6 +188,12 @@ TEST_CASE("f64 results handed on in the accumulator, each rounded alone") {
       CHECK(m.call("square", {f64(x), f64(y)}).bits ==
             std::bit_cast<uint64_t>(double(q)));
       CHECK(m.call("escape", {f64(x), f64(y)}).bits == (x + y < 4 ? 1u : 2u));
+      volatile double sum = y + x;
+      CHECK(m.call("loaded", {f64(x), f64(y)}).bits ==
+            std::bit_cast<uint64_t>(double(sum)));
+      volatile double half = (x + y) * 0.5;
+      CHECK(m.call("kept", {f64(x), f64(y)}).bits ==
+            std::bit_cast<uint64_t>(double(half)));
     }
   }
 }
