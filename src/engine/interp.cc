@@ -144,7 +144,9 @@ struct RunContext {
 // value read from facc (run()) is then an ordinary one, kept across calls,
 // and never read again from the register a call may have clobbered.
 inline double detach(double v) {
+#if defined(__x86_64__)
   asm("" : "+x"(v));
+#endif
   return v;
 }
 
