@@ -193,14 +193,16 @@ bool FunctionCompiler::join_load(uint32_t dst, uint32_t a, uint32_t offset) {
   if (load_end_ != pos() || map.empty() ||
       map.back().code_offset != load_start_)
     return false;
-  const void* h = handlers_[static_cast<size_t>(Op::I32Load2)];
+  // A pointer, then its field: the second address is the first's value.
+  const Op op = a == code_[load_start_ + 2] ? Op::I32Load2Chain : Op::I32Load2;
+  const void* h = handlers_[static_cast<size_t>(op)];
   std::memcpy(&code_[load_start_], &h, sizeof h);
   map.push_back(SourceMapEntry{load_start_ + 1, current_offset_});
   word(dst);
   word(a);
   word(offset);
   forget_results();
-  last_op_ = Op::I32Load2;
+  last_op_ = op;
   last_start_ = load_start_;
   note_result(load_start_ + 5);
   load_end_ = UINT32_MAX;

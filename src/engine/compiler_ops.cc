@@ -564,12 +564,15 @@ bool FunctionCompiler::fuse_field_add(Op op) {
     // Right after an i32 load (vmfetch: i = *pc, then RA(i)): joined,
     // run in order after it; the load's source entry stays.
     const uint32_t start = word_start_;
-    const void* h = handlers_[static_cast<size_t>(Op::I32LoadFieldAdd)];
+    // Usually the field is of the word just loaded (x = d).
+    const Op fused = x == code_[start + 2] ? Op::I32LoadFieldAddSelf
+                                           : Op::I32LoadFieldAdd;
+    const void* h = handlers_[static_cast<size_t>(fused)];
     std::memcpy(&code_[start], &h, sizeof h);
     for (uint32_t w : {dst, b, x, c, m})
       word(w);
     forget_last();
-    last_op_ = Op::I32LoadFieldAdd;
+    last_op_ = fused;
     last_start_ = start;
     note_result(start + 5);
     return true;
