@@ -378,7 +378,30 @@ def run_module(module_bytes, driver, features, seed, work, fuel=10**9,
     if outcome.diverged and cross_type_tail_calls(original):
         return Outcome(skip="diverged after a return_call across types, "
                             "which wabt 1.0.32 gets wrong")
+    if outcome.diverged and diverged_after_tail_call_trap(outcome, original):
+        return Outcome(skip="diverged after a trap under a return_call, "
+                            "which wabt 1.0.32 gets wrong")
     return outcome
+
+
+def diverged_after_tail_call_trap(outcome, path):
+    """Whether the first difference comes right after a call both sides
+    saw trap, in a module with a return_call. After such a trap wabt
+    1.0.32 can return a wrong value from the next call, though nothing
+    ran in between (seen: the memory and globals checksum changing;
+    tests/regress/return-call-wabt-checksum.wat)."""
+    pairs = list(zip(outcome.wabt, outcome.capbox))
+    first = next((i for i, (w, c) in enumerate(pairs)
+                  if not same_line(w, c)), len(pairs))
+    if first == 0 or first == len(pairs):
+        return False
+    before_w, before_c = pairs[first - 1]
+    if "=> trap" not in before_w or "=> trap" not in before_c:
+        return False
+    proc = subprocess.run(["wasm2wat", "--enable-all", path],
+                          capture_output=True, text=True)
+    return proc.returncode == 0 and re.search(
+        r"^\s*return_call", proc.stdout, re.M) is not None
 
 
 def cross_type_tail_calls(path):
