@@ -565,8 +565,8 @@ bool FunctionCompiler::fuse_field_add(Op op) {
     // run in order after it; the load's source entry stays.
     const uint32_t start = word_start_;
     // Usually the field is of the word just loaded (x = d).
-    const Op fused = x == code_[start + 2] ? Op::I32LoadFieldAddSelf
-                                           : Op::I32LoadFieldAdd;
+    const Op fused =
+        x == code_[start + 2] ? Op::I32LoadFieldAddSelf : Op::I32LoadFieldAdd;
     const void* h = handlers_[static_cast<size_t>(fused)];
     std::memcpy(&code_[start], &h, sizeof h);
     for (uint32_t w : {dst, b, x, c, m})

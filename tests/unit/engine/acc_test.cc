@@ -120,8 +120,7 @@ TEST_CASE("integer results handed on in the accumulator") {
             b - (((a + b) * a) ^ b));
       CHECK(m.call("branch", {Value::i32(x), Value::i32(y)}).bits ==
             ((x & y) ? 9u : 7u));
-      const bool taken =
-          int32_t(x - y) < int32_t(y) || y > (x ^ y);
+      const bool taken = int32_t(x - y) < int32_t(y) || y > (x ^ y);
       CHECK(m.call("compare", {Value::i32(x), Value::i32(y)}).bits ==
             (taken ? 4u : 3u));
     }
