@@ -106,6 +106,30 @@ constexpr Variant kVariants[] = {
   {Op::Base, Op::Name, kind::Kind, mask},
 #include "engine/acc.def"
 };
+constexpr uint16_t kVariantCount = std::size(kVariants);
+
+// Where each op's variants start in kVariants (kVariantCount: it has
+// none). acc.def lists an op's variants together; checked below.
+constexpr std::array<uint16_t, kOps> make_first_variants() {
+  std::array<uint16_t, kOps> first{};
+  first.fill(kVariantCount);
+  for (uint16_t i = kVariantCount; i-- > 0;)
+    first[static_cast<size_t>(kVariants[i].base)] = i;
+  return first;
+}
+constexpr std::array<uint16_t, kOps> kFirstVariants = make_first_variants();
+constexpr bool variants_grouped() {
+  for (uint16_t i = 0; i < kVariantCount; ++i) {
+    const uint16_t first =
+        kFirstVariants[static_cast<size_t>(kVariants[i].base)];
+    for (uint16_t j = first; j < i; ++j) {
+      if (kVariants[j].base != kVariants[i].base)
+        return false;
+    }
+  }
+  return true;
+}
+static_assert(variants_grouped(), "acc.def: list an op's variants together");
 
 // Words of the instruction at `at` running `op`: its handler, operands
 // and, for the three table branches, their n + 1 offsets.
@@ -148,8 +172,10 @@ Op best_variant(Op consumer,
     if (((early >> k) & 1) && operands[k] == slot)
       return best;
   }
-  for (const Variant& v : kVariants) {
-    if (v.base != consumer || !(v.kind & kind))
+  for (uint16_t i = kFirstVariants[static_cast<size_t>(consumer)];
+       i < kVariantCount && kVariants[i].base == consumer; ++i) {
+    const Variant& v = kVariants[i];
+    if (!(v.kind & kind))
       continue;
     bool fits = true;
     for (uint32_t k = 0; k < 8 && fits; ++k)
@@ -195,12 +221,11 @@ void FunctionCompiler::forward_results() {
     if (last.kind != kind::None)
       last_dest = code_[at + 2 + last.dest];
     at += words;
-    if (at == end) {
-      for (const auto& [start, variant] : rewrites) {
-        const void* h = handlers_[static_cast<size_t>(variant)];
-        std::memcpy(&code_[start], &h, sizeof h);
-      }
-    }
+  }
+  // The walk ended exactly at the end: every start above was one.
+  for (const auto& [start, variant] : rewrites) {
+    const void* h = handlers_[static_cast<size_t>(variant)];
+    std::memcpy(&code_[start], &h, sizeof h);
   }
 }
 
