@@ -16,6 +16,9 @@
 #   wabt-crashes: yes
 #                    spectest-interp dies of a signal on it: with wabt run,
 #                    diff_run must skip the module, not report a divergence
+#   diff-run-skips: WHY
+#                    with wabt run, diff_run must skip the module for a
+#                    reason that starts with WHY (a wabt bug it knows)
 #   cross-type-tail-call: yes
 #                    the module makes a return_call across function types,
 #                    which diff_run.cross_type_tail_calls must see (and must
@@ -83,10 +86,13 @@ def run_case(path, driver):
         with open(check, "wb") as f:
             f.write(wasm)
         cross = diff_run.cross_type_tail_calls(check)
-        crashed = None
+        crashed = skipped = None
         if header.get("wabt-crashes") == "yes" and \
                 shutil.which("spectest-interp"):
             crashed = diff_run.run_module(wasm, driver, features, seed,
+                                          work).skip or "not skipped"
+        if "diff-run-skips" in header and shutil.which("spectest-interp"):
+            skipped = diff_run.run_module(wasm, driver, features, seed,
                                           work).skip or "not skipped"
         outcome = diff_run.run_module(wasm, driver, features, seed, work,
                                       wabt=wabt)
@@ -99,6 +105,9 @@ def run_case(path, driver):
         problems.append(f"cross_type_tail_calls says {cross}")
     if crashed is not None and not crashed.startswith("wabt crashed"):
         problems.append(f"with wabt run, diff_run gave: {crashed}")
+    if skipped is not None and \
+            not skipped.startswith(header["diff-run-skips"]):
+        problems.append(f"with wabt run, diff_run gave: {skipped}")
     if wabt:
         wrong = mismatch(expected, outcome.wabt)
         if wrong:

@@ -908,10 +908,20 @@ TEST_CASE("a word loaded, then a field of it added to a base") {
       (i32.xor (i32.add (local.get 1)
                         (i32.and (i32.shr_u (local.get 2) (i32.const 3))
                                  (i32.const 4080)))
-               (local.get 2)))))");
-  const uint32_t i = 0xDEADBEEFu, base = 0x10000u;
+               (local.get 2)))
+    ;; the field of another word than the one just loaded
+    (func (export "other") (param i32 i32 i32) (result i32) (local i32)
+      (local.set 3 (i32.load (local.get 0)))
+      (i32.xor (i32.add (local.get 1)
+                        (i32.and (i32.shr_u (local.get 2) (i32.const 3))
+                                 (i32.const 4080)))
+               (local.get 3)))))");
+  const uint32_t i = 0xDEADBEEFu, base = 0x10000u, w = 0x12345678u;
   CHECK(call_export(store, inst, "fetch", {Value::i32(4), Value::i32(base)})[0]
             .bits == ((base + ((i >> 3) & 4080)) ^ i));
+  CHECK(call_export(store, inst, "other",
+                    {Value::i32(4), Value::i32(base), Value::i32(w)})[0]
+            .bits == ((base + ((w >> 3) & 4080)) ^ i));
   CHECK(call_export_trap(store, inst, "fetch",
                          {Value::i32(65534), Value::i32(base)})
             .kind == TrapKind::MemoryOutOfBounds);
