@@ -25,6 +25,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENGINE = os.path.join(HERE, "..", "src", "engine")
+PADS = 256  # kBranchPads, interp.cc
 RUN = ("_ZN6capbox6engine12_GLOBAL__N_13runEPNS0_8Executor5StateEPNS1_5Frame"
        "EPNS0_8InstanceEPKjPmPNS0_8TrapKindEPPKPKv")
 
@@ -88,7 +89,13 @@ def main():
         data = f.read()
     labels = struct.unpack_from(f"<{len(names)}Q", data,
                                 file_offset(binary, table))
-    order = sorted(zip(labels, names))
+    # The table branches' landing pads (interp_loop.inc), all one name.
+    pads = symbol_address(
+        binary, lambda s: "GLOBAL__N_13runE" in s and s.endswith("kPadLabels"))
+    pad_labels = struct.unpack_from(f"<{PADS}Q", data,
+                                    file_offset(binary, pads))
+    order = sorted(list(zip(labels, names)) +
+                   [(a, "(a table branch's pad)") for a in pad_labels])
     starts = [a for a, _ in order]
     run_address = symbol_address(binary, lambda s: s == RUN)
     script = subprocess.run(["perf", "script", "-i", perf_data, "-F",

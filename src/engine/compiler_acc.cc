@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/code_walk.h"
 #include "engine/compiler_func.h"
-#include "engine/simd_shape.h"
 
 namespace capbox::engine {
 namespace {
@@ -25,52 +25,6 @@ namespace kind {
 enum AccKind : uint8_t { None = 0, I = 1, F = 2, IF = 3 };
 }
 using kind::AccKind;
-
-// Operand words of each op (ops.def's N; d a or d a b for the numeric
-// operators; a SIMD row's by its shape), before any table of offsets.
-constexpr uint8_t simd_operands(SimdShape s) {
-  switch (s) {
-    case SimdShape::Binary:
-    case SimdShape::Shift:
-    case SimdShape::ExtractI32:
-    case SimdShape::ExtractI64:
-    case SimdShape::ExtractF32:
-    case SimdShape::ExtractF64:
-      return 3;
-    case SimdShape::Ternary:
-    case SimdShape::ReplaceI32:
-    case SimdShape::ReplaceI64:
-    case SimdShape::ReplaceF32:
-    case SimdShape::ReplaceF64:
-      return 4;
-    default:  // Unary, Test, splats: d a
-      return 2;
-  }
-}
-
-constexpr std::array<uint8_t, kOps> make_operand_counts() {
-  std::array<uint8_t, kOps> n{};
-  size_t i = 0;
-#define CAPBOX_OP(Name, N) n[i++] = N;
-#include "engine/ops.def"
-#undef CAPBOX_OP
-#define CAPBOX_OPCODE(prefix, code, Name, text, Imm, Kind, A, B, R) \
-  CAPBOX_COUNT_##Kind(Name)
-#define CAPBOX_COUNT_Unary(Name) n[i++] = 2;
-#define CAPBOX_COUNT_Binary(Name) n[i++] = 3;
-#define CAPBOX_COUNT_Special(Name)
-#define CAPBOX_COUNT_Load(Name)
-#define CAPBOX_COUNT_Store(Name)
-#define CAPBOX_COUNT_Simd(Name) \
-  n[i++] = simd_operands(kSimdInfo[static_cast<size_t>(Opcode::Name)].shape);
-#include "engine/opcodes.def"
-#undef CAPBOX_OPCODE
-#define CAPBOX_ACC_CONSUMER(Variant, Base, Kind, mask) \
-  n[i++] = n[static_cast<size_t>(Op::Base)];
-#include "engine/acc.def"
-  return n;
-}
-constexpr std::array<uint8_t, kOps> kOperandCounts = make_operand_counts();
 
 struct Producer {
   AccKind kind = kind::None;
@@ -131,33 +85,6 @@ constexpr bool variants_grouped() {
 }
 static_assert(variants_grouped(), "acc.def: list an op's variants together");
 
-// Words of the instruction at `at` running `op`: its handler, operands
-// and, for the three table branches, their n + 1 offsets.
-uint32_t instruction_words(Op op, const uint32_t* at) {
-  uint32_t words = 2 + kOperandCounts[static_cast<size_t>(op)];
-  switch (op) {
-    case Op::BrTable:
-      return words + at[2 + 1] + 1;
-    case Op::BrTableAdd:
-      return words + at[2 + 2] + 1;
-    case Op::BrTableLoad:
-      return words + at[2 + 6] + 1;
-    default:
-      return words;
-  }
-}
-
-const std::unordered_map<const void*, Op>& ops_by_handler(
-    const void* const* handlers) {
-  static const auto* map = [handlers] {
-    auto* m = new std::unordered_map<const void*, Op>;
-    for (size_t i = 0; i < kOps; ++i)
-      m->emplace(handlers[i], static_cast<Op>(i));
-    return m;
-  }();
-  return *map;
-}
-
 // The variant of `consumer` (whose operands start at `operands`) reading
 // the most operands from an accumulator of `kind` holding slot `slot`;
 // kCount if none fits.
@@ -191,7 +118,6 @@ Op best_variant(Op consumer,
 }  // namespace
 
 void FunctionCompiler::forward_results() {
-  const auto& ops = ops_by_handler(handlers_);
   std::sort(targets_.begin(), targets_.end());
   std::vector<std::pair<uint32_t, Op>> rewrites;
   const uint32_t end = pos();
@@ -201,10 +127,9 @@ void FunctionCompiler::forward_results() {
   for (uint32_t at = fn_.code_start; at < end;) {
     const void* handler;
     std::memcpy(&handler, &code_[at], sizeof handler);
-    auto found = ops.find(handler);
-    if (found == ops.end())
+    const Op op = op_of_handler(handlers_, handler);
+    if (op == Op::kCount)
       return;  // not an instruction start: leave the function as it is
-    const Op op = found->second;
     const uint32_t words = instruction_words(op, &code_[at]);
     if (words > end - at)
       return;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
 #include <cstring>
 
 namespace capbox::engine {
@@ -85,6 +86,10 @@ Result<void, LoadError> FunctionCompiler::compile() {
   const FuncType& type = module_.types[module_.functions[defined_index_]];
   fn_.func_index = module_.imported_funcs + defined_index_;
   fn_.code_start = pos();
+#if CAPBOX_OP_PROFILE
+  // Where each function starts, to name the PROF lines (op_profile.h).
+  std::fprintf(stderr, "PROFFUNC %u %u\n", fn_.func_index, fn_.code_start);
+#endif
   map_local_slots(type, body);
   fn_.param_slots = slot_count(type.params);
   fn_.local_slots = body.local_count;
@@ -120,6 +125,7 @@ Result<void, LoadError> FunctionCompiler::compile() {
       return r;
   }
   fn_.frame_slots = temp_base_ + max_height_ + 1;
+  copy_dispatch_tails();
   forward_results();
   if (code_.size() > (uint64_t{1} << 31)) {
     return Unexpected(LoadError{LoadError::Kind::Invalid, body.body_offset,

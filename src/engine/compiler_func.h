@@ -130,6 +130,8 @@ class FunctionCompiler {
   void note_f64_chain(Op op, uint32_t start);
   void join_f64_update(uint32_t als);
   bool last_result_is(Op op, uint32_t index) const;
+  void copy_dispatch_tails();  // compiler_tails.cc
+  void copy_instruction(uint32_t from, uint32_t words);
   void forward_results();  // compiler_acc.cc
   // compiler_loops.cc
   bool op_at(uint32_t at, Op op) const;

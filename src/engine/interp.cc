@@ -183,6 +183,21 @@ inline const void* handler_at(const uint32_t* pc) {
   return h;
 }
 
+// The table branches' landing pads (interp_loop.inc): one per index below
+// kBranchPads, X(h, l) for the index's two hex digits.
+constexpr uint32_t kBranchPads = 256;
+#define CAPBOX_PADS16(X, h)                                               \
+  X(h, 0)                                                                 \
+  X(h, 1) X(h, 2) X(h, 3) X(h, 4) X(h, 5) X(h, 6) X(h, 7) X(h, 8) X(h, 9) \
+      X(h, A) X(h, B) X(h, C) X(h, D) X(h, E) X(h, F)
+#define CAPBOX_PADS(X)                                                    \
+  CAPBOX_PADS16(X, 0)                                                     \
+  CAPBOX_PADS16(X, 1) CAPBOX_PADS16(X, 2) CAPBOX_PADS16(X, 3)             \
+      CAPBOX_PADS16(X, 4) CAPBOX_PADS16(X, 5) CAPBOX_PADS16(X, 6)         \
+          CAPBOX_PADS16(X, 7) CAPBOX_PADS16(X, 8) CAPBOX_PADS16(X, 9)     \
+              CAPBOX_PADS16(X, A) CAPBOX_PADS16(X, B) CAPBOX_PADS16(X, C) \
+                  CAPBOX_PADS16(X, D) CAPBOX_PADS16(X, E) CAPBOX_PADS16(X, F)
+
 }  // namespace
 
 struct Executor::State {

@@ -2,7 +2,9 @@
 // A counting build's instruction profile, for finding what to fuse: with
 // interp.cc compiled with -DCAPBOX_OP_PROFILE=1 (never in a normal build),
 // each invoke prints to stderr, in code order, every internal instruction
-// that ran ("PROF offset count Op operands...") and the total. Linked into
+// that ran ("PROF offset count Op operands...") and the total; the
+// compiler prints where each function's code starts ("PROFFUNC index
+// offset"), so the offsets can be named by function. Linked into
 // tests/fuzz/diff_driver it profiles a bench kernel without the sandbox.
 // Depends on ops.def/opcodes.def only.
 #pragma once

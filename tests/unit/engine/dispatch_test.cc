@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: Apache-2.0
+// Table branches and the interpreters compiled to wasm that use them: the
+// landing pads every index below 256 goes through (interp_loop.inc), the
+// plain path above them, and the private copies of a switch's shared
+// tail that each case's jump gets (compiler_tails.cc). The guest here is
+// a small bytecode machine shaped like Lua's: a case map in memory, cases
+// that jump to a shared fetch, and a loop back to the switch.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "api_helpers.h"
+#include "engine/compiled.h"
+#include "engine/ops.h"
+
+namespace capbox::engine::api_test {
+namespace {
+
+// How many instructions of `m`'s code run one of the BrTableLoadAt ops.
+int count_replicated_switches(const CompiledModule& m) {
+  const void* const* handlers = interp_handlers();
+  int n = 0;
+  for (size_t i = 0; i + 1 < m.code.size(); ++i) {
+    const void* h;
+    std::memcpy(&h, &m.code[i], sizeof h);
+    for (size_t op = static_cast<size_t>(Op::BrTableLoadAt0);
+         op <= static_cast<size_t>(Op::BrTableLoadAt15); ++op)
+      n += h == handlers[op];
+  }
+  return n;
+}
+
+// Instructions are words at 64 and up: opcode in the low 7 bits, operand
+// above bit 8. The case map at 16 sends opcode k to br_table index
+// map[k] - 2: 0 push, 1 add, 2 mul, 3 sub, 4 halt, and opcode 5 to an
+// index past the table (the default, a trap). Every case but sub jumps to
+// the shared fetch; sub, the last, falls into it.
+constexpr std::string_view kMachine = R"((module
+  (memory 1)
+  (data (i32.const 16) "\02\00\00\00\03\00\00\00\04\00\00\00\05\00\00\00")
+  (data (i32.const 32) "\06\00\00\00\50\00\00\00")
+  (func (export "poke") (param i32 i32)
+    (i32.store (local.get 0) (local.get 1)))
+  (func $run (export "run") (param $pc i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (local.set $i (i32.load (local.get $pc)))
+    (loop $dispatch
+      (block $next
+        (block $sub (block $mul (block $add (block $push (block $halt
+        (block $default
+          (br_table $push $add $mul $sub $halt $default
+            (i32.add (i32.load
+                       (i32.add (i32.shl (i32.and (local.get $i)
+                                                  (i32.const 127))
+                                         (i32.const 2))
+                                (i32.const 16)))
+                     (i32.const -2))))
+          (unreachable))
+          (return (local.get $acc)))
+          (local.set $acc (i32.shr_u (local.get $i) (i32.const 8)))
+          (br $next))
+          (local.set $acc (i32.add (local.get $acc)
+                                   (i32.shr_u (local.get $i) (i32.const 8))))
+          (br $next))
+          (local.set $acc (i32.mul (local.get $acc)
+                                   (i32.shr_u (local.get $i) (i32.const 8))))
+          (br $next))
+        (local.set $acc (i32.sub (local.get $acc)
+                                 (i32.shr_u (local.get $i) (i32.const 8)))))
+      ;; the shared fetch: the next word, back to the switch
+      (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+      (local.set $i (i32.load (local.get $pc)))
+      (br $dispatch))
+    (unreachable)))
+)";
+
+struct Machine {
+  std::shared_ptr<const CompiledModule> module;
+  Store store;
+  Instance* inst = nullptr;
+  Machine() {
+    LoadOptions eager;
+    eager.lazy_compile = false;
+    module = load(kMachine, eager);
+    auto r = store.instantiate(module, {});
+    REQUIRE(r.has_value());
+    inst = *r;
+  }
+  // Writes `program` at `at`.
+  void write(std::initializer_list<uint32_t> program, uint32_t at = 64) {
+    for (uint32_t word : program) {
+      call_export(store, inst, "poke", {Value::i32(at), Value::i32(word)});
+      at += 4;
+    }
+  }
+};
+
+uint32_t op(uint32_t opcode, uint32_t operand) {
+  return opcode | operand << 8;
+}
+
+TEST_CASE("each case of a switch jumps to its own copy of the shared tail") {
+  Machine m;
+  // push, add, mul and sub's fall-through each reach a copy (sub's jump
+  // is the block end's own br).
+  CHECK(count_replicated_switches(*m.module) >= 4);
+  // ((5 + 3) * 4 - 1) * 2 + 100
+  m.write(
+      {op(0, 5), op(1, 3), op(2, 4), op(3, 1), op(2, 2), op(1, 100), op(4, 0)});
+  CHECK(call_export(m.store, m.inst, "run", {Value::i32(64)})[0].bits == 162);
+  // The same case twice in a row, and every pair of cases.
+  m.write({op(0, 1), op(1, 1), op(1, 1), op(2, 3), op(2, 3), op(3, 2), op(3, 2),
+           op(0, 7), op(3, 7), op(1, 9), op(4, 0)});
+  CHECK(call_export(m.store, m.inst, "run", {Value::i32(64)})[0].bits == 9);
+  // Opcode 5 maps past the table: the default.
+  m.write({op(0, 1), op(5, 0)});
+  CHECK(call_export_trap(m.store, m.inst, "run", {Value::i32(64)}).kind ==
+        TrapKind::Unreachable);
+}
+
+TEST_CASE("a fetch that traps in a tail's copy is blamed on the same load") {
+  Machine m;
+  const uint32_t last = 65536 - 4;
+  // From a copy: push at the last word, the fetch after it out of bounds.
+  m.write({op(0, 1)}, last);
+  Trap from_copy = call_export_trap(m.store, m.inst, "run", {Value::i32(last)});
+  // From the shared tail itself: sub falls into it.
+  m.write({op(3, 1)}, last);
+  Trap from_tail = call_export_trap(m.store, m.inst, "run", {Value::i32(last)});
+  CHECK(from_copy.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(from_tail.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(from_copy.offset == from_tail.offset);
+  // The first fetch, before the loop, is another load.
+  Trap first = call_export_trap(m.store, m.inst, "run", {Value::i32(65535)});
+  CHECK(first.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(first.offset != from_copy.offset);
+}
+
+// Export `name`: a br_table on `index` (its wat) of `n` targets, entry k
+// returning k, the default n.
+std::string wide_table(std::string_view name, int n, std::string_view index) {
+  std::string f = "(func (export \"" + std::string(name) +
+                  "\") (param i32) (result i32) (block $d ";
+  for (int k = n - 1; k >= 0; --k)
+    f += "(block $b" + std::to_string(k) + " ";
+  f += "(br_table";
+  for (int k = 0; k < n; ++k)
+    f += " $b" + std::to_string(k);
+  f += " $d " + std::string(index) + ")";
+  for (int k = 0; k < n; ++k)
+    f += ") (return (i32.const " + std::to_string(k) + "))";
+  return f + ") (i32.const " + std::to_string(n) + "))";
+}
+
+TEST_CASE("table branches above and below the landing pads") {
+  Store store;
+  Instance* inst = instantiate(
+      store,
+      "(module " + wide_table("f", 300, "(local.get 0)") +
+          wide_table("fadd", 300, "(i32.add (local.get 0) (i32.const 7))") +
+          ")");
+  auto plain = [&](uint32_t i) {
+    return call_export(store, inst, "f", {Value::i32(i)})[0].bits;
+  };
+  auto added = [&](uint32_t i) {
+    return call_export(store, inst, "fadd", {Value::i32(i - 7)})[0].bits;
+  };
+  for (uint32_t i = 0; i < 300; ++i) {
+    CAPTURE(i);
+    CHECK(plain(i) == i);
+    CHECK(added(i) == i);
+  }
+  for (uint32_t i : {300u, 301u, 5000u, 0xFFFFFFFFu}) {
+    CAPTURE(i);
+    CHECK(plain(i) == 300);
+    CHECK(added(i) == 300);
+  }
+}
+
+}  // namespace
+}  // namespace capbox::engine::api_test
