@@ -85,7 +85,33 @@ struct Instruction {
   Op op;
 };
 
+constexpr uint32_t kNone = UINT32_MAX;
+
 }  // namespace
+
+// Where in `body` a copy's vmfetch starts, when it can be folded into the
+// switch at `branch` (FetchBrTableLoadAt): an I32LoadFieldAddSelf last, or
+// then a Copy, whose loaded word is the switch's index and survives the
+// Copy. kNone otherwise.
+template <typename OpAt>
+uint32_t FunctionCompiler::fetch_to_fold(const std::vector<uint32_t>& body,
+                                         uint32_t branch,
+                                         const OpAt& op_at) const {
+  size_t n = body.size();
+  const bool copies = n >= 2 && op_at(body[n - 1]) == Op::Copy;
+  if (copies)
+    --n;
+  if (n == 0 || op_at(body[n - 1]) != Op::I32LoadFieldAddSelf)
+    return kNone;
+  const uint32_t word_slot = code_[body[n - 1] + 2];
+  if (code_[branch + 2] != word_slot)
+    return kNone;
+  if (copies && code_[body[n] + 2] == word_slot)
+    return kNone;
+  return static_cast<uint32_t>(n - 1);
+}
+
+namespace {}  // namespace
 
 void FunctionCompiler::copy_dispatch_tails() {
   // The function's instructions, in order; none if the walk loses step.
@@ -138,15 +164,19 @@ void FunctionCompiler::copy_dispatch_tails() {
     if (op != Op::BrTableLoad)
       continue;
     const uint32_t copy_start = pos();
-    for (uint32_t from : body)
-      copy_instruction(from, instruction_words(op_at(from), &code_[from]));
-    const uint32_t branch = pos();
-    copy_instruction(at, 2 + 7);
-    const Op at_op = static_cast<Op>(static_cast<uint32_t>(Op::BrTableLoadAt0) +
-                                     copies % kAtOps);
-    const void* h = handlers_[static_cast<size_t>(at_op)];
-    std::memcpy(&code_[branch], &h, sizeof h);
-    word(at - branch);  // rel: back to the original's offsets
+    const uint32_t fetch = fetch_to_fold(body, at, op_at);
+    const size_t plain = fetch == kNone ? body.size() : fetch;
+    for (size_t k = 0; k < plain; ++k) {
+      copy_instruction(body[k],
+                       instruction_words(op_at(body[k]), &code_[body[k]]));
+    }
+    const uint32_t site = static_cast<uint32_t>(copies % kAtOps);
+    if (fetch == kNone)
+      copy_switch(at, site);
+    else
+      fold_fetch_and_switch(body[fetch],
+                            fetch + 1 < body.size() ? body[fetch + 1] : kNone,
+                            at, site);
     code_[offset_word] = copy_start - jump.start;
     targets_.push_back(copy_start);
     if (++copies == kMaxCopies)
@@ -154,28 +184,76 @@ void FunctionCompiler::copy_dispatch_tails() {
   }
 }
 
+// Appends a copy of the BrTableLoad at `branch` as the site'th
+// BrTableLoadAt, which branches through the original's offsets.
+void FunctionCompiler::copy_switch(uint32_t branch, uint32_t site) {
+  const uint32_t start = pos();
+  copy_instruction(branch, 2 + 7);
+  const void* h = handlers_[static_cast<size_t>(Op::BrTableLoadAt0) + site];
+  std::memcpy(&code_[start], &h, sizeof h);
+  word(branch - start);  // rel
+}
+
+// Appends the site'th FetchBrTableLoadAt: the I32LoadFieldAddSelf at
+// `fetch`, the Copy at `copy` (kNone: none) and the BrTableLoad at `branch`
+// as one instruction. Its first load traps as the fetch, the case map's as
+// the switch (pc + 1).
+void FunctionCompiler::fold_fetch_and_switch(uint32_t fetch,
+                                             uint32_t copy,
+                                             uint32_t branch,
+                                             uint32_t site) {
+  const uint32_t start = pos();
+  const uint32_t fetch_wasm = wasm_offset_at(fetch);
+  const uint32_t branch_wasm = wasm_offset_at(branch);
+  const void* h =
+      handlers_[static_cast<size_t>(Op::FetchBrTableLoadAt0) + site];
+  code_.resize(code_.size() + 2);
+  std::memcpy(&code_[start], &h, sizeof h);
+  for (uint32_t k = 0; k < 8; ++k)
+    word(code_[fetch + 2 + k]);
+  const uint32_t word_slot = code_[fetch + 2];
+  word(copy == kNone ? word_slot : code_[copy + 2]);
+  word(copy == kNone ? word_slot : code_[copy + 3]);
+  for (uint32_t k = 1; k < 7; ++k)
+    word(code_[branch + 2 + k]);
+  word(branch - start);  // rel
+  add_source(start, fetch_wasm);
+  add_source(start + 1, branch_wasm);
+}
+
+uint32_t FunctionCompiler::wasm_offset_at(uint32_t code_offset) const {
+  const auto& map = out_.source_map;
+  auto it = std::upper_bound(map.begin(), map.end(), code_offset,
+                             [](uint32_t off, const SourceMapEntry& e) {
+                               return off < e.code_offset;
+                             });
+  return it == map.begin() ? 0 : std::prev(it)->wasm_offset;
+}
+
+void FunctionCompiler::add_source(uint32_t code_offset, uint32_t wasm_offset) {
+  auto& map = out_.source_map;
+  if (!map.empty() && map.back().code_offset == code_offset)
+    map.back().wasm_offset = wasm_offset;
+  else
+    map.push_back(SourceMapEntry{code_offset, wasm_offset});
+}
+
 // Appends the `words` words at `from` and the source map entries that
 // name them, so a trap in the copy is blamed on the same wasm instruction.
 void FunctionCompiler::copy_instruction(uint32_t from, uint32_t words) {
   auto& map = out_.source_map;
-  auto first = std::upper_bound(map.begin(), map.end(), from,
-                                [](uint32_t off, const SourceMapEntry& e) {
-                                  return off < e.code_offset;
-                                });
-  std::vector<SourceMapEntry> entries;
-  if (first != map.begin())
-    entries.push_back({pos(), std::prev(first)->wasm_offset});
-  for (auto it = first; it != map.end() && it->code_offset < from + words; ++it)
-    entries.push_back({pos() + (it->code_offset - from), it->wasm_offset});
   const uint32_t to = pos();
+  std::vector<SourceMapEntry> entries{{to, wasm_offset_at(from)}};
+  auto it = std::upper_bound(map.begin(), map.end(), from,
+                             [](uint32_t off, const SourceMapEntry& e) {
+                               return off < e.code_offset;
+                             });
+  for (; it != map.end() && it->code_offset < from + words; ++it)
+    entries.push_back({to + (it->code_offset - from), it->wasm_offset});
   code_.resize(code_.size() + words);
   std::copy_n(code_.begin() + from, words, code_.begin() + to);
-  for (const SourceMapEntry& e : entries) {
-    if (!map.empty() && map.back().code_offset == e.code_offset)
-      map.back() = e;
-    else
-      map.push_back(e);
-  }
+  for (const SourceMapEntry& e : entries)
+    add_source(e.code_offset, e.wasm_offset);
 }
 
 }  // namespace capbox::engine

@@ -138,6 +138,111 @@ TEST_CASE("a fetch that traps in a tail's copy is blamed on the same load") {
   CHECK(first.offset != from_copy.offset);
 }
 
+// Lua's shape: the fetch also computes ra = base + ((i >> 16) & 0xff), the
+// loop copies y to x before the switch, and the switch masks the opcode with
+// 0x3fff, so a large one reads its case map past the end of memory. push: acc =
+// ra and y += 10, add: acc += ra and y += 1, halt: acc + 1000 * x. Push jumps
+// to the fetch, add falls into it. Each case's copy of the fetch, the copy and
+// the switch runs as one instruction (FetchBrTableLoadAt).
+constexpr std::string_view kLuaShaped = R"((module
+  (memory 1)
+  (data (i32.const 16) "\02\00\00\00\03\00\00\00\04\00\00\00")
+  (func (export "poke") (param i32 i32)
+    (i32.store (local.get 0) (local.get 1)))
+  (func (export "run") (param $pc i32) (param $base i32) (result i32)
+    (local $i i32) (local $ra i32) (local $acc i32) (local $x i32)
+    (local $y i32)
+    (local.set $i (i32.load (local.get $pc)))
+    (local.set $ra (i32.add (local.get $base)
+                            (i32.and (i32.shr_u (local.get $i) (i32.const 16))
+                                     (i32.const 0xff))))
+    (loop $dispatch
+      (local.set $x (local.get $y))
+      (block $next
+        (block $add (block $push (block $halt (block $default
+          (br_table $push $add $halt $default
+            (i32.add (i32.load
+                       (i32.add (i32.shl (i32.and (local.get $i)
+                                                  (i32.const 0x3fff))
+                                         (i32.const 2))
+                                (i32.const 16)))
+                     (i32.const -2))))
+          (unreachable))
+          (return (i32.add (local.get $acc)
+                           (i32.mul (local.get $x) (i32.const 1000)))))
+          (local.set $acc (local.get $ra))
+          (local.set $y (i32.add (local.get $y) (i32.const 10)))
+          (br $next))
+        (local.set $acc (i32.add (local.get $acc) (local.get $ra)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1))))
+      (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+      (local.set $i (i32.load (local.get $pc)))
+      (local.set $ra (i32.add (local.get $base)
+                              (i32.and (i32.shr_u (local.get $i)
+                                                  (i32.const 16))
+                                       (i32.const 0xff))))
+      (br $dispatch))
+    (unreachable)))
+)";
+
+// An instruction of the Lua-shaped machine: opcode in the low 14 bits.
+uint32_t wide(uint32_t opcode, uint32_t operand) {
+  return opcode | operand << 16;
+}
+
+TEST_CASE("a Lua-shaped fetch, copy and switch run as one instruction") {
+  LoadOptions eager;
+  eager.lazy_compile = false;
+  auto module = load(kLuaShaped, eager);
+  Store store;
+  auto r = store.instantiate(module, {});
+  REQUIRE(r.has_value());
+  Instance* inst = *r;
+  const void* const* handlers = interp_handlers();
+  int folded = 0;
+  for (size_t i = 0; i + 1 < module->code.size(); ++i) {
+    const void* h;
+    std::memcpy(&h, &module->code[i], sizeof h);
+    for (size_t k = 0; k < 16; ++k)
+      folded += h == handlers[static_cast<size_t>(Op::FetchBrTableLoadAt0) + k];
+  }
+  CHECK(folded == 1);
+  auto write = [&](std::initializer_list<uint32_t> program, uint32_t at) {
+    for (uint32_t w : program) {
+      call_export(store, inst, "poke", {Value::i32(at), Value::i32(w)});
+      at += 4;
+    }
+  };
+  auto run = [&](uint32_t pc, uint32_t base) {
+    return call_export(store, inst, "run", {Value::i32(pc), Value::i32(base)});
+  };
+  // push 5, add 7, add 1, halt: ra = base + operand; y = 12, copied to x
+  // before the halt.
+  write({wide(0, 5), wide(1, 7), wide(1, 1), wide(2, 0)}, 64);
+  CHECK(run(64, 100)[0].bits == 105 + 107 + 101 + 12000);
+  // Through push's folded fetch: its operand field 8 bits wide, and y
+  // copied to x there.
+  write({wide(0, 0x1ff), wide(2, 0)}, 64);
+  CHECK(run(64, 0)[0].bits == 0xff + 10000);
+  // Traps: the fetch past memory (from a copy: push at the last word),
+  // and the case map of opcode 0x3fff past memory.
+  const uint32_t last = 65536 - 4;
+  write({wide(0, 1)}, last);
+  Trap fetch =
+      call_export_trap(store, inst, "run", {Value::i32(last), Value::i32(0)});
+  write({wide(0, 1), 0x3fff}, 64);
+  Trap map =
+      call_export_trap(store, inst, "run", {Value::i32(64), Value::i32(0)});
+  write({0x3fff}, 64);
+  Trap first_map =
+      call_export_trap(store, inst, "run", {Value::i32(64), Value::i32(0)});
+  CHECK(fetch.kind == TrapKind::MemoryOutOfBounds);
+  CHECK(map.kind == TrapKind::MemoryOutOfBounds);
+  // The case map's load in the folded instruction is the switch's own.
+  CHECK(map.offset == first_map.offset);
+  CHECK(fetch.offset != map.offset);
+}
+
 // Export `name`: a br_table on `index` (its wat) of `n` targets, entry k
 // returning k, the default n.
 std::string wide_table(std::string_view name, int n, std::string_view index) {
