@@ -15,43 +15,10 @@
 #include <cstring>
 #include <string_view>
 
-#include "api_helpers.h"
-#include "engine/compiled.h"
-#include "engine/ops.h"
+#include "compiled_helpers.h"
 
 namespace capbox::engine::api_test {
 namespace {
-
-// How many instructions of `m`'s code run `op`.
-int count_op(const CompiledModule& m, Op op) {
-  const void* handler = interp_handlers()[static_cast<size_t>(op)];
-  int n = 0;
-  for (size_t i = 0; i + 1 < m.code.size(); ++i) {
-    const void* h;
-    std::memcpy(&h, &m.code[i], sizeof h);
-    n += h == handler;
-  }
-  return n;
-}
-
-struct Loaded {
-  std::shared_ptr<const CompiledModule> module;
-  Store store;
-  Instance* inst = nullptr;
-  explicit Loaded(std::string_view wat) {
-    LoadOptions eager;
-    eager.lazy_compile = false;
-    module = load(wat, eager);
-    auto r = store.instantiate(module, {});
-    REQUIRE(r.has_value());
-    inst = *r;
-  }
-  Value call(std::string_view name, std::vector<Value> args) {
-    auto results = call_export(store, inst, name, std::move(args));
-    REQUIRE(results.size() == 1);
-    return results[0];
-  }
-};
 
 constexpr std::string_view kIntegers = R"((module
   (memory 1)

@@ -11,26 +11,10 @@
 #include <cstring>
 #include <string>
 
-#include "api_helpers.h"
-#include "engine/compiled.h"
-#include "engine/ops.h"
+#include "compiled_helpers.h"
 
 namespace capbox::engine::api_test {
 namespace {
-
-// How many instructions of `m`'s code run one of the BrTableLoadAt ops.
-int count_replicated_switches(const CompiledModule& m) {
-  const void* const* handlers = interp_handlers();
-  int n = 0;
-  for (size_t i = 0; i + 1 < m.code.size(); ++i) {
-    const void* h;
-    std::memcpy(&h, &m.code[i], sizeof h);
-    for (size_t op = static_cast<size_t>(Op::BrTableLoadAt0);
-         op <= static_cast<size_t>(Op::BrTableLoadAt15); ++op)
-      n += h == handlers[op];
-  }
-  return n;
-}
 
 // Instructions are words at 64 and up: opcode in the low 7 bits, operand
 // above bit 8. The case map at 16 sends opcode k to br_table index
@@ -76,18 +60,8 @@ constexpr std::string_view kMachine = R"((module
     (unreachable)))
 )";
 
-struct Machine {
-  std::shared_ptr<const CompiledModule> module;
-  Store store;
-  Instance* inst = nullptr;
-  Machine() {
-    LoadOptions eager;
-    eager.lazy_compile = false;
-    module = load(kMachine, eager);
-    auto r = store.instantiate(module, {});
-    REQUIRE(r.has_value());
-    inst = *r;
-  }
+struct Machine : Loaded {
+  Machine() : Loaded(kMachine) {}
   // Writes `program` at `at`.
   void write(std::initializer_list<uint32_t> program, uint32_t at = 64) {
     for (uint32_t word : program) {
@@ -105,7 +79,7 @@ TEST_CASE("each case of a switch jumps to its own copy of the shared tail") {
   Machine m;
   // push, add, mul and sub's fall-through each reach a copy (sub's jump
   // is the block end's own br).
-  CHECK(count_replicated_switches(*m.module) >= 4);
+  CHECK(count_ops(*m.module, Op::BrTableLoadAt0, Op::BrTableLoadAt15) >= 4);
   // ((5 + 3) * 4 - 1) * 2 + 100
   m.write(
       {op(0, 5), op(1, 3), op(2, 4), op(3, 1), op(2, 2), op(1, 100), op(4, 0)});
@@ -191,21 +165,11 @@ uint32_t wide(uint32_t opcode, uint32_t operand) {
 }
 
 TEST_CASE("a Lua-shaped fetch, copy and switch run as one instruction") {
-  LoadOptions eager;
-  eager.lazy_compile = false;
-  auto module = load(kLuaShaped, eager);
-  Store store;
-  auto r = store.instantiate(module, {});
-  REQUIRE(r.has_value());
-  Instance* inst = *r;
-  const void* const* handlers = interp_handlers();
-  int folded = 0;
-  for (size_t i = 0; i + 1 < module->code.size(); ++i) {
-    const void* h;
-    std::memcpy(&h, &module->code[i], sizeof h);
-    for (size_t k = 0; k < 16; ++k)
-      folded += h == handlers[static_cast<size_t>(Op::FetchBrTableLoadAt0) + k];
-  }
+  Loaded m(kLuaShaped);
+  Store& store = m.store;
+  Instance* inst = m.inst;
+  const int folded =
+      count_ops(*m.module, Op::FetchBrTableLoadAt0, Op::FetchBrTableLoadAt15);
   CHECK(folded == 1);
   auto write = [&](std::initializer_list<uint32_t> program, uint32_t at) {
     for (uint32_t w : program) {
