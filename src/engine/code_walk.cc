@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <unordered_map>
 
 #include "engine/simd_shape.h"
@@ -89,6 +90,26 @@ uint32_t instruction_words(Op op, const uint32_t* at) {
     default:
       return words;
   }
+}
+
+std::vector<CodeInstruction> decode_instructions(const void* const* handlers,
+                                                 const uint32_t* code,
+                                                 uint32_t start,
+                                                 uint32_t end) {
+  std::vector<CodeInstruction> out;
+  for (uint32_t at = start; at < end;) {
+    const void* handler;
+    std::memcpy(&handler, &code[at], sizeof handler);
+    const Op op = op_of_handler(handlers, handler);
+    if (op == Op::kCount)
+      return {};
+    const uint32_t words = instruction_words(op, &code[at]);
+    if (words > end - at)
+      return {};
+    out.push_back({at, op, words});
+    at += words;
+  }
+  return out;
 }
 
 }  // namespace capbox::engine

@@ -3,8 +3,10 @@
 // once into the interpreter's internal code (see interp.h for its format).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <unordered_map>
 #include <vector>
 
@@ -45,6 +47,24 @@ struct SourceMapEntry {
   uint32_t code_offset;
   uint32_t wasm_offset;
 };
+
+// The first entry of `map` past code word `code_offset`.
+inline std::vector<SourceMapEntry>::const_iterator source_entry_after(
+    const std::vector<SourceMapEntry>& map,
+    uint32_t code_offset) {
+  return std::upper_bound(map.begin(), map.end(), code_offset,
+                          [](uint32_t off, const SourceMapEntry& e) {
+                            return off < e.code_offset;
+                          });
+}
+
+// The wasm offset of the instruction that produced code word
+// `code_offset` (0 before the first entry).
+inline uint32_t wasm_offset_at(const std::vector<SourceMapEntry>& map,
+                               uint32_t code_offset) {
+  auto it = source_entry_after(map, code_offset);
+  return it == map.begin() ? 0 : std::prev(it)->wasm_offset;
+}
 
 struct CompiledModule {
   Module module;

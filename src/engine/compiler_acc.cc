@@ -8,7 +8,6 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -120,34 +119,26 @@ Op best_variant(Op consumer,
 void FunctionCompiler::forward_results() {
   std::sort(targets_.begin(), targets_.end());
   std::vector<std::pair<uint32_t, Op>> rewrites;
-  const uint32_t end = pos();
   size_t next_target = 0;
   Producer last;  // the instruction before, if it produced
   uint32_t last_dest = 0;
-  for (uint32_t at = fn_.code_start; at < end;) {
-    const void* handler;
-    std::memcpy(&handler, &code_[at], sizeof handler);
-    const Op op = op_of_handler(handlers_, handler);
-    if (op == Op::kCount)
-      return;  // not an instruction start: leave the function as it is
-    const uint32_t words = instruction_words(op, &code_[at]);
-    if (words > end - at)
-      return;
+  for (const CodeInstruction& in :
+       decode_instructions(handlers_, code_.data(), fn_.code_start, pos())) {
+    const uint32_t at = in.start;
     while (next_target < targets_.size() && targets_[next_target] < at)
       ++next_target;
     const bool landed_on =
         next_target < targets_.size() && targets_[next_target] == at;
     if (last.kind != kind::None && !landed_on) {
-      Op v = best_variant(op, &code_[at + 2], last.kind, last_dest);
+      Op v = best_variant(in.op, &code_[at + 2], last.kind, last_dest);
       if (v != Op::kCount)
         rewrites.emplace_back(at, v);
     }
-    last = kProducers[static_cast<size_t>(op)];
+    last = kProducers[static_cast<size_t>(in.op)];
     if (last.kind != kind::None)
       last_dest = code_[at + 2 + last.dest];
-    at += words;
   }
-  // The walk ended exactly at the end: every start above was one.
+  // None if the walk lost step: then nothing is rewritten.
   for (const auto& [start, variant] : rewrites) {
     const void* h = handlers_[static_cast<size_t>(variant)];
     std::memcpy(&code_[start], &h, sizeof h);

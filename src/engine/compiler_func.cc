@@ -383,12 +383,16 @@ void FunctionCompiler::note_result(uint32_t dst_word) {
 }
 
 void FunctionCompiler::note_source(uint32_t wasm_offset) {
+  add_source(pos(), wasm_offset);
+}
+
+// A later entry for the same code word replaces the earlier.
+void FunctionCompiler::add_source(uint32_t code_offset, uint32_t wasm_offset) {
   auto& map = out_.source_map;
-  if (!map.empty() && map.back().code_offset == pos()) {
+  if (!map.empty() && map.back().code_offset == code_offset)
     map.back().wasm_offset = wasm_offset;
-    return;
-  }
-  map.push_back(SourceMapEntry{pos(), wasm_offset});
+  else
+    map.push_back(SourceMapEntry{code_offset, wasm_offset});
 }
 
 void FunctionCompiler::forget_last() {

@@ -132,17 +132,11 @@ class FunctionCompiler {
   bool last_result_is(Op op, uint32_t index) const;
   void copy_dispatch_tails();  // compiler_tails.cc
   void copy_instruction(uint32_t from, uint32_t words);
-  template <typename OpAt>
-  uint32_t fetch_to_fold(const std::vector<uint32_t>& body,
-                         uint32_t branch,
-                         const OpAt& op_at) const;
   void copy_switch(uint32_t branch, uint32_t site);
   void fold_fetch_and_switch(uint32_t fetch,
                              uint32_t copy,
                              uint32_t branch,
                              uint32_t site);
-  uint32_t wasm_offset_at(uint32_t code_offset) const;
-  void add_source(uint32_t code_offset, uint32_t wasm_offset);
   void forward_results();  // compiler_acc.cc
   // compiler_loops.cc
   bool op_at(uint32_t at, Op op) const;
@@ -211,6 +205,7 @@ class FunctionCompiler {
   void emit_const(uint32_t dst, uint64_t value);
   void note_result(uint32_t dst_word);
   void note_source(uint32_t wasm_offset);
+  void add_source(uint32_t code_offset, uint32_t wasm_offset);
   void forget_last();
   void forget_results();
 

@@ -80,103 +80,83 @@ bool copyable(Op op) {
   }
 }
 
-struct Instruction {
-  uint32_t start;
-  Op op;
-};
-
 constexpr uint32_t kNone = UINT32_MAX;
-
-}  // namespace
 
 // Where in `body` a copy's vmfetch starts, when it can be folded into the
 // switch at `branch` (FetchBrTableLoadAt): an I32LoadFieldAddSelf last, or
 // then a Copy, whose loaded word is the switch's index and survives the
 // Copy. kNone otherwise.
-template <typename OpAt>
-uint32_t FunctionCompiler::fetch_to_fold(const std::vector<uint32_t>& body,
-                                         uint32_t branch,
-                                         const OpAt& op_at) const {
+uint32_t fetch_to_fold(const CodeWords& code,
+                       const std::vector<CodeInstruction>& body,
+                       uint32_t branch) {
   size_t n = body.size();
-  const bool copies = n >= 2 && op_at(body[n - 1]) == Op::Copy;
+  const bool copies = n >= 2 && body[n - 1].op == Op::Copy;
   if (copies)
     --n;
-  if (n == 0 || op_at(body[n - 1]) != Op::I32LoadFieldAddSelf)
+  if (n == 0 || body[n - 1].op != Op::I32LoadFieldAddSelf)
     return kNone;
-  const uint32_t word_slot = code_[body[n - 1] + 2];
-  if (code_[branch + 2] != word_slot)
+  const uint32_t fetch = body[n - 1].start;
+  const uint32_t word_slot = code[fetch + 2];
+  if (code[branch + 2] != word_slot)
     return kNone;
-  if (copies && code_[body[n] + 2] == word_slot)
+  if (copies && code[body[n].start + 2] == word_slot)
     return kNone;
   return static_cast<uint32_t>(n - 1);
 }
 
-namespace {}  // namespace
+}  // namespace
 
 void FunctionCompiler::copy_dispatch_tails() {
-  // The function's instructions, in order; none if the walk loses step.
-  std::vector<Instruction> instrs;
-  const uint32_t end = pos();
-  for (uint32_t at = fn_.code_start; at < end;) {
-    const void* handler;
-    std::memcpy(&handler, &code_[at], sizeof handler);
-    const Op op = op_of_handler(handlers_, handler);
-    if (op == Op::kCount)
-      return;
-    const uint32_t words = instruction_words(op, &code_[at]);
-    if (words > end - at)
-      return;
-    instrs.push_back({at, op});
-    at += words;
-  }
-  auto op_at = [&](uint32_t at) {
+  const std::vector<CodeInstruction> instrs =
+      decode_instructions(handlers_, code_.data(), fn_.code_start, pos());
+  auto instruction_at = [&](uint32_t at) -> const CodeInstruction* {
     auto it = std::lower_bound(
         instrs.begin(), instrs.end(), at,
-        [](const Instruction& i, uint32_t a) { return i.start < a; });
-    return it != instrs.end() && it->start == at ? it->op : Op::kCount;
+        [](const CodeInstruction& i, uint32_t a) { return i.start < a; });
+    return it != instrs.end() && it->start == at ? &*it : nullptr;
   };
 
   uint32_t copies = 0;
-  std::vector<uint32_t> body;
-  for (const Instruction& jump : instrs) {
+  std::vector<CodeInstruction> body;
+  for (const CodeInstruction& jump : instrs) {
     const int operand = jump_offset_operand(jump.op);
     if (operand < 0)
       continue;
     const uint32_t offset_word =
         jump.start + 2 + static_cast<uint32_t>(operand);
-    uint32_t at = jump.start + code_[offset_word];  // wraps like the handler
+    // The tail: plain instructions and jumps, up to a BrTableLoad.
+    const CodeInstruction* in =
+        instruction_at(jump.start + code_[offset_word]);  // wraps as pc does
     body.clear();
     int jumps = 0;
-    Op op = op_at(at);
-    while (op != Op::BrTableLoad && op != Op::kCount) {
-      if (op == Op::Br) {
+    while (in != nullptr && in->op != Op::BrTableLoad) {
+      if (in->op == Op::Br) {
         if (++jumps > kMaxJumpsFollowed)
           break;
-        at += code_[at + 2];
-      } else if (copyable(op) && body.size() < kMaxCopied) {
-        body.push_back(at);
-        at += instruction_words(op, &code_[at]);
+        in = instruction_at(in->start + code_[in->start + 2]);
+      } else if (copyable(in->op) && body.size() < kMaxCopied) {
+        body.push_back(*in);
+        in = instruction_at(in->start + in->words);
       } else {
         break;
       }
-      op = op_at(at);
     }
-    if (op != Op::BrTableLoad)
+    if (in == nullptr || in->op != Op::BrTableLoad)
       continue;
+    const uint32_t branch = in->start;
     const uint32_t copy_start = pos();
-    const uint32_t fetch = fetch_to_fold(body, at, op_at);
+    const uint32_t fetch = fetch_to_fold(code_, body, branch);
     const size_t plain = fetch == kNone ? body.size() : fetch;
-    for (size_t k = 0; k < plain; ++k) {
-      copy_instruction(body[k],
-                       instruction_words(op_at(body[k]), &code_[body[k]]));
+    for (size_t k = 0; k < plain; ++k)
+      copy_instruction(body[k].start, body[k].words);
+    const uint32_t site = copies % kAtOps;
+    if (fetch == kNone) {
+      copy_switch(branch, site);
+    } else {
+      const uint32_t copy =
+          fetch + 1 < body.size() ? body[fetch + 1].start : kNone;
+      fold_fetch_and_switch(body[fetch].start, copy, branch, site);
     }
-    const uint32_t site = static_cast<uint32_t>(copies % kAtOps);
-    if (fetch == kNone)
-      copy_switch(at, site);
-    else
-      fold_fetch_and_switch(body[fetch],
-                            fetch + 1 < body.size() ? body[fetch + 1] : kNone,
-                            at, site);
     code_[offset_word] = copy_start - jump.start;
     targets_.push_back(copy_start);
     if (++copies == kMaxCopies)
@@ -203,8 +183,8 @@ void FunctionCompiler::fold_fetch_and_switch(uint32_t fetch,
                                              uint32_t branch,
                                              uint32_t site) {
   const uint32_t start = pos();
-  const uint32_t fetch_wasm = wasm_offset_at(fetch);
-  const uint32_t branch_wasm = wasm_offset_at(branch);
+  const uint32_t fetch_wasm = wasm_offset_at(out_.source_map, fetch);
+  const uint32_t branch_wasm = wasm_offset_at(out_.source_map, branch);
   const void* h =
       handlers_[static_cast<size_t>(Op::FetchBrTableLoadAt0) + site];
   code_.resize(code_.size() + 2);
@@ -221,34 +201,14 @@ void FunctionCompiler::fold_fetch_and_switch(uint32_t fetch,
   add_source(start + 1, branch_wasm);
 }
 
-uint32_t FunctionCompiler::wasm_offset_at(uint32_t code_offset) const {
-  const auto& map = out_.source_map;
-  auto it = std::upper_bound(map.begin(), map.end(), code_offset,
-                             [](uint32_t off, const SourceMapEntry& e) {
-                               return off < e.code_offset;
-                             });
-  return it == map.begin() ? 0 : std::prev(it)->wasm_offset;
-}
-
-void FunctionCompiler::add_source(uint32_t code_offset, uint32_t wasm_offset) {
-  auto& map = out_.source_map;
-  if (!map.empty() && map.back().code_offset == code_offset)
-    map.back().wasm_offset = wasm_offset;
-  else
-    map.push_back(SourceMapEntry{code_offset, wasm_offset});
-}
-
 // Appends the `words` words at `from` and the source map entries that
 // name them, so a trap in the copy is blamed on the same wasm instruction.
 void FunctionCompiler::copy_instruction(uint32_t from, uint32_t words) {
-  auto& map = out_.source_map;
+  const auto& map = out_.source_map;
   const uint32_t to = pos();
-  std::vector<SourceMapEntry> entries{{to, wasm_offset_at(from)}};
-  auto it = std::upper_bound(map.begin(), map.end(), from,
-                             [](uint32_t off, const SourceMapEntry& e) {
-                               return off < e.code_offset;
-                             });
-  for (; it != map.end() && it->code_offset < from + words; ++it)
+  std::vector<SourceMapEntry> entries{{to, wasm_offset_at(map, from)}};
+  for (auto it = source_entry_after(map, from);
+       it != map.end() && it->code_offset < from + words; ++it)
     entries.push_back({to + (it->code_offset - from), it->wasm_offset});
   code_.resize(code_.size() + words);
   std::copy_n(code_.begin() + from, words, code_.begin() + to);

@@ -186,17 +186,18 @@ inline const void* handler_at(const uint32_t* pc) {
 // The table branches' landing pads (interp_loop.inc): one per index below
 // kBranchPads, X(h, l) for the index's two hex digits.
 constexpr uint32_t kBranchPads = 256;
+// clang-format off
 #define CAPBOX_PADS16(X, h)                                               \
-  X(h, 0)                                                                 \
-  X(h, 1) X(h, 2) X(h, 3) X(h, 4) X(h, 5) X(h, 6) X(h, 7) X(h, 8) X(h, 9) \
-      X(h, A) X(h, B) X(h, C) X(h, D) X(h, E) X(h, F)
+  X(h, 0) X(h, 1) X(h, 2) X(h, 3) X(h, 4) X(h, 5) X(h, 6) X(h, 7)         \
+  X(h, 8) X(h, 9) X(h, A) X(h, B) X(h, C) X(h, D) X(h, E) X(h, F)
 #define CAPBOX_PADS(X)                                                    \
-  CAPBOX_PADS16(X, 0)                                                     \
-  CAPBOX_PADS16(X, 1) CAPBOX_PADS16(X, 2) CAPBOX_PADS16(X, 3)             \
-      CAPBOX_PADS16(X, 4) CAPBOX_PADS16(X, 5) CAPBOX_PADS16(X, 6)         \
-          CAPBOX_PADS16(X, 7) CAPBOX_PADS16(X, 8) CAPBOX_PADS16(X, 9)     \
-              CAPBOX_PADS16(X, A) CAPBOX_PADS16(X, B) CAPBOX_PADS16(X, C) \
-                  CAPBOX_PADS16(X, D) CAPBOX_PADS16(X, E) CAPBOX_PADS16(X, F)
+  CAPBOX_PADS16(X, 0) CAPBOX_PADS16(X, 1) CAPBOX_PADS16(X, 2)             \
+  CAPBOX_PADS16(X, 3) CAPBOX_PADS16(X, 4) CAPBOX_PADS16(X, 5)             \
+  CAPBOX_PADS16(X, 6) CAPBOX_PADS16(X, 7) CAPBOX_PADS16(X, 8)             \
+  CAPBOX_PADS16(X, 9) CAPBOX_PADS16(X, A) CAPBOX_PADS16(X, B)             \
+  CAPBOX_PADS16(X, C) CAPBOX_PADS16(X, D) CAPBOX_PADS16(X, E)             \
+  CAPBOX_PADS16(X, F)
+// clang-format on
 
 }  // namespace
 
@@ -274,15 +275,6 @@ namespace {
 #include "engine/interp_loop.inc"
 #undef CAPBOX_INTERP_BODY
 
-uint32_t wasm_offset_of(const CompiledModule& m, uint32_t code_offset) {
-  auto it =
-      std::upper_bound(m.source_map.begin(), m.source_map.end(), code_offset,
-                       [](uint32_t off, const SourceMapEntry& e) {
-                         return off < e.code_offset;
-                       });
-  return it == m.source_map.begin() ? 0 : std::prev(it)->wasm_offset;
-}
-
 // Where `pc` is: function index, binary offset and name. False if pc is
 // not in `inst`'s code.
 bool locate_frame(TraceFrame& out, const Instance* inst, const uint32_t* pc) {
@@ -304,7 +296,7 @@ bool locate_frame(TraceFrame& out, const Instance* inst, const uint32_t* pc) {
       return false;
     out.function = m.functions[*std::prev(it)].func_index;
   }
-  out.offset = wasm_offset_of(m, code_offset);
+  out.offset = wasm_offset_at(m.source_map, code_offset);
   // The name section's name, else the name it is exported under.
   auto name = m.module.function_names.find(out.function);
   if (name != m.module.function_names.end()) {
