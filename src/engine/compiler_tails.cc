@@ -84,8 +84,8 @@ constexpr uint32_t kNone = UINT32_MAX;
 
 // Where in `body` a copy's vmfetch starts, when it can be folded into the
 // switch at `branch` (FetchBrTableLoadAt): an I32LoadFieldAddSelf last, or
-// then a Copy, whose loaded word is the switch's index and survives the
-// Copy. kNone otherwise.
+// then a Copy, whose loaded word is the switch's index: neither its own
+// sum nor the Copy overwrites it. kNone otherwise.
 uint32_t fetch_to_fold(const CodeWords& code,
                        const std::vector<CodeInstruction>& body,
                        uint32_t branch) {
@@ -97,7 +97,7 @@ uint32_t fetch_to_fold(const CodeWords& code,
     return kNone;
   const uint32_t fetch = body[n - 1].start;
   const uint32_t word_slot = code[fetch + 2];
-  if (code[branch + 2] != word_slot)
+  if (code[branch + 2] != word_slot || code[fetch + 2 + 3] == word_slot)
     return kNone;
   if (copies && code[body[n].start + 2] == word_slot)
     return kNone;

@@ -207,6 +207,53 @@ TEST_CASE("a Lua-shaped fetch, copy and switch run as one instruction") {
   CHECK(fetch.offset != map.offset);
 }
 
+// The fetch writes its field's sum over the word it loaded, and the
+// switch reads that slot: the sum is the index, so the fetch must not be
+// folded (the folded switch takes the loaded word). Case map at 16:
+// opcode 0 -> count, 1 -> stop; every fetch after the first switches on
+// base + ((word >> 16) & 0xff).
+constexpr std::string_view kSumOverWord = R"((module
+  (memory 1)
+  (data (i32.const 16) "\02\00\00\00\03\00\00\00")
+  (data (i32.const 68) "\00\00\01\00")
+  (func (export "run") (param $pc i32) (param $base i32) (result i32)
+    (local $i i32) (local $n i32)
+    (local.set $i (i32.load (local.get $pc)))
+    (loop $dispatch
+      (block $next
+        (block $stop (block $count (block $default
+          (br_table $count $stop $default
+            (i32.add (i32.load
+                       (i32.add (i32.shl (i32.and (local.get $i)
+                                                  (i32.const 0x3fff))
+                                         (i32.const 2))
+                                (i32.const 16)))
+                     (i32.const -2))))
+          (unreachable))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $next))
+        (return (local.get $n)))
+      (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+      (local.set $i (i32.load (local.get $pc)))
+      (local.set $i (i32.add (local.get $base)
+                             (i32.and (i32.shr_u (local.get $i)
+                                                 (i32.const 16))
+                                      (i32.const 0xff))))
+      (br $dispatch))
+    (unreachable)))
+)";
+
+TEST_CASE("a fetch whose sum overwrites its word is not folded") {
+  Loaded m(kSumOverWord);
+  CHECK(count_ops(*m.module, Op::FetchBrTableLoadAt0,
+                  Op::FetchBrTableLoadAt15) == 0);
+  CHECK(count_ops(*m.module, Op::BrTableLoadAt0, Op::BrTableLoadAt15) >= 1);
+  // Word 0 at 64 counts; the word 0x10000 at 68 has field 1: stop.
+  CHECK(m.call("run", {Value::i32(64), Value::i32(0)}).bits == 1);
+  // With base 1, the next word (0) also gives 1: stop, after one count.
+  CHECK(m.call("run", {Value::i32(60), Value::i32(1)}).bits == 1);
+}
+
 // Export `name`: a br_table on `index` (its wat) of `n` targets, entry k
 // returning k, the default n.
 std::string wide_table(std::string_view name, int n, std::string_view index) {
