@@ -36,6 +36,15 @@
 #include "sandbox/broker_host.h"
 #include "sandbox/brokered_fs.h"
 #include "sandbox/supervisor.h"
+#ifndef CAPBOX_IN_PROCESS_GUEST
+#define CAPBOX_IN_PROCESS_GUEST 0
+#endif
+#if CAPBOX_IN_PROCESS_GUEST
+#ifdef NDEBUG
+#error "CAPBOX_IN_PROCESS_GUEST is for measuring builds, never a release"
+#endif
+#include "wasi/direct_fs.h"
+#endif
 
 extern char** environ;
 
@@ -204,6 +213,37 @@ Result<UniqueFd, Failure> open_trace_file(const RunOptions& options) {
   return fd;
 }
 
+#if CAPBOX_IN_PROCESS_GUEST
+// Only in a measuring build (meson setup B
+// -Dcpp_args=-DCAPBOX_IN_PROCESS_GUEST=1, bench/README.md): the guest runs in
+// this process over DirectFs, with no fork, seccomp or broker, because
+// valgrind's tools cannot follow the sandbox (pidfd_open, seccomp) and this
+// machine has no counters of its own. Each run says so on stderr.
+Result<int, Failure> run_in_process(
+    const RunOptions& options,
+    const RunPlan& plan,
+    std::shared_ptr<const engine::CompiledModule> module) {
+  std::cerr << "capbox: warning: a measuring build: the guest runs without "
+               "the sandbox\n";
+  static wasi::DirectFs fs;
+  std::vector<wasi::Preopen> preopens;
+  for (const sandbox::Grant& grant : plan.grants) {
+    auto root = fs.open_root(grant.host_path);
+    if (!root)
+      return Unexpected(failure(kExitUsage, "cannot open " + grant.host_path +
+                                                ": " +
+                                                std::strerror(root.error())));
+    wasi::Preopen preopen;
+    preopen.guest_name = grant.guest_name;
+    preopen.dir = std::move(*root);
+    preopen.base = preopen.inheriting = grant.rights;
+    preopens.push_back(std::move(preopen));
+  }
+  GuestJob job{options, plan, std::move(module), std::move(preopens), {}};
+  return run_guest(std::move(job), fs);
+}
+#endif
+
 // The supervisor's part: serve the broker to a locked-down child running
 // run_guest until it ends, then say how it ended.
 Result<int, Failure> supervise_guest(
@@ -211,6 +251,10 @@ Result<int, Failure> supervise_guest(
     const RunPlan& plan,
     std::shared_ptr<const engine::CompiledModule> module,
     RunOutputs& outputs) {
+#if CAPBOX_IN_PROCESS_GUEST
+  (void)outputs;
+  return run_in_process(options, plan, std::move(module));
+#endif
   auto host = sandbox::BrokerHost::create(
       plan.grants, outputs.print_denials()
                        ? sandbox::print_denials_once(STDERR_FILENO)
