@@ -24,7 +24,6 @@ the code, not the guest's data.
 import bisect
 import collections
 import os
-import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -70,23 +69,6 @@ def costs_by_address(path):
     return costs, events
 
 
-def handler_starts(binary):
-    names = handler_profile.handler_names()
-    table = handler_profile.symbol_address(
-        binary, lambda s: "GLOBAL__N_13runE" in s and s.endswith("kLabels"))
-    with open(binary, "rb") as f:
-        data = f.read()
-    labels = struct.unpack_from(f"<{len(names)}Q", data,
-                                handler_profile.file_offset(binary, table))
-    pads = handler_profile.symbol_address(
-        binary,
-        lambda s: "GLOBAL__N_13runE" in s and s.endswith("kPadLabels"))
-    pad_labels = struct.unpack_from(f"<{handler_profile.PADS}Q", data,
-                                    handler_profile.file_offset(binary, pads))
-    return sorted(list(zip(labels, names)) +
-                  [(a, "(a table branch's pad)") for a in pad_labels])
-
-
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -95,19 +77,21 @@ def main():
     costs, events = costs_by_address(path)
     if "D1mr" not in events:
         sys.exit("handler_misses: run callgrind with --cache-sim=yes")
-    order = handler_starts(binary)
+    order = handler_profile.handler_starts(binary)
     starts = [a + VALGRIND_PIE_BASE for a, _ in order]
     run = handler_profile.symbol_address(
         binary, lambda s: s == handler_profile.RUN) + VALGRIND_PIE_BASE
+    run_end = run + handler_profile.symbol_size(binary, handler_profile.RUN)
     by_handler = collections.defaultdict(collections.Counter)
     at_entry = collections.Counter()
     totals = collections.Counter()
     for address, cost in costs.items():
         totals.update(cost)
         i = bisect.bisect_right(starts, address) - 1
-        name = order[i][1] if i >= 0 and address >= run else "(outside)"
+        inside = i >= 0 and run <= address < run_end
+        name = order[i][1] if inside else "(outside the dispatch loop)"
         by_handler[name].update(cost)
-        if i >= 0 and address - starts[i] < 8:
+        if inside and address - starts[i] < 8:
             at_entry[name] += cost["D1mr"]
     misses = max(totals["D1mr"], 1)
     print(f"{totals['Ir']} instructions, {totals['D1mr']} L1 data read "

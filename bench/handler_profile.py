@@ -64,6 +64,34 @@ def symbol_address(binary, predicate):
     sys.exit(f"handler_profile: {binary} has no such symbol (stripped?)")
 
 
+def symbol_size(binary, name):
+    out = subprocess.run(["nm", "-S", binary], capture_output=True,
+                         text=True, check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3] == name:
+            return int(parts[1], 16)
+    sys.exit(f"handler_profile: {binary} has no symbol {name}")
+
+
+def handler_starts(binary):
+    """[(link-time address, name)] of every handler label of run() and
+    of the table branches' landing pads (all one name), in address order."""
+    names = handler_names()
+    table = symbol_address(
+        binary, lambda s: "GLOBAL__N_13runE" in s and s.endswith("kLabels"))
+    with open(binary, "rb") as f:
+        data = f.read()
+    labels = struct.unpack_from(f"<{len(names)}Q", data,
+                                file_offset(binary, table))
+    pads = symbol_address(
+        binary, lambda s: "GLOBAL__N_13runE" in s and s.endswith("kPadLabels"))
+    pad_labels = struct.unpack_from(f"<{PADS}Q", data,
+                                    file_offset(binary, pads))
+    return sorted(list(zip(labels, names)) +
+                  [(a, "(a table branch's pad)") for a in pad_labels])
+
+
 def file_offset(binary, address):
     out = subprocess.run(["readelf", "-SW", binary], capture_output=True,
                          text=True, check=True).stdout
@@ -82,20 +110,7 @@ def main():
         sys.exit(__doc__)
     binary, perf_data = sys.argv[1], sys.argv[2]
     top = int(sys.argv[3]) if len(sys.argv) > 3 else 40
-    names = handler_names()
-    table = symbol_address(
-        binary, lambda s: "GLOBAL__N_13runE" in s and s.endswith("kLabels"))
-    with open(binary, "rb") as f:
-        data = f.read()
-    labels = struct.unpack_from(f"<{len(names)}Q", data,
-                                file_offset(binary, table))
-    # The table branches' landing pads (interp_loop.inc), all one name.
-    pads = symbol_address(
-        binary, lambda s: "GLOBAL__N_13runE" in s and s.endswith("kPadLabels"))
-    pad_labels = struct.unpack_from(f"<{PADS}Q", data,
-                                    file_offset(binary, pads))
-    order = sorted(list(zip(labels, names)) +
-                   [(a, "(a table branch's pad)") for a in pad_labels])
+    order = handler_starts(binary)
     starts = [a for a, _ in order]
     run_address = symbol_address(binary, lambda s: s == RUN)
     script = subprocess.run(["perf", "script", "-i", perf_data, "-F",

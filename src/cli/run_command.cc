@@ -218,14 +218,16 @@ Result<UniqueFd, Failure> open_trace_file(const RunOptions& options) {
 // -Dcpp_args=-DCAPBOX_IN_PROCESS_GUEST=1, bench/README.md): the guest runs in
 // this process over DirectFs, with no fork, seccomp or broker, because
 // valgrind's tools cannot follow the sandbox (pidfd_open, seccomp) and this
-// machine has no counters of its own. Each run says so on stderr.
+// machine has no counters of its own. Each run says so on stderr. Grants,
+// listeners and the trace file are as in a sandboxed run; the audit and
+// report notes are not sent.
 Result<int, Failure> run_in_process(
     const RunOptions& options,
     const RunPlan& plan,
     std::shared_ptr<const engine::CompiledModule> module) {
   std::cerr << "capbox: warning: a measuring build: the guest runs without "
                "the sandbox\n";
-  static wasi::DirectFs fs;
+  wasi::DirectFs fs;
   std::vector<wasi::Preopen> preopens;
   for (const sandbox::Grant& grant : plan.grants) {
     auto root = fs.open_root(grant.host_path);
@@ -239,7 +241,16 @@ Result<int, Failure> run_in_process(
     preopen.base = preopen.inheriting = grant.rights;
     preopens.push_back(std::move(preopen));
   }
-  GuestJob job{options, plan, std::move(module), std::move(preopens), {}};
+  auto listeners = open_listeners(plan);
+  if (!listeners)
+    return Unexpected(listeners.error());
+  auto trace = open_trace_file(options);
+  if (!trace)
+    return Unexpected(trace.error());
+  GuestJob job{options, plan, std::move(module), std::move(preopens),
+               std::move(*listeners)};
+  job.trace_fd = *trace ? trace->get() : STDERR_FILENO;
+  job.trace_pid = ::getpid();
   return run_guest(std::move(job), fs);
 }
 #endif
