@@ -114,7 +114,9 @@ inline void zero_frame_locals(uint64_t* fp,
                               uint32_t local_slots,
                               uint32_t frame_slots) {
   uint64_t* p = fp + param_slots;
-  if (local_slots <= 4 && frame_slots >= param_slots + 4) {
+  // [[likely]]: g++ laid these stores out of line, two taken jumps on most
+  // calls (Lua 0.970 with them inline).
+  if (local_slots <= 4 && frame_slots >= param_slots + 4) [[likely]] {
     p[0] = 0;
     p[1] = 0;
     p[2] = 0;
