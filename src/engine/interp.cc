@@ -123,6 +123,13 @@ inline void zero_frame_locals(uint64_t* fp,
     p[3] = 0;
     return;
   }
+  // Five to eight, a third of Lua's calls with more than four: eight
+  // stores cost less than a call to memset.
+  if (local_slots <= 8 && frame_slots >= param_slots + 8) {
+    for (int i = 0; i < 8; ++i)
+      p[i] = 0;
+    return;
+  }
   zero_locals(p, local_slots);
 }
 

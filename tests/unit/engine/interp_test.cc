@@ -288,15 +288,17 @@ TEST_CASE("host functions see the caller's memory; their traps propagate") {
 
 // Each call's locals start at zero, whatever the frame's slots held
 // before: a callee that dirtied them ran at the same base just before.
-// Four or fewer locals in a frame with room for four slots are cleared
-// another way than more locals or a smaller frame.
+// Four or fewer locals in a frame with room for four slots, five to eight
+// in a frame with room for eight, and more are each cleared another way.
 TEST_CASE("locals are zero on every call, however many there are") {
   Store store;
   Instance* inst = instantiate(store, R"((module
-    (func $dirty (param i32) (local i32 i32 i32 i32 i32 i32)
+    (func $dirty (param i32) (local i32 i32 i32 i32 i32 i32 i32 i32 i32)
       (local.set 1 (i32.const 7)) (local.set 2 (i32.const 7))
       (local.set 3 (i32.const 7)) (local.set 4 (i32.const 7))
-      (local.set 5 (i32.const 7)) (local.set 6 (i32.const 7)))
+      (local.set 5 (i32.const 7)) (local.set 6 (i32.const 7))
+      (local.set 7 (i32.const 7)) (local.set 8 (i32.const 7))
+      (local.set 9 (i32.const 7)))
     (func $one (param i32) (result i32) (local i32)
       (local.get 1))
     (func $two (param i32) (result i32) (local i32 i32)
@@ -308,6 +310,14 @@ TEST_CASE("locals are zero on every call, however many there are") {
       (i32.add (i32.add (i32.add (local.get 1) (local.get 2))
                         (i32.add (local.get 3) (local.get 4)))
                (local.get 5)))
+    (func $eight (param i32) (result i32) (local i32 i32 i32 i32 i32 i32 i32 i32)
+      (i32.add (i32.add (i32.add (local.get 1) (local.get 2))
+                        (i32.add (local.get 3) (local.get 4)))
+               (i32.add (i32.add (local.get 5) (local.get 6))
+                        (i32.add (local.get 7) (local.get 8)))))
+    (func $nine (param i32) (result i32)
+      (local i32 i32 i32 i32 i32 i32 i32 i32 i32)
+      (i32.add (call $eight (i32.const 0)) (local.get 9)))
     (func (export "run") (result i32) (local i32)
       (call $dirty (i32.const 0))
       (local.set 0 (call $one (i32.const 0)))
@@ -316,7 +326,11 @@ TEST_CASE("locals are zero on every call, however many there are") {
       (call $dirty (i32.const 0))
       (local.set 0 (i32.add (local.get 0) (call $four (i32.const 0))))
       (call $dirty (i32.const 0))
-      (i32.add (local.get 0) (call $five (i32.const 0))))))");
+      (local.set 0 (i32.add (local.get 0) (call $five (i32.const 0))))
+      (call $dirty (i32.const 0))
+      (local.set 0 (i32.add (local.get 0) (call $eight (i32.const 0))))
+      (call $dirty (i32.const 0))
+      (i32.add (local.get 0) (call $nine (i32.const 0))))))");
   CHECK(call_export(store, inst, "run", {})[0].bits == 0);
 }
 
