@@ -39,7 +39,7 @@ def taken_jumps(path):
     with open(path) as f:
         for line in f:
             if line.startswith(("jump=", "jcnd=")):
-                kind, rest = line.split("=", 1)
+                rest = line.split("=", 1)[1]
                 fields = rest.split()
                 count = int(fields[0].split("/")[0])
                 pending = (count, handler_misses.position(fields[1], last))

@@ -213,6 +213,25 @@ Result<UniqueFd, Failure> open_trace_file(const RunOptions& options) {
   return fd;
 }
 
+// What the supervisor opens for the guest before it starts: the -S
+// tcplisten sockets and the trace file.
+struct GuestFiles {
+  std::vector<wasi::Listener> listeners;
+  UniqueFd trace;  // invalid: the trace goes to stderr
+  int trace_fd() const { return trace ? trace.get() : STDERR_FILENO; }
+};
+
+Result<GuestFiles, Failure> open_guest_files(const RunOptions& options,
+                                             const RunPlan& plan) {
+  auto listeners = open_listeners(plan);
+  if (!listeners)
+    return Unexpected(listeners.error());
+  auto trace = open_trace_file(options);
+  if (!trace)
+    return Unexpected(trace.error());
+  return GuestFiles{std::move(*listeners), std::move(*trace)};
+}
+
 #if CAPBOX_IN_PROCESS_GUEST
 // Only in a measuring build (meson setup B
 // -Dcpp_args=-DCAPBOX_IN_PROCESS_GUEST=1, bench/README.md): the guest runs in
@@ -241,15 +260,12 @@ Result<int, Failure> run_in_process(
     preopen.base = preopen.inheriting = grant.rights;
     preopens.push_back(std::move(preopen));
   }
-  auto listeners = open_listeners(plan);
-  if (!listeners)
-    return Unexpected(listeners.error());
-  auto trace = open_trace_file(options);
-  if (!trace)
-    return Unexpected(trace.error());
+  auto files = open_guest_files(options, plan);
+  if (!files)
+    return Unexpected(files.error());
   GuestJob job{options, plan, std::move(module), std::move(preopens),
-               std::move(*listeners)};
-  job.trace_fd = *trace ? trace->get() : STDERR_FILENO;
+               std::move(files->listeners)};
+  job.trace_fd = files->trace_fd();
   job.trace_pid = ::getpid();
   return run_guest(std::move(job), fs);
 }
@@ -283,18 +299,15 @@ Result<int, Failure> supervise_guest(
     return Unexpected(failure(kExitUsage, host.error(), help));
   }
   outputs.attach(**host);
-  auto listeners = open_listeners(plan);
-  if (!listeners)
-    return Unexpected(listeners.error());
-  auto trace = open_trace_file(options);
-  if (!trace)
-    return Unexpected(trace.error());
+  auto files = open_guest_files(options, plan);
+  if (!files)
+    return Unexpected(files.error());
   sandbox::SandboxConfig config;
-  if (*trace)
-    config.keep_fds.push_back(trace->get());
+  if (files->trace)
+    config.keep_fds.push_back(files->trace.get());
   config.limits = plan.rlimits();
   config.wall_time = plan.wall_time_ms();
-  for (const wasi::Listener& listener : *listeners)
+  for (const wasi::Listener& listener : files->listeners)
     config.keep_fds.push_back(listener.fd.get());
   std::string broker_error;
   config.serve_broker = [&](int fd) {
@@ -326,12 +339,12 @@ Result<int, Failure> supervise_guest(
       return kExitUsage;
     }
     GuestJob job{options, plan, module, std::move(*preopens),
-                 std::move(*listeners)};
+                 std::move(files->listeners)};
     NoteSender notes(client);
     if (outputs.wants_notes())
       job.notes = &notes;
     job.print_denials = outputs.print_denials();
-    job.trace_fd = *trace ? trace->get() : STDERR_FILENO;
+    job.trace_fd = files->trace_fd();
     job.trace_pid = supervisor;
     return run_guest(std::move(job), fs);
   });
